@@ -1,0 +1,310 @@
+"""CutMix, Mixup and Cutout on a torch batch (NCHW), for training and for the batch page.
+
+Each sample i is paired with a partner ``partners[i]`` and receives the partner's box:
+
+    out[i] = x[i] outside box_i, x[partners[i]] inside box_i
+    target[i] = lam_adj_i * onehot(y[i]) + (1 - lam_adj_i) * onehot(y[partners[i]])
+
+Pairing is ``"roll"`` (partner of i is i - 1, what ``torchvision.transforms.v2.CutMix`` does) or
+``"permutation"`` (a random permutation, as the paper's code and timm do). Mode ``"batch"`` draws
+one lambda and one box for the whole batch (paper, torchvision); ``"elem"`` draws one per sample
+(timm's ``mode="elem"``). ``prob`` is the chance of applying the op: once per batch in batch
+mode (the official ``cutmix_prob``), once per sample in elem mode. A sample left alone keeps its
+image and gets an empty box, ``lam_adjusted = 1`` and its own one-hot target.
+
+The box maths is not repeated here: boxes come from ``cutmix_core.mixing`` (``box_from_center``,
+``box_from_cut``, ``sample_lambda``), so the batch op and the single-pair op agree exactly.
+Given the same lambda and box, ``cutmix_batch(..., pairing="roll")`` equals torchvision's
+``v2.CutMix`` bit for bit, images and targets (tests/test_batch.py checks it).
+
+Randomness comes only from the ``generator`` argument, a CPU ``torch.Generator``: the partner
+permutation is drawn with it, and a numpy Generator seeded from it draws lambdas, centres and
+coins, so parameters are sampled on the CPU and applied on whatever device ``x`` lives on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+
+from cutmix_core import defaults
+from cutmix_core.mixing import (
+    EMPTY_BOX,
+    Box,
+    box_from_center,
+    box_from_cut,
+    box_lambda,
+    check_alpha,
+    check_lambda,
+    sample_lambda,
+)
+
+Pairing = Literal["roll", "permutation"]
+Mode = Literal["batch", "elem"]
+
+
+@dataclass(frozen=True)
+class BatchMixResult:
+    """The output of a batch op.
+
+    Attributes:
+        images: (N, C, H, W), same dtype and device as the input.
+        targets: (N, num_classes) float32 soft targets on the input's device; rows sum to 1.
+        boxes: N boxes in pixels (``EMPTY_BOX`` for Mixup and for samples left alone).
+        lams: (N,) float64, the lambda sampled (or set) for each sample.
+        lams_adjusted: (N,) float64, the weight of each sample's own label.
+        partners: (N,) int64, the index of each sample's partner.
+        applied: (N,) bool, whether the op touched each sample.
+    """
+
+    images: torch.Tensor
+    targets: torch.Tensor
+    boxes: tuple[Box, ...]
+    lams: torch.Tensor
+    lams_adjusted: torch.Tensor
+    partners: torch.Tensor
+    applied: torch.Tensor
+
+
+def _check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
+    if not isinstance(x, torch.Tensor) or x.ndim != 4:
+        raise ValueError(f"x must be an NCHW tensor, got {getattr(x, 'shape', type(x).__name__)}")
+    if x.shape[0] < 1 or x.shape[2] < 1 or x.shape[3] < 1:
+        raise ValueError(f"x must hold at least one 1x1 image, got shape {tuple(x.shape)}")
+    if not isinstance(y, torch.Tensor) or y.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"y must be a 1-D tensor of {x.shape[0]} class indices, got "
+            f"{getattr(y, 'shape', type(y).__name__)}"
+        )
+    if y.dtype.is_floating_point or y.dtype == torch.bool:
+        raise ValueError(f"y must hold integer class indices, got dtype {y.dtype}")
+    if int(num_classes) < 1:
+        raise ValueError(f"num_classes must be >= 1, got {num_classes!r}")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+        raise ValueError(f"labels must be in [0, {num_classes}), got {y.tolist()}")
+
+
+def _check_options(mode: str, pairing: str, prob: float, smoothing: float) -> None:
+    if mode not in ("batch", "elem"):
+        raise ValueError(f"mode must be 'batch' or 'elem', got {mode!r}")
+    if pairing not in ("roll", "permutation"):
+        raise ValueError(f"pairing must be 'roll' or 'permutation', got {pairing!r}")
+    if not 0.0 <= float(prob) <= 1.0:
+        raise ValueError(f"prob must be in [0, 1], got {prob!r}")
+    if not 0.0 <= float(smoothing) < 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+
+
+def _generators(
+    generator: torch.Generator | None,
+) -> tuple[torch.Generator, np.random.Generator]:
+    # Without a generator, take fresh entropy rather than torch's global generator.
+    if generator is None:
+        generator = torch.Generator()
+        generator.seed()
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    return generator, np.random.default_rng(seed)
+
+
+def pair_indices(
+    n: int, pairing: Pairing = "roll", *, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Partner of each sample: ``roll`` gives i -> i - 1 (torchvision), else a permutation."""
+    if pairing == "roll":
+        return torch.arange(n).roll(1)
+    if pairing == "permutation":
+        return torch.randperm(n, generator=generator)
+    raise ValueError(f"pairing must be 'roll' or 'permutation', got {pairing!r}")
+
+
+def _applied(n: int, mode: Mode, prob: float, rng: np.random.Generator) -> np.ndarray:
+    # One coin per batch in batch mode (the official cutmix_prob), one per sample in elem mode.
+    coins = rng.random(1 if mode == "batch" else n) < prob
+    return np.broadcast_to(coins, (n,)).copy()
+
+
+def soft_targets(
+    y: torch.Tensor,
+    partners: torch.Tensor,
+    lams_adjusted: torch.Tensor,
+    num_classes: int,
+    smoothing: float = defaults.SMOOTHING,
+) -> torch.Tensor:
+    """``lam * onehot_s(y) + (1 - lam) * onehot_s(y[partners])`` as float32, (N, num_classes).
+
+    ``onehot_s`` is the smoothed one-hot of ``mixing.soft_label`` (timm's convention). The sum is
+    written in torchvision's order (partner term first) so that it matches v2.CutMix exactly.
+    """
+    off = float(smoothing) / num_classes
+    on = 1.0 - float(smoothing) + off
+    onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()
+    if smoothing:
+        onehot = onehot * (on - off) + off
+    lam = lams_adjusted.to(device=y.device, dtype=torch.float32).unsqueeze(1)  # (N, 1)
+    return onehot[partners.to(y.device)] * (1.0 - lam) + onehot * lam
+
+
+def _box_mask(boxes: tuple[Box, ...], h: int, w: int, device: torch.device) -> torch.Tensor:
+    # (N, 1, H, W) bool, built from per-sample row and column ranges without a Python pixel loop.
+    edges = torch.tensor([[b.y0, b.y1, b.x0, b.x1] for b in boxes], device=device)
+    rows = torch.arange(h, device=device)
+    cols = torch.arange(w, device=device)
+    in_rows = (rows >= edges[:, 0:1]) & (rows < edges[:, 1:2])  # (N, H)
+    in_cols = (cols >= edges[:, 2:3]) & (cols < edges[:, 3:4])  # (N, W)
+    return (in_rows[:, :, None] & in_cols[:, None, :]).unsqueeze(1)
+
+
+def cutmix_batch(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    num_classes: int,
+    alpha: float = defaults.ALPHA,
+    *,
+    generator: torch.Generator | None = None,
+    mode: Mode = "batch",
+    pairing: Pairing = "roll",
+    prob: float = defaults.PROB,
+    smoothing: float = defaults.SMOOTHING,
+    lam: float | None = None,
+    boxes: Box | tuple[Box, ...] | None = None,
+) -> BatchMixResult:
+    """CutMix a batch. ``x`` and ``y`` are not modified.
+
+    Args:
+        x: (N, C, H, W) images, any dtype, any device.
+        y: (N,) integer class labels.
+        num_classes: number of classes of the targets.
+        alpha: Beta(alpha, alpha) concentration.
+        generator: CPU torch.Generator for every random draw (None: a fresh, unseeded one).
+        mode: "batch" (one lambda and box for all) or "elem" (one per sample).
+        pairing: "roll" (torchvision) or "permutation".
+        prob: probability of applying CutMix (per batch or per sample, see ``mode``).
+        smoothing: label smoothing applied before mixing.
+        lam: a lambda set by hand (boxes are still sampled).
+        boxes: one box for the whole batch, or one per sample; then nothing is sampled for them.
+
+    Returns:
+        BatchMixResult with images, targets, boxes, lambdas, partners and the applied mask.
+
+    Raises:
+        ValueError: for malformed shapes, labels, options or boxes that do not fit.
+    """
+    _check_batch(x, y, num_classes)
+    _check_options(mode, pairing, prob, smoothing)
+    alpha = check_alpha(alpha)
+    n, _, h, w = x.shape
+    generator, rng = _generators(generator)
+    partners = pair_indices(n, pairing, generator=generator)
+    applied = _applied(n, mode, prob, rng)
+    draws = 1 if mode == "batch" else n
+    if boxes is None:
+        lams = [check_lambda(lam) if lam is not None else sample_lambda(alpha, rng=rng)
+                for _ in range(draws)]
+        centres = [(int(rng.integers(h)), int(rng.integers(w))) for _ in range(draws)]
+        chosen = [box_from_center(h, w, l, cy, cx) for l, (cy, cx) in zip(lams, centres)]
+    else:
+        chosen = [boxes] if isinstance(boxes, Box) else list(boxes)
+        if len(chosen) not in (1, n):
+            raise ValueError(f"boxes must hold 1 or {n} boxes, got {len(chosen)}")
+        lams = [check_lambda(lam) if lam is not None else box_lambda(b, h, w) for b in chosen]
+    if len(chosen) == 1:
+        chosen, lams = chosen * n, lams * n
+    final = tuple(b if a else EMPTY_BOX for b, a in zip(chosen, applied))
+    lams_adj = torch.tensor([box_lambda(b, h, w) for b in final], dtype=torch.float64)
+    mask = _box_mask(final, h, w, x.device)
+    images = torch.where(mask, x[partners.to(x.device)], x)
+    targets = soft_targets(y, partners, lams_adj, num_classes, smoothing)
+    return BatchMixResult(
+        images=images,
+        targets=targets,
+        boxes=final,
+        lams=torch.tensor(lams, dtype=torch.float64),
+        lams_adjusted=lams_adj,
+        partners=partners,
+        applied=torch.from_numpy(applied),
+    )
+
+
+def mixup_batch(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    num_classes: int,
+    alpha: float = defaults.ALPHA,
+    *,
+    generator: torch.Generator | None = None,
+    mode: Mode = "batch",
+    pairing: Pairing = "roll",
+    prob: float = defaults.PROB,
+    smoothing: float = defaults.SMOOTHING,
+) -> BatchMixResult:
+    """Mixup a batch: ``lam * x[i] + (1 - lam) * x[partner]``, label weights ``lam``.
+
+    Integer images are blended in float32 and rounded back to their dtype.
+    """
+    _check_batch(x, y, num_classes)
+    _check_options(mode, pairing, prob, smoothing)
+    alpha = check_alpha(alpha)
+    n = x.shape[0]
+    generator, rng = _generators(generator)
+    partners = pair_indices(n, pairing, generator=generator)
+    applied = _applied(n, mode, prob, rng)
+    draws = 1 if mode == "batch" else n
+    lams = np.array([sample_lambda(alpha, rng=rng) for _ in range(draws)]).repeat(n // draws)
+    lams_adj = torch.from_numpy(np.where(applied, lams, 1.0))
+    weight = lams_adj.to(device=x.device, dtype=torch.float32).view(n, 1, 1, 1)
+    blend = x.float() * weight + x[partners.to(x.device)].float() * (1.0 - weight)
+    if not x.dtype.is_floating_point:
+        info = torch.iinfo(x.dtype)
+        blend = blend.round().clamp(info.min, info.max)
+    return BatchMixResult(
+        images=blend.to(x.dtype),
+        targets=soft_targets(y, partners, lams_adj, num_classes, smoothing),
+        boxes=(EMPTY_BOX,) * n,
+        lams=torch.from_numpy(lams),
+        lams_adjusted=lams_adj,
+        partners=partners,
+        applied=torch.from_numpy(applied),
+    )
+
+
+def cutout_batch(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    num_classes: int,
+    size: int = 16,
+    *,
+    generator: torch.Generator | None = None,
+    prob: float = defaults.PROB,
+    fill: float = 0.0,
+    smoothing: float = defaults.SMOOTHING,
+) -> BatchMixResult:
+    """Cutout a batch (DeVries & Taylor 2017): a ``size`` x ``size`` hole per sample, centre
+    uniform and clipped like CutMix's box, filled with ``fill``; labels are unchanged."""
+    _check_batch(x, y, num_classes)
+    _check_options("elem", "roll", prob, smoothing)
+    if int(size) < 0:
+        raise ValueError(f"size must be >= 0, got {size!r}")
+    n, _, h, w = x.shape
+    generator, rng = _generators(generator)
+    applied = _applied(n, "elem", prob, rng)
+    boxes = tuple(
+        box_from_cut(h, w, int(size), int(size), int(rng.integers(h)), int(rng.integers(w)))
+        if a else EMPTY_BOX
+        for a in applied
+    )
+    mask = _box_mask(boxes, h, w, x.device)
+    images = x.masked_fill(mask, fill)
+    kept = torch.tensor([box_lambda(b, h, w) for b in boxes], dtype=torch.float64)
+    own = torch.arange(n)
+    return BatchMixResult(
+        images=images,
+        targets=soft_targets(y, own, torch.ones(n, dtype=torch.float64), num_classes, smoothing),
+        boxes=boxes,
+        lams=kept,
+        lams_adjusted=torch.ones(n, dtype=torch.float64),
+        partners=own,
+        applied=torch.from_numpy(applied),
+    )

@@ -1,0 +1,31 @@
+"""Defaults shared by the library, the pages and the tests (one place, CONVENTIONS.md point 9).
+
+Pages pass these as keyword arguments and use them as widget defaults, so a value changed here
+changes everywhere at once.
+"""
+
+from __future__ import annotations
+
+#: Beta(alpha, alpha) concentration used by the paper for CIFAR and ImageNet.
+ALPHA: float = 1.0
+#: Smallest and largest alpha offered by the UI (log-scaled slider).
+ALPHA_MIN: float = 0.05
+ALPHA_MAX: float = 20.0
+#: Seed of the playground's numpy Generator.
+SEED: int = 0
+#: Probability of applying CutMix to a batch (the official code's ``cutmix_prob``).
+PROB: float = 1.0
+#: Label smoothing applied before mixing (timm's convention); 0 disables it.
+SMOOTHING: float = 0.0
+#: Background that transparent pixels are composited onto (RGB, white).
+BACKGROUND: tuple[int, int, int] = (255, 255, 255)
+#: Upload limit in MiB; keep equal to ``server.maxUploadSize`` in .streamlit/config.toml.
+MAX_UPLOAD_MB: int = 16
+#: Largest image we decode, in pixels (Pillow's decompression-bomb guard uses the same number).
+MAX_PIXELS: int = 50_000_000
+#: Longest side an uploaded image is reduced to before mixing, so reruns stay fast.
+MAX_SIDE: int = 512
+#: Side of the square used by the "centre-crop both" and "resize both" size policies.
+SQUARE_SIDE: int = 256
+#: Environment variable naming a full CIFAR-10 copy (folder, zip or torchvision folder).
+CIFAR_ENV: str = "CUTMIX_CIFAR10"

@@ -1,0 +1,212 @@
+"""Streamlit-only helpers shared by the pages: caching, the CIFAR-10 source, the image pickers.
+
+This is the one module outside ``cutmix_core`` that pages share (CONVENTIONS.md, Layout). It
+holds everything that needs ``st``: cached loaders (cache at the edge, point 10), widgets that
+several pages use, and the shared sidebar. No maths lives here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from cutmix_core import defaults
+from cutmix_core.cifar import (
+    CLASSES,
+    CifarError,
+    CifarSet,
+    download_cifar10,
+    load_cifar10,
+    load_sample,
+    random_pair,
+    resolve_path,
+)
+from cutmix_core.images import (
+    DEFAULT_SIZE_POLICY,
+    SIZE_POLICIES,
+    ImageError,
+    fit_pair,
+    limit_side,
+    load_image,
+)
+
+DOWNLOAD_ROOT = Path.home() / ".cache" / "cutmix_lab" / "cifar10"
+SOURCES = ("CIFAR-10", "Upload", "Camera")
+
+
+@dataclass(frozen=True)
+class Picked:
+    """One image chosen by the user: HWC uint8 pixels, a class name, and where it came from.
+
+    ``label`` is the CIFAR-10 class index for CIFAR picks and None for uploads.
+    """
+
+    image: np.ndarray
+    name: str
+    label: int | None
+    origin: str
+    key: str
+
+
+def init_state(values: dict[str, object]) -> None:
+    """Give widgets their defaults once, through session state, so that callbacks and links can
+    set them later without Streamlit's "default value and session state" warning."""
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)
+
+
+# ---------------------------------------------------------------------------- cached loaders
+@st.cache_resource(show_spinner="Loading the bundled CIFAR-10 sample…")
+def _sample() -> CifarSet:
+    return load_sample()
+
+
+@st.cache_resource(show_spinner="Decoding CIFAR-10 (once per server)…", max_entries=4)
+def _full(path: str, split: str) -> CifarSet:
+    return load_cifar10(path, split=split)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _decode(file_id: str, name: str, background: tuple[int, int, int], _data: bytes) -> np.ndarray:
+    # Keyed on the upload's id, not its bytes: hashing a 16 MB photo on every rerun is wasted
+    # work. Decoded once and reduced to MAX_SIDE, so slider reruns never touch the file again.
+    return limit_side(load_image(_data, name, background=background))
+
+
+# ---------------------------------------------------------------------------- CIFAR-10 source
+def _download() -> None:
+    try:
+        download_cifar10(DOWNLOAD_ROOT, split=st.session_state.get("cifar_split", "test"))
+    except CifarError as err:
+        st.session_state["cifar_notice"] = str(err)
+    else:
+        st.session_state["cifar_path"] = str(DOWNLOAD_ROOT)
+        st.session_state["cifar_notice"] = None
+
+
+def sidebar() -> None:
+    """The shared sidebar: where CIFAR-10 images come from."""
+    with st.sidebar:
+        st.subheader("CIFAR-10 source")
+        init_state({"cifar_path": os.environ.get(defaults.CIFAR_ENV, ""), "cifar_split": "test"})
+        st.text_input(
+            "Full data set (folder or zip)",
+            key="cifar_path",
+            placeholder="empty: the bundled sample",
+            help="torchvision's CIFAR10 folder, a class-folder JPEG folder, or its zip. "
+            f"The {defaults.CIFAR_ENV} environment variable sets the default.",
+        )
+        st.selectbox("Split", ("test", "train"), key="cifar_split")
+        st.button("Download with torchvision", on_click=_download,
+                  help=f"Needs internet; saves to {DOWNLOAD_ROOT}")
+        if st.session_state.get("cifar_notice"):
+            st.warning(st.session_state["cifar_notice"])
+        st.caption(f"In use: {cifar().source}")
+
+
+def cifar() -> CifarSet:
+    """The CIFAR-10 set in use: the full one the sidebar names, else the bundled sample.
+
+    A path that cannot be read gives a warning in the sidebar and falls back to the sample, so
+    the pages keep working.
+    """
+    path = resolve_path(st.session_state.get("cifar_path") or None, environ={})
+    if path is None:
+        return _sample()
+    try:
+        return _full(str(path), st.session_state.get("cifar_split", "test"))
+    except CifarError as err:
+        st.session_state["cifar_notice"] = f"{err} Using the bundled sample."
+        return _sample()
+
+
+# ---------------------------------------------------------------------------- image pickers
+def pick_random_pair(seed_key: str = "pair_seed") -> None:
+    """Callback: choose a seeded random pair of CIFAR-10 images into the A and B widgets."""
+    ds = cifar()
+    seed = int(st.session_state.get(seed_key, 0))
+    pa, pb = random_pair(ds, rng=np.random.default_rng(seed))
+    for slot, pos in (("a", pa), ("b", pb)):
+        label = ds.label(pos)
+        st.session_state[f"{slot}_src"] = "CIFAR-10"
+        st.session_state[f"{slot}_class"] = CLASSES[label]
+        st.session_state[f"{slot}_idx"] = int(np.flatnonzero(ds.positions_of(label) == pos)[0])
+    st.session_state[seed_key] = seed + 1
+
+
+def image_picker(slot: str, title: str, default_class: str, ds: CifarSet) -> Picked | None:
+    """Widgets for one image (CIFAR-10 pick, upload or camera); None until there is an image.
+
+    A file that cannot be used gives an ``st.error`` naming it and the reason; the rest of the
+    page keeps working.
+    """
+    init_state({f"{slot}_src": "CIFAR-10", f"{slot}_class": default_class, f"{slot}_idx": 0,
+                f"{slot}_name": slot.upper()})
+    st.markdown(f"**{title}**")
+    source = st.segmented_control("Source", SOURCES, key=f"{slot}_src",
+                                  label_visibility="collapsed") or "CIFAR-10"
+    if source == "CIFAR-10":
+        name = st.selectbox("Class", CLASSES, key=f"{slot}_class")
+        label = CLASSES.index(name)
+        positions = ds.positions_of(label)
+        if st.session_state[f"{slot}_idx"] >= len(positions):  # a smaller set than before
+            st.session_state[f"{slot}_idx"] = 0
+        idx = st.number_input(f"Image of that class (0–{len(positions) - 1})", min_value=0,
+                              max_value=len(positions) - 1, key=f"{slot}_idx")
+        pos = int(positions[min(int(idx), len(positions) - 1)])
+        origin = f"CIFAR-10 {ds.split} #{int(ds.indices[pos])} ({name})"
+        return Picked(ds.image(pos), name, label, origin, f"cifar:{ds.source}:{pos}")
+    if source == "Upload":
+        file = st.file_uploader("Image file", key=f"{slot}_file",
+                                type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
+    else:
+        file = st.camera_input("Snapshot", key=f"{slot}_cam")
+    name = st.text_input("Class name", key=f"{slot}_name") or slot.upper()
+    if file is None:
+        st.info(f"Choose a file for {title}, or pick from CIFAR-10.")
+        return None
+    background = tuple(int(st.session_state.get("background", "#ffffff")[i : i + 2], 16)
+                       for i in (1, 3, 5))
+    try:
+        image = _decode(file.file_id, file.name, background, file.getvalue())
+    except ImageError as err:
+        st.error(str(err))
+        return None
+    return Picked(image, name, None, f"upload {file.name}", f"file:{file.file_id}:{background}")
+
+
+def size_policy_controls() -> tuple[str, int]:
+    """Widgets for how A and B are brought to one size, and the transparency background."""
+    init_state({"policy": DEFAULT_SIZE_POLICY, "side": defaults.SQUARE_SIDE,
+                "background": "#ffffff"})
+    with st.expander("Sizes and transparency (for uploads)"):
+        policy = st.selectbox("When A and B differ in size", list(SIZE_POLICIES),
+                              format_func=lambda k: _policy_label(k), key="policy")
+        side = st.number_input("N (side of the square)", 8, 1024, step=8, key="side",
+                               disabled=policy == DEFAULT_SIZE_POLICY)
+        st.color_picker("Background for transparent pixels", key="background")
+        st.caption(f"Default: {_policy_label(DEFAULT_SIZE_POLICY)}; transparent pixels are "
+                   f"composited onto the background colour (white by default). Uploads are "
+                   f"reduced to at most {defaults.MAX_SIDE} px on the longer side.")
+    return policy, int(side)
+
+
+def _policy_label(key: str) -> str:
+    label = SIZE_POLICIES[key]
+    return getattr(label, "label", label)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _fit(key_a: str, key_b: str, policy: str, side: int, _a: np.ndarray, _b: np.ndarray):
+    return fit_pair(_a, _b, policy, side=side)
+
+
+def fitted_pair(a: Picked, b: Picked, policy: str, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """A and B at one size, computed once per (A, B, policy, N), not on every slider move."""
+    if a.image.shape == b.image.shape and policy == DEFAULT_SIZE_POLICY:
+        return a.image, b.image
+    return _fit(a.key, b.key, policy, side, a.image, b.image)
