@@ -8,8 +8,11 @@ several pages use, and the shared sidebar. No maths lives here.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -25,6 +28,7 @@ from cutmix_core.cifar import (
     random_pair,
     resolve_path,
 )
+from cutmix_core.links import Param, encode_params, parse_params
 from cutmix_core.images import (
     DEFAULT_SIZE_POLICY,
     SIZE_POLICIES,
@@ -210,3 +214,67 @@ def fitted_pair(a: Picked, b: Picked, policy: str, side: int) -> tuple[np.ndarra
     if a.image.shape == b.image.shape and policy == DEFAULT_SIZE_POLICY:
         return a.image, b.image
     return _fit(a.key, b.key, policy, side, a.image, b.image)
+
+
+# ---------------------------------------------------------------------------- shareable links
+_STREAMLIT_KEYS = ("embed", "embed_options")
+
+
+def link_state(page: str, schema: Sequence[Param]) -> None:
+    """Call at the top of a page, before its widgets: the URL's settings become widget state.
+
+    On the first run of ``page`` in a session, values from the query string override session
+    state; anything missing, malformed or out of range falls back to its default with a notice
+    shown on the page. On later runs only missing keys get their defaults.
+    """
+    loaded = st.session_state.setdefault("_links_loaded", set())
+    if page not in loaded:
+        loaded.add(page)
+        query = {k: v for k, v in st.query_params.to_dict().items() if k not in _STREAMLIT_KEYS}
+        values, notices = parse_params(query, schema)
+        for param in schema:
+            if param.key in query:
+                st.session_state[param.key] = values[param.key]
+        if notices:
+            st.warning("This link had settings that could not be used:\n\n- "
+                       + "\n- ".join(notices))
+    init_state({p.key: p.default for p in schema})
+
+
+def clamp_state(key: str, lo: int, hi: int) -> None:
+    """Keep a slider's stored value (a number or a range) inside [lo, hi] for a new image size."""
+    value = st.session_state.get(key)
+    if isinstance(value, (tuple, list)):
+        first, second = (min(max(int(v), lo), hi) for v in value)
+        st.session_state[key] = (first, second)
+    elif value is not None:
+        st.session_state[key] = min(max(int(value), lo), hi)
+
+
+def current_values(schema: Sequence[Param]) -> dict[str, Any]:
+    """The schema's values from session state; defaults for widgets not shown or invalid."""
+    values = {}
+    for param in schema:
+        value = st.session_state.get(param.key, param.default)
+        if isinstance(value, list):  # range sliders may hand back lists
+            value = tuple(value)
+        values[param.key] = value if param.check(value) is None else param.default
+    return values
+
+
+def share_link(schema: Sequence[Param], *, uploads: bool = False) -> None:
+    """Mirror the page's settings into the URL and offer the link to copy.
+
+    Args:
+        schema: the page's linkable settings.
+        uploads: True when an uploaded image is on screen: the link cannot carry it.
+    """
+    params = encode_params(current_values(schema), schema)
+    st.query_params.from_dict(params)
+    base = (st.context.url or "").split("?")[0]
+    with st.popover("🔗 Share this view"):
+        st.code(f"{base}?{urlencode(params)}", language=None, wrap_lines=True)
+        st.caption("The address bar holds the same link. Uploaded images cannot be in a "
+                   "link: it reopens with the CIFAR-10 picks and every other setting.")
+    if uploads:
+        st.caption("🔗 Uploaded images cannot be shared in a link.")

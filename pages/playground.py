@@ -10,13 +10,34 @@ from cutmix_core import Box, box_from_center, cutmix, defaults, soft_label
 from cutmix_core.cifar import CLASSES
 from cutmix_core.describe import describe_box, explain_lambdas, label_space, mix_record
 from cutmix_core.figures import BOX_RGB, beta_density_figure, soft_label_figure
-from cutmix_core.images import display_scale, draw_box, to_png_bytes, upscale_nearest
+from cutmix_core.images import (
+    DEFAULT_SIZE_POLICY,
+    SIZE_POLICIES,
+    display_scale,
+    draw_box,
+    to_png_bytes,
+    upscale_nearest,
+)
+from cutmix_core.links import Param
 
 ALPHAS = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0,
           10.0, 15.0, 20.0)
-MODES = ("Sample λ ~ Beta(α, α)", "Set λ by hand", "Draw the box by hand")
+MODES = {"sample": "Sample λ ~ Beta(α, α)", "lambda": "Set λ by hand", "box": "Draw the box by hand"}
+LINK = (
+    Param("a_class", "choice", "cat", choices=CLASSES), Param("a_idx", "int", 0, 0, 59_999),
+    Param("b_class", "choice", "dog", choices=CLASSES), Param("b_idx", "int", 0, 0, 59_999),
+    Param("mode", "choice", "sample", choices=tuple(MODES)),
+    Param("alpha", "choice", defaults.ALPHA, choices=ALPHAS),
+    Param("seed", "int", defaults.SEED, 0, 2**31 - 1),
+    Param("lam", "float", 0.7, 0.0, 1.0),
+    Param("cy", "int", 16, 0, 4096), Param("cx", "int", 16, 0, 4096),
+    Param("rows", "range", (8, 24), 0, 4096), Param("cols", "range", (8, 24), 0, 4096),
+    Param("policy", "choice", DEFAULT_SIZE_POLICY, choices=tuple(SIZE_POLICIES)),
+    Param("side", "int", defaults.SQUARE_SIDE, 8, 1024),
+)
 
-ui.init_state({"alpha": defaults.ALPHA, "seed": defaults.SEED, "mode": MODES[0], "pair_seed": 0})
+ui.link_state("playground", LINK)
+ui.init_state({"pair_seed": 0})
 st.title("CutMix playground")
 st.caption("CutMix pastes a rectangle of image B into image A and mixes their labels by area "
            "(Yun et al., ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899)).")
@@ -28,9 +49,9 @@ with col_a:
 with col_b:
     b = ui.image_picker("b", "Image B: pasted in", "dog", ds)
 with col_c:
-    mode = st.radio("How λ and the box are chosen", MODES, key="mode")
+    mode = st.radio("How λ and the box are chosen", MODES, format_func=MODES.get, key="mode")
     alpha = st.select_slider("α (log scale)", ALPHAS, key="alpha",
-                             disabled=mode != MODES[0], help="λ ~ Beta(α, α)")
+                             disabled=mode != "sample", help="λ ~ Beta(α, α)")
     seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
     seed = seed_col.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
     button_col.button("🎲 Resample", on_click=lambda: st.session_state.update(seed=seed + 1))
@@ -43,22 +64,25 @@ if a is None or b is None:
 img_a, img_b = ui.fitted_pair(a, b, policy, side)
 h, w = img_a.shape[:2]
 rng = np.random.default_rng(int(seed))
-if mode == MODES[0]:
+if mode == "sample":
     res = cutmix(img_a, img_b, alpha, rng=rng)
-elif mode == MODES[1]:
+elif mode == "lambda":
     lam_col, cy_col, cx_col = st.columns(3)
-    lam = lam_col.slider("λ", 0.0, 1.0, 0.7, 0.01, key="manual_lam")
-    # Keys carry the size so a new image never meets a stale out-of-range value.
-    cy = min(cy_col.slider("Box centre row", 0, max(h - 1, 1), h // 2, key=f"cy_{h}"), h - 1)
-    cx = min(cx_col.slider("Box centre column", 0, max(w - 1, 1), w // 2, key=f"cx_{w}"), w - 1)
+    ui.clamp_state("cy", 0, h - 1)
+    ui.clamp_state("cx", 0, w - 1)
+    lam = lam_col.slider("λ", 0.0, 1.0, step=0.01, key="lam")
+    # max(…, 1): a slider needs two distinct ends, even for a one-pixel-high image.
+    cy = min(cy_col.slider("Box centre row", 0, max(h - 1, 1), key="cy"), h - 1)
+    cx = min(cx_col.slider("Box centre column", 0, max(w - 1, 1), key="cx"), w - 1)
     res = cutmix(img_a, img_b, lam=lam, box=box_from_center(h, w, lam, cy, cx))
 else:
     rows_col, cols_col = st.columns(2)
-    y0, y1 = rows_col.slider("Box rows [y0, y1)", 0, h, (h // 4, 3 * h // 4), key=f"rows_{h}")
-    x0, x1 = cols_col.slider("Box columns [x0, x1)", 0, w, (w // 4, 3 * w // 4),
-                             key=f"cols_{w}")
+    ui.clamp_state("rows", 0, h)
+    ui.clamp_state("cols", 0, w)
+    y0, y1 = rows_col.slider("Box rows [y0, y1)", 0, h, key="rows")
+    x0, x1 = cols_col.slider("Box columns [x0, x1)", 0, w, key="cols")
     res = cutmix(img_a, img_b, box=Box(y0, y1, x0, x1))
-lam = None if mode == MODES[2] else res.lam
+lam = None if mode == "box" else res.lam
 
 scale = display_scale(h, w)
 shown = st.columns(3)
@@ -81,7 +105,7 @@ if lam is not None:
     chart_l.plotly_chart(beta_density_figure(alpha, res.lam, res.lam_adjusted), key="beta_fig")
 chart_r.plotly_chart(soft_label_figure(target, names, class_a=y_a, class_b=y_b), key="label_fig")
 
-record = mix_record(alpha=alpha if mode == MODES[0] else None, seed=int(seed), lam=lam,
+record = mix_record(alpha=alpha if mode == "sample" else None, seed=int(seed), lam=lam,
                     lam_adjusted=res.lam_adjusted, box=res.box, size=(h, w),
                     labels={"A": a.name, "B": b.name, "A_origin": a.origin,
                             "B_origin": b.origin}, target=target.tolist(), class_names=names,
@@ -91,3 +115,17 @@ d1.download_button("Download mixed image (PNG, exact pixels)", to_png_bytes(res.
                    file_name="cutmix.png", mime="image/png")
 d2.download_button("Download parameters (JSON)", json.dumps(record, indent=2),
                    file_name="cutmix.json", mime="application/json")
+ui.share_link(LINK, uploads=a.label is None or b.label is None)
+
+with st.expander("How CutMix works"):
+    st.markdown("Draw λ from a Beta distribution, cut a box whose sides shrink with √(1 − λ), "
+                "centre it anywhere, clip it at the borders, and paste B's pixels into it:")
+    st.latex(r"\lambda \sim \mathrm{Beta}(\alpha, \alpha), \quad "
+             r"r_h = \lfloor H\sqrt{1-\lambda} \rfloor,\; r_w = \lfloor W\sqrt{1-\lambda}\rfloor")
+    st.latex(r"\tilde x = M \odot x_A + (1 - M) \odot x_B, \qquad "
+             r"\lambda_{adj} = 1 - \frac{|\text{box}|}{HW}, \qquad "
+             r"\tilde y = \lambda_{adj}\, y_A + (1 - \lambda_{adj})\, y_B")
+    st.markdown("M is 0 inside the box and 1 outside. The label uses λ_adj, the share of pixels "
+                "that really come from A, as the paper's code does after clipping. Reference: "
+                "S. Yun et al., *CutMix: Regularization Strategy to Train Strong Classifiers "
+                "with Localizable Features*, ICCV 2019, arXiv 1905.04899.")

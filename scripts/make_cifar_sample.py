@@ -6,8 +6,8 @@ index, and stored class by class, so the same seed and source always give the sa
 picks rather than "the first 10" avoid whatever ordering the export happens to have.
 
 Keys: ``images`` (N, 32, 32, 3) uint8, ``labels`` (N,) int64, ``indices`` (N,) int64 (index in the
-test split's canonical order, see ``cutmix_core.cifar``), ``split`` ("test"), ``classes`` (10 names),
-``seed``. The app reads it with ``cutmix_core.cifar.load_sample``.
+test split's canonical order, see ``cutmix_core.cifar``), ``split`` ("test"),
+``classes`` (10 names), ``seed``. The app reads it with ``cutmix_core.cifar.load_sample``.
 
 Usage: ``python scripts/make_cifar_sample.py [--src DIR_OR_ZIP] [--out FILE] [--per-class 10]``
 """
@@ -30,7 +30,7 @@ DEFAULT_SRC = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10
 
 
 def pick_indices(labels: np.ndarray, per_class: int, *, rng: np.random.Generator) -> np.ndarray:
-    """Positions of ``per_class`` images of each class, class by class, increasing within a class."""
+    """Positions of ``per_class`` images of each class, class by class, sorted within a class."""
     picks = []
     for c in range(len(CLASSES)):
         pool = np.flatnonzero(labels == c)

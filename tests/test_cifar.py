@@ -61,7 +61,8 @@ def _write_zip(path: Path, prefix: str = "", offset: int = 0) -> None:
     with zipfile.ZipFile(path, "a") as zf:
         for c, cls in enumerate(CLASSES):
             for stem in STEMS:
-                zf.writestr(f"{prefix}{cls}/{stem}.png", _png_bytes(_tile(offset + 10 * c + int(stem))))
+                img = _tile(offset + 10 * c + int(stem))
+                zf.writestr(f"{prefix}{cls}/{stem}.png", _png_bytes(img))
 
 
 def _expected_red(offset: int = 0) -> list[int]:
@@ -228,7 +229,7 @@ def test_torchvision_pickle_cannot_run_code(tmp_path):
             return (os.mkdir, (str(tmp_path / "pwned"),))
 
     (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": Evil()}, protocol=2))
-    with pytest.raises(CifarError, match="not a CIFAR-10 python batch.*posix.mkdir|os.mkdir"):
+    with pytest.raises(CifarError, match=r"python batch: refusing to load (posix|os)\.mkdir"):
         load_cifar10(tmp_path, "test")
     assert not (tmp_path / "pwned").exists()
 
@@ -256,7 +257,7 @@ def test_empty_folder_lists_accepted_layouts(tmp_path):
 def test_wrong_image_size(tmp_path):
     _write_tree(tmp_path)
     Image.new("RGB", (16, 24)).save(tmp_path / "cat" / "3.png")
-    with pytest.raises(CifarError, match=r"cat/3\.png is 16x24 pixels; CIFAR-10 images must be 32x32"):
+    with pytest.raises(CifarError, match=r"cat/3\.png is 16x24 pixels; CIFAR-10 images must be 32x"):
         load_cifar10(tmp_path)
 
 
@@ -423,7 +424,8 @@ def test_random_pair_is_seeded_and_crosses_classes():
     assert all(isinstance(p, int) and 0 <= p < 6 for pair in pairs for p in pair)
     assert all(ds.label(i) != ds.label(j) for i, j in pairs)
     assert len(set(pairs)) > 10  # not stuck on one pair
-    same = [random_pair(ds, rng=np.random.default_rng(s), distinct_classes=False) for s in range(60)]
+    rngs = [np.random.default_rng(s) for s in range(60)]
+    same = [random_pair(ds, rng=r, distinct_classes=False) for r in rngs]
     assert all(i != j for i, j in same)
     assert any(ds.label(i) == ds.label(j) for i, j in same)
 
