@@ -39,7 +39,10 @@ def beta_pdf(x: np.ndarray, alpha: float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     log_norm = math.lgamma(2 * a) - 2 * math.lgamma(a)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_p = (a - 1) * (np.log(x) + np.log1p(-x)) + log_norm
+        log_kernel = np.log(x) + np.log1p(-x)
+    # (a - 1) * log(0) is 0 * -inf = nan at the ends for alpha = 1, where the density is 1.
+    log_p = (a - 1) * log_kernel if a != 1 else np.zeros_like(x)
+    log_p = log_p + log_norm
     return np.exp(log_p)
 
 
