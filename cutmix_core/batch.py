@@ -116,6 +116,9 @@ def pair_indices(
     if pairing == "roll":
         return torch.arange(n).roll(1)
     if pairing == "permutation":
+        if generator is None:  # fresh entropy, never torch's global generator
+            generator = torch.Generator()
+            generator.seed()
         return torch.randperm(n, generator=generator)
     raise ValueError(f"pairing must be 'roll' or 'permutation', got {pairing!r}")
 
@@ -143,18 +146,36 @@ def soft_targets(
     onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()
     if smoothing:
         onehot = onehot * (on - off) + off
-    lam = lams_adjusted.to(device=y.device, dtype=torch.float32).unsqueeze(1)  # (N, 1)
-    return onehot[partners.to(y.device)] * (1.0 - lam) + onehot * lam
+    # Both weights are rounded to float32 from float64, as torchvision's python-float scalars
+    # are; 1 - float32(lam) would differ from float32(1 - lam) in the last bit.
+    lam = lams_adjusted.to(torch.float64).unsqueeze(1)  # (N, 1)
+    w_own = lam.to(device=y.device, dtype=torch.float32)
+    w_partner = (1.0 - lam).to(device=y.device, dtype=torch.float32)
+    return onehot[partners.to(y.device)] * w_partner + onehot * w_own
 
 
-def _box_mask(boxes: tuple[Box, ...], h: int, w: int, device: torch.device) -> torch.Tensor:
-    # (N, 1, H, W) bool, built from per-sample row and column ranges without a Python pixel loop.
-    edges = torch.tensor([[b.y0, b.y1, b.x0, b.x1] for b in boxes], device=device)
-    rows = torch.arange(h, device=device)
-    cols = torch.arange(w, device=device)
-    in_rows = (rows >= edges[:, 0:1]) & (rows < edges[:, 1:2])  # (N, H)
-    in_cols = (cols >= edges[:, 2:3]) & (cols < edges[:, 3:4])  # (N, W)
-    return (in_rows[:, :, None] & in_cols[:, None, :]).unsqueeze(1)
+def _paste_boxes(
+    x: torch.Tensor, source: torch.Tensor | None, boxes: tuple[Box, ...], fill: float = 0.0
+) -> torch.Tensor:
+    """A clone of ``x`` with each sample's box taken from ``x[source[i]]`` (or filled).
+
+    Copies only the boxed pixels, as torchvision does: a full-batch ``torch.where`` reads and
+    writes every pixel three times and was 3-18x slower here (scripts/benchmark.py).
+    """
+    # empty_like + copy_ rather than clone(): same result, but clone's multi-threaded copy of a
+    # small batch stalled for milliseconds on a busy 2-core machine (scripts/benchmark.py).
+    out = torch.empty_like(x).copy_(x)
+    if len(set(boxes)) == 1:
+        b = boxes[0]
+        region = (slice(None), slice(None), slice(b.y0, b.y1), slice(b.x0, b.x1))
+        if b.area:
+            out[region] = fill if source is None else x[region][source.to(x.device)]
+        return out
+    for i, b in enumerate(boxes):
+        if b.area:
+            patch = fill if source is None else x[int(source[i]), :, b.y0:b.y1, b.x0:b.x1]
+            out[i, :, b.y0:b.y1, b.x0:b.x1] = patch
+    return out
 
 
 def cutmix_batch(
@@ -209,13 +230,15 @@ def cutmix_batch(
         chosen = [boxes] if isinstance(boxes, Box) else list(boxes)
         if len(chosen) not in (1, n):
             raise ValueError(f"boxes must hold 1 or {n} boxes, got {len(chosen)}")
+        for b in chosen:  # reject a bad box even when the coin leaves it unused
+            if not isinstance(b, Box) or not b.fits(h, w):
+                raise ValueError(f"{b!r} does not fit in a {h}x{w} image")
         lams = [check_lambda(lam) if lam is not None else box_lambda(b, h, w) for b in chosen]
     if len(chosen) == 1:
         chosen, lams = chosen * n, lams * n
     final = tuple(b if a else EMPTY_BOX for b, a in zip(chosen, applied))
     lams_adj = torch.tensor([box_lambda(b, h, w) for b in final], dtype=torch.float64)
-    mask = _box_mask(final, h, w, x.device)
-    images = torch.where(mask, x[partners.to(x.device)], x)
+    images = _paste_boxes(x, partners, final)
     targets = soft_targets(y, partners, lams_adj, num_classes, smoothing)
     return BatchMixResult(
         images=images,
@@ -254,8 +277,9 @@ def mixup_batch(
     draws = 1 if mode == "batch" else n
     lams = np.array([sample_lambda(alpha, rng=rng) for _ in range(draws)]).repeat(n // draws)
     lams_adj = torch.from_numpy(np.where(applied, lams, 1.0))
-    weight = lams_adj.to(device=x.device, dtype=torch.float32).view(n, 1, 1, 1)
-    blend = x.float() * weight + x[partners.to(x.device)].float() * (1.0 - weight)
+    work = x.dtype if x.dtype.is_floating_point else torch.float32  # float64 stays float64
+    weight = lams_adj.to(device=x.device, dtype=work).view(n, 1, 1, 1)
+    blend = x.to(work) * weight + x[partners.to(x.device)].to(work) * (1.0 - weight)
     if not x.dtype.is_floating_point:
         info = torch.iinfo(x.dtype)
         blend = blend.round().clamp(info.min, info.max)
@@ -295,8 +319,7 @@ def cutout_batch(
         if a else EMPTY_BOX
         for a in applied
     )
-    mask = _box_mask(boxes, h, w, x.device)
-    images = x.masked_fill(mask, fill)
+    images = _paste_boxes(x, None, boxes, fill)
     kept = torch.tensor([box_lambda(b, h, w) for b in boxes], dtype=torch.float64)
     own = torch.arange(n)
     return BatchMixResult(

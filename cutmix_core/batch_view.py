@@ -219,14 +219,17 @@ def top_weights(target: Sequence[float] | np.ndarray, class_names: Sequence[str]
 
 
 def cell_caption(i: int, result: BatchMixResult, labels: Sequence[int],
-                 class_names: Sequence[str]) -> str:
-    """E.g. ``#3 cat ← dog · λ_adj 0.7500 · cat 0.750, dog 0.250`` (``(not mixed)`` if left).
+                 class_names: Sequence[str], *, sep: str = " · ") -> str:
+    """E.g. ``#3 cat ← dog (#2) · λ_adj 0.7500 · cat 0.750, dog 0.250``.
+
+    A sample left alone reads ``#3 cat (not mixed) · λ_adj 1.0000 · cat 1.000``.
 
     Args:
         i: the sample's position in the batch.
         result: the batch op's result.
         labels: (N,) class index of each sample, as passed to the batch op.
         class_names: names of the classes.
+        sep: what joins the three parts (the page uses a markdown line break).
     """
     n = int(result.images.shape[0])
     if not 0 <= i < n:
@@ -237,7 +240,7 @@ def cell_caption(i: int, result: BatchMixResult, labels: Sequence[int],
            if bool(result.applied[i]) else f"{own} (not mixed)")
     tops = ", ".join(f"{name} {w:.3f}"
                      for name, w in top_weights(result.targets[i].cpu().numpy(), class_names))
-    return f"#{i} {who} · λ_adj {float(result.lams_adjusted[i]):.4f} · {tops}"
+    return sep.join((f"#{i} {who}", f"λ_adj {float(result.lams_adjusted[i]):.4f}", tops))
 
 
 def target_heatmap_figure(

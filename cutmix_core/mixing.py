@@ -97,10 +97,9 @@ class MixResult:
 
 def check_alpha(alpha: float) -> float:
     """Return ``alpha`` as a float, or raise ``ValueError`` if it is not finite and positive."""
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise ValueError(f"alpha must be a positive number, got {alpha!r}") from None
+    if isinstance(alpha, (bool, str, bytes)) or not isinstance(alpha, (int, float, np.number)):
+        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
+    value = float(alpha)
     if not math.isfinite(value) or value <= 0.0:
         raise ValueError(f"alpha must be finite and > 0, got {alpha!r}")
     return value
@@ -303,6 +302,8 @@ def soft_label(
     if int(num_classes) < 1:
         raise ValueError(f"num_classes must be >= 1, got {num_classes!r}")
     for name, y in (("y_a", y_a), ("y_b", y_b)):
+        if isinstance(y, bool) or not isinstance(y, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer class index, got {y!r}")
         if not 0 <= int(y) < num_classes:
             raise ValueError(f"{name} must be in [0, {num_classes}), got {y!r}")
     lam = check_lambda(lam_adjusted)

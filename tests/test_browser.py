@@ -1,0 +1,181 @@
+"""Real-browser tests of the playground: what only a browser shows (rendering, the URL, uploads).
+
+One Streamlit server per module, on a free loopback port, driven by Debian's Chromium through
+Playwright. Without Chromium these tests skip, unless ``CUTMIX_REQUIRE_BROWSER=1`` (as in CI),
+where they fail. Expected numbers come from ``cutmix_core``, never from the page itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from cutmix_core import MixResult, cutmix
+from cutmix_core.cifar import CLASSES, load_sample
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from screenshot import CHROMIUM_ARGS, find_chromium, free_port, serve  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 20_000  # per condition; the app reruns asynchronously on a shared, busy machine
+IMAGES_LOADED = """n => {
+    const imgs = [...document.querySelectorAll('[data-testid="stImage"] img')];
+    return imgs.length === n && imgs.every(i => i.complete && i.naturalWidth > 0);
+}"""
+
+
+def _expected(a_class: str, b_class: str, alpha: float, seed: int) -> MixResult:
+    """What the playground should show for image #0 of two classes of the bundled sample."""
+    ds = load_sample()
+    pa = int(ds.positions_of(CLASSES.index(a_class))[0])
+    pb = int(ds.positions_of(CLASSES.index(b_class))[0])
+    return cutmix(ds.image(pa), ds.image(pb), alpha, rng=np.random.default_rng(seed))
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = find_chromium()
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        path, why = None, "the playwright package is missing: pip install playwright"
+    else:
+        why = ("Chromium not found: apt-get install -y chromium "
+               "(or point CUTMIX_CHROMIUM at a Chromium binary)")
+    if path is None:
+        if os.environ.get("CUTMIX_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CUTMIX_REQUIRE_BROWSER=1 but {why}")
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium: str) -> Iterator[str]:
+    with serve(free_port()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        # Playwright gives each launch a fresh temporary user-data dir.
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str):
+    """A fresh page (own context, so its own Streamlit session) opened on nothing yet."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(base_url=app_url, viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.js_errors = []  # uncaught exceptions in the page's JavaScript
+    page.on("pageerror", lambda err: page.js_errors.append(str(err)))
+    yield page
+    context.close()
+
+
+def _metric(page, label: str):
+    return (page.locator('[data-testid="stMetric"]').filter(has_text=label)
+            .locator('[data-testid="stMetricValue"]'))
+
+
+def _no_exception(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def _wait_for_images(page, n: int = 3) -> None:
+    page.wait_for_function(IMAGES_LOADED, arg=n)
+
+
+def _expect_mix(page, res: MixResult) -> None:
+    from playwright.sync_api import expect
+
+    expect(_metric(page, "λ sampled")).to_have_text(f"{res.lam:.4f}")
+    expect(_metric(page, "λ adjusted")).to_have_text(f"{res.lam_adjusted:.4f}")
+    expect(_metric(page, "Pixels from B")).to_have_text(f"{res.box.area} of 1024")
+
+
+def test_playground_renders_images_metrics_and_charts(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _wait_for_images(page)
+    _expect_mix(page, _expected("cat", "dog", 1.0, 0))
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
+    for chart in page.locator('[data-testid="stPlotlyChart"]').all():
+        expect(chart.locator(".main-svg").first).to_be_visible()  # drawn, not just mounted
+    _no_exception(page)
+    assert page.js_errors == []
+
+
+def test_resample_and_alpha_slider_update_metrics_and_url(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _expect_mix(page, _expected("cat", "dog", 1.0, 0))
+    page.get_by_role("button", name="Resample").click()
+    _expect_mix(page, _expected("cat", "dog", 1.0, 1))
+    expect(page).to_have_url(re.compile(r"[?&]seed=1(&|$)"))
+
+    slider = page.get_by_role("slider")  # α is the only slider in "sample" mode
+    expect(slider).to_have_count(1)
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # α: 1.0 -> 1.5, the next value of ALPHAS
+    _expect_mix(page, _expected("cat", "dog", 1.5, 1))
+    expect(page).to_have_url(re.compile(r"[?&]alpha=1\.5(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]seed=1(&|$)"))
+    _no_exception(page)
+
+
+def test_a_link_reopens_exactly_what_the_library_computes(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/?a_class=horse&b_class=ship&alpha=0.3&seed=42&mode=sample")
+    _expect_mix(page, _expected("horse", "ship", 0.3, 42))
+    expect(page.locator(".st-key-a_class")).to_contain_text("horse")
+    expect(page.locator(".st-key-b_class")).to_contain_text("ship")
+    expect(page.locator('[data-testid="stAlertContentWarning"]')).to_have_count(0)
+    _no_exception(page)
+
+
+def test_a_malformed_link_warns_and_still_renders(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/?alpha=abc")
+    expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(
+        "could not be used")
+    _wait_for_images(page)
+    _expect_mix(page, _expected("cat", "dog", 1.0, 0))  # α fell back to its default
+    _no_exception(page)
+
+
+def test_uploading_a_non_image_shows_an_error_naming_the_file(page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    _wait_for_images(page)
+    upload = page.get_by_role("button", name="Upload", exact=True)
+    expect(upload).to_have_count(2)  # A's source control, then B's
+    upload.nth(1).click()
+    file_input = page.locator('input[type="file"]')
+    expect(file_input).to_have_count(1)
+    file_input.set_input_files(
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"})
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("notes.png")
+    _no_exception(page)

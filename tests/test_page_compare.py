@@ -1,0 +1,140 @@
+"""AppTest tests of the compare page (CutMix vs Mixup vs Cutout), run through app.py.
+
+Expected numbers come from ``mixing.cutmix`` with the same seed: the page must draw λ and the box
+in the same order as ``cutmix`` does, so the CutMix column is the playground's mix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import chart_traces
+from streamlit.testing.v1 import AppTest
+
+from cutmix_core import cutmix, soft_label
+from cutmix_core.cifar import CLASSES, load_sample
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/compare.py"
+DS = load_sample()
+
+
+def _fresh(query: dict | None = None) -> AppTest:
+    """An AppTest that opens the compare page on its first run, as a shared link does."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params = dict(query or {})
+    return at.switch_page(PAGE).run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _image(cls: str, idx: int) -> np.ndarray:
+    return DS.image(int(DS.positions_of(CLASSES.index(cls))[idx]))
+
+
+def _expected(a=("cat", 0), b=("dog", 0), alpha=1.0, seed=0, lam=None):
+    return cutmix(_image(*a), _image(*b), alpha, rng=np.random.default_rng(seed), lam=lam)
+
+
+def _check(at: AppTest, res, lam_label: str = "λ sampled") -> None:
+    _ok(at)
+    metrics = _metrics(at)
+    assert metrics[lam_label] == f"{res.lam:.4f}"
+    assert metrics["λ adjusted (CutMix label weight of A)"] == f"{res.lam_adjusted:.4f}"
+    assert metrics["Pixels in the box"] == f"{res.box.area} of 1024"
+
+
+def _bars(at: AppTest) -> list[np.ndarray]:
+    return [np.asarray(chart_traces(c)[0]["y"]) for c in at.get("plotly_chart")]
+
+
+def _widgets(at: AppTest) -> tuple:
+    return (at.selectbox(key="ca_class").value, at.number_input(key="ca_idx").value,
+            at.selectbox(key="cb_class").value, at.number_input(key="cb_idx").value,
+            at.radio(key="cmp_lam_mode").value, at.select_slider(key="cmp_alpha").value,
+            at.slider(key="cmp_lam").value, at.number_input(key="cmp_seed").value,
+            at.selectbox(key="cmp_fill").value)
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    _ok(app)
+    return app.switch_page(PAGE).run()
+
+
+def test_default_view_shows_three_methods_with_their_labels(at: AppTest) -> None:
+    res = _expected()
+    _check(at, res)
+    assert [s.value for s in at.subheader][:3] == ["Mixup", "Cutout", "CutMix"]
+    assert len(at.image) == 3 and len(at.latex) == 3
+    cat, dog = CLASSES.index("cat"), CLASSES.index("dog")
+    mixup_bars, cutout_bars, cutmix_bars = _bars(at)
+    assert np.allclose(mixup_bars, soft_label(cat, dog, res.lam, 10))
+    assert np.allclose(cutout_bars, soft_label(cat, cat, 1.0, 10))
+    assert np.allclose(cutmix_bars, soft_label(cat, dog, res.lam_adjusted, 10))
+    text = " ".join(m.value for m in at.markdown)
+    assert f"{res.lam_adjusted:.3f} · cat + {1 - res.lam_adjusted:.3f} · dog" in text
+    assert "1.000 · cat, unchanged" in text and "grey (128, 128, 128)" in text
+    assert any("model predictions" in c.value.lower() and "trained models are shipped" in c.value
+               for c in at.caption)
+
+
+def test_controls_drive_the_numbers_and_the_seed_changes_them(at: AppTest) -> None:
+    at.selectbox(key="ca_class").set_value("ship")
+    at.number_input(key="ca_idx").set_value(3)
+    at.selectbox(key="cb_class").set_value("frog")
+    at.number_input(key="cb_idx").set_value(2)
+    at.select_slider(key="cmp_alpha").set_value(0.4)
+    at.number_input(key="cmp_seed").set_value(7).run()
+    first = _expected(("ship", 3), ("frog", 2), 0.4, 7)
+    _check(at, first)
+    at.number_input(key="cmp_seed").set_value(8).run()
+    second = _expected(("ship", 3), ("frog", 2), 0.4, 8)
+    _check(at, second)
+    assert (first.lam, first.box) != (second.lam, second.box)
+    at.radio(key="cmp_lam_mode").set_value("manual").run()  # enables the λ slider
+    at.slider(key="cmp_lam").set_value(0.55).run()
+    _check(at, _expected(("ship", 3), ("frog", 2), seed=8, lam=0.55), lam_label="λ set")
+    at.selectbox(key="cmp_fill").set_value("black").run()
+    assert any("black (0, 0, 0)" in m.value for m in at.markdown)
+
+
+def test_link_round_trip_restores_the_view() -> None:
+    at = _fresh()
+    at.selectbox(key="ca_class").set_value("horse")
+    at.number_input(key="ca_idx").set_value(4)
+    at.selectbox(key="cb_class").set_value("truck")
+    at.radio(key="cmp_lam_mode").set_value("manual").run()  # enables the λ slider
+    at.slider(key="cmp_lam").set_value(0.37)
+    at.number_input(key="cmp_seed").set_value(11)
+    at.selectbox(key="cmp_fill").set_value("black").run()
+    _check(at, _expected(("horse", 4), ("truck", 0), seed=11, lam=0.37), lam_label="λ set")
+    assert at.query_params["cmp_seed"] in ("11", ["11"])
+    query = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    again = _fresh(query)
+    _ok(again)
+    assert not again.warning
+    assert _metrics(again) == _metrics(at)
+    assert _widgets(again) == _widgets(at) == ("horse", 4, "truck", 0, "manual", 1.0, 0.37, 11,
+                                               "black")
+
+
+def test_malformed_link_falls_back_to_defaults_with_a_warning() -> None:
+    at = _fresh({"cmp_seed": "abc", "cmp_alpha": "0.33", "ca_class": "unicorn",
+                 "cmp_lam_mode": "manual", "cmp_lam": "2.5", "bogus": "1"})
+    _ok(at)
+    warning = " ".join(w.value for w in at.warning)
+    for key in ("cmp_seed", "cmp_alpha", "ca_class", "cmp_lam", "bogus"):
+        assert key in warning
+    # cmp_lam fell back to 0.7 while the valid cmp_lam_mode=manual was kept.
+    _check(at, _expected(seed=0, lam=0.7), lam_label="λ set")
+    assert _widgets(at) == ("cat", 0, "dog", 0, "manual", 1.0, 0.7, 0, "grey")
