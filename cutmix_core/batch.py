@@ -6,7 +6,8 @@ Each sample i is paired with a partner ``partners[i]`` and receives the partner'
     target[i] = lam_adj_i * onehot(y[i]) + (1 - lam_adj_i) * onehot(y[partners[i]])
 
 Pairing is ``"roll"`` (partner of i is i - 1, what ``torchvision.transforms.v2.CutMix`` does) or
-``"permutation"`` (a random permutation, as the paper's code and timm do). Mode ``"batch"`` draws
+``"permutation"`` (a random permutation, as the paper's official code does with
+``torch.randperm``; timm instead pairs i with N - 1 - i by flipping the batch). Mode ``"batch"`` draws
 one lambda and one box for the whole batch (paper, torchvision); ``"elem"`` draws one per sample
 (timm's ``mode="elem"``). ``prob`` is the chance of applying the op: once per batch in batch
 mode (the official ``cutmix_prob``), once per sample in elem mode. A sample left alone keeps its

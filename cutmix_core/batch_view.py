@@ -105,7 +105,8 @@ def compare_three(
     """
     check_image(a, "a")
     check_image(b, "b")
-    if len(fill) != 3 or not all(0 <= int(c) <= 255 for c in fill):
+    ok = isinstance(fill, (tuple, list)) and len(fill) == 3
+    if not ok or not all(isinstance(v, (int, np.integer)) and 0 <= v <= 255 for v in fill):
         raise ValueError(f"fill must be three ints in 0..255, got {fill!r}")
     c = len(class_names)
     if not 0 <= y_a < c or not 0 <= y_b < c:

@@ -202,7 +202,7 @@ def coverage(boxes: BoxArrays, h: int, w: int) -> np.ndarray:
     for ys, xs, sign in ((boxes.y0, boxes.x0, 1), (boxes.y1, boxes.x1, 1),
                          (boxes.y0, boxes.x1, -1), (boxes.y1, boxes.x0, -1)):
         diff += sign * np.bincount(ys * (w + 1) + xs, minlength=size)
-    counts = diff.reshape(h + 1, w + 1).cumsum(axis=0).cumsum(axis=1)[1:, 1:]
+    counts = diff.reshape(h + 1, w + 1).cumsum(axis=0).cumsum(axis=1)[:h, :w]
     return counts / len(boxes)
 
 

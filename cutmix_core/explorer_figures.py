@@ -29,6 +29,13 @@ SCATTER_POINTS = 2_000
 HEATMAP_SIDE = 128
 
 
+def _legend_below(fig: go.Figure) -> go.Figure:
+    # Several series do not fit in one legend row beside the title; put the legend underneath.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0),
+                      margin=dict(b=10))
+    return fig
+
+
 def _name(stats: AlphaStats) -> str:
     return f"α = {stats.alpha:g}"
 
@@ -56,7 +63,7 @@ def lambda_histogram_figure(series: Sequence[AlphaStats], *, height: int = 320) 
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(title="λ", range=[0, 1])
     fig.update_yaxes(title="density", range=[0, max(top, 2.0) * 1.05])
-    return _layout(fig, "Sampled λ against Beta(α, α)", height)
+    return _legend_below(_layout(fig, "Sampled λ against Beta(α, α)", height))
 
 
 def lam_adjusted_histogram_figure(series: Sequence[AlphaStats], *,
@@ -64,16 +71,21 @@ def lam_adjusted_histogram_figure(series: Sequence[AlphaStats], *,
     """Density histogram of lam_adjusted per alpha, its mean dashed and 1/2 dotted."""
     bins = np.linspace(0.0, 1.0, BINS + 1)
     fig = go.Figure()
+    top = 0.0
     for stats, color in zip(series, SERIES_COLORS):
-        fig.add_trace(_density_bars(stats.lam_adjusted, color, f"λ adjusted, {_name(stats)}",
-                                    bins))
-        fig.add_vline(x=stats.mean_lam_adjusted, line=dict(color=color, dash="dash", width=2),
-                      annotation_text=f"mean {stats.mean_lam_adjusted:.3f}")
-    fig.add_vline(x=0.5, line=dict(color=COLOR_OTHER, dash="dot", width=2))
+        bars = _density_bars(stats.lam_adjusted, color, f"λ adjusted, {_name(stats)}", bins)
+        fig.add_trace(bars)
+        top = max(top, float(np.max(bars.y)))
+    for stats, color in zip(series, SERIES_COLORS):
+        fig.add_trace(go.Scatter(x=[stats.mean_lam_adjusted] * 2, y=[0, top * 1.05],
+                                 mode="lines", name=f"mean {stats.mean_lam_adjusted:.3f}",
+                                 line=dict(color=color, dash="dash", width=2)))
+    fig.add_trace(go.Scatter(x=[0.5, 0.5], y=[0, top * 1.05], mode="lines", name="1/2",
+                             line=dict(color=COLOR_OTHER, dash="dot", width=2)))
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(title="λ adjusted = 1 − box area / (HW)", range=[0, 1])
-    fig.update_yaxes(title="density")
-    return _layout(fig, "λ adjusted: the weight of A's label", height)
+    fig.update_yaxes(title="density", range=[0, top * 1.05])
+    return _legend_below(_layout(fig, "λ adjusted: the weight of A's label", height))
 
 
 def lambda_scatter_figure(series: Sequence[AlphaStats], *, points: int = SCATTER_POINTS,
@@ -90,26 +102,29 @@ def lambda_scatter_figure(series: Sequence[AlphaStats], *, points: int = SCATTER
                                  marker=dict(color=color, size=4, opacity=0.5)))
     fig.update_xaxes(title="λ sampled", range=[0, 1])
     fig.update_yaxes(title="λ adjusted", range=[0, 1.02])
-    return _layout(fig, "Clipping pushes λ adjusted above λ", height)
+    return _legend_below(_layout(fig, "Clipping pushes λ adjusted above λ", height))
 
 
-def area_figure(series: Sequence[AlphaStats], *, height: int = 320) -> go.Figure:
-    """Box area as a fraction of the image: bars after clipping, a line before clipping."""
-    bins = np.linspace(0.0, 1.0, BINS + 1)
-    centres = (bins[:-1] + bins[1:]) / 2
+def area_figure(series: Sequence[AlphaStats], *, points: int = 401,
+                height: int = 320) -> go.Figure:
+    """Cumulative distribution of box area / (HW) per alpha, after (solid) and before clipping.
+
+    A CDF rather than a histogram: before clipping the area takes few distinct values on small
+    images (``(2 (cut // 2))^2 / (HW)``), which a histogram would show as spikes.
+    """
+    grid = np.linspace(0.0, 1.0, points)
     fig = go.Figure()
     for stats, color in zip(series, SERIES_COLORS):
         size = stats.h * stats.w
-        fig.add_trace(_density_bars(stats.boxes.area / size, color,
-                                    f"after clipping, {_name(stats)}", bins))
-        before, _ = np.histogram(stats.boxes.unclipped_area / size, bins=bins, density=True)
-        fig.add_trace(go.Scatter(x=centres, y=before, mode="lines", line_shape="hvh",
-                                 name=f"before clipping, {_name(stats)}",
-                                 line=dict(color=color, dash="dash", width=2)))
-    fig.update_layout(barmode="overlay", bargap=0)
+        for areas, when, dash in ((stats.boxes.area, "after", "solid"),
+                                  (stats.boxes.unclipped_area, "before", "dash")):
+            share = np.searchsorted(np.sort(areas / size), grid, side="right") / len(areas)
+            fig.add_trace(go.Scatter(x=grid, y=share, mode="lines", line_shape="hv",
+                                     name=f"{when} clipping, {_name(stats)}",
+                                     line=dict(color=color, dash=dash, width=2)))
     fig.update_xaxes(title="box area / (HW)", range=[0, 1])
-    fig.update_yaxes(title="density")
-    return _layout(fig, "Box area, before and after clipping", height)
+    fig.update_yaxes(title="share of boxes with a smaller area", range=[0, 1.02])
+    return _legend_below(_layout(fig, "Box area, before and after clipping", height))
 
 
 def aspect_figure(stats: AlphaStats, *, height: int = 320) -> go.Figure:
@@ -133,7 +148,8 @@ def aspect_figure(stats: AlphaStats, *, height: int = 320) -> go.Figure:
                      ticktext=[f"{2.0 ** t:g}" if t >= 0 else f"1/{2 ** -t}" for t in ticks])
     fig.update_yaxes(title="boxes")
     empty = int((~keep).sum())
-    return _layout(fig, f"Aspect ratio, {_name(stats)} ({empty} empty boxes left out)", height)
+    return _legend_below(_layout(fig, f"Aspect ratio, {_name(stats)} ({empty} empty boxes "
+                                      f"left out)", height))
 
 
 def block_mean(values: np.ndarray, max_side: int = HEATMAP_SIDE) -> tuple[np.ndarray, int]:

@@ -124,7 +124,7 @@ def parse_params(
 ) -> tuple[dict[str, Any], list[str]]:
     """Values for every parameter of ``schema`` from a URL query, and notices for fallbacks.
 
-    Keys in the query that the schema does not know are ignored, with a notice.
+    Keys in the query that the schema does not know are ignored.
 
     Returns:
         (values, notices): a value for each param (the default where the URL had none or a bad
@@ -132,7 +132,6 @@ def parse_params(
     """
     values: dict[str, Any] = {}
     notices: list[str] = []
-    known = {p.key for p in schema}
     for param in schema:
         raw = query.get(param.key)
         if raw is None:
@@ -145,9 +144,8 @@ def parse_params(
             values[param.key] = param.default
             notices.append(f"Link setting {param.key}={text!r} ignored ({err}); "
                            f"using the default {param.encode(param.default)}.")
-    for key in query:
-        if key not in known:
-            notices.append(f"Link setting {key!r} is not used on this page; ignored.")
+    # Keys the page does not know are ignored silently: Streamlit may carry another page's
+    # settings across a page switch, and a notice for each would be noise.
     return values, notices
 
 

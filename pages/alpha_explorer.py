@@ -62,9 +62,10 @@ for stats in series:
     m[1].metric("Var λ", f"{stats.var_lam:.4f}", help=f"Closed form 1/(4(2α+1)) = {var:.4f}")
     m[2].metric("Mean λ adjusted", f"{stats.mean_lam_adjusted:.4f}",
                 help="The average weight of A's label, 1 − box area / (HW)")
-    m[3].metric("Boxes clipped by a border", f"{stats.clipped_share:.1%}")
-    m[4].metric("Mean box area / (HW)", f"{stats.mean_area:.4f}",
-                help=f"{stats.mean_unclipped_area:.4f} before clipping")
+    m[3].metric("Boxes clipped", f"{stats.clipped_share:.1%}",
+                help="The share of boxes that an image border cut")
+    m[4].metric("Mean box area", f"{stats.mean_area:.4f}",
+                help=f"As a fraction of H × W; {stats.mean_unclipped_area:.4f} before clipping")
 
 first = series[0]
 st.info(
@@ -101,9 +102,11 @@ with st.expander("The maths, for a first-time reader", expanded=True):
              r"\tfrac12, \qquad \mathrm{Var}[\lambda] = \frac{1}{4(2\alpha + 1)}")
     st.markdown("It cuts a box of about 1 − λ of the image, centred on a uniformly random pixel "
                 "(cy, cx), and clips it at the borders:")
-    st.latex(r"c_h = \lfloor H\sqrt{1-\lambda}\rfloor,\ c_w = \lfloor W\sqrt{1-\lambda}\rfloor,"
-             r"\quad B = [c_y - \lfloor c_h/2 \rfloor,\, c_y + \lfloor c_h/2 \rfloor) \times "
-             r"[c_x - \lfloor c_w/2 \rfloor,\, c_x + \lfloor c_w/2 \rfloor) \cap \text{image}")
+    st.latex(r"c_h = \lfloor H\sqrt{1-\lambda}\rfloor, \qquad "
+             r"c_w = \lfloor W\sqrt{1-\lambda}\rfloor")
+    st.latex(r"B = \big[c_y - \lfloor c_h/2 \rfloor,\ c_y + \lfloor c_h/2 \rfloor\big) \times "
+             r"\big[c_x - \lfloor c_w/2 \rfloor,\ c_x + \lfloor c_w/2 \rfloor\big)"
+             r"\ \cap\ \text{image}")
     st.markdown("B's pixels are pasted into A, and the label weight is the share of pixels "
                 "that really come from A:")
     st.latex(r"\lambda_{\text{adj}} = 1 - \frac{|B|}{HW}, \qquad "

@@ -86,10 +86,12 @@ lam = None if mode == "box" else res.lam
 
 scale = display_scale(h, w)
 shown = st.columns(3)
-shown[0].image(upscale_nearest(img_a, scale), caption=f"A: {a.origin}")
-shown[1].image(upscale_nearest(img_b, scale), caption=f"B: {b.origin}")
+shown[0].image(upscale_nearest(img_a, scale), caption=f"A: {a.origin}",
+               output_format="PNG")
+shown[1].image(upscale_nearest(img_b, scale), caption=f"B: {b.origin}",
+               output_format="PNG")
 shown[2].image(draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
-               caption="Mixed: A outside the box, B inside")
+               caption="Mixed: A outside the box, B inside", output_format="PNG")
 
 m1, m2, m3 = st.columns(3)
 m1.metric("λ sampled", "—" if lam is None else f"{lam:.4f}")

@@ -86,7 +86,7 @@ st.latex(r"\tilde x_i = M_i \odot x_i + (1 - M_i) \odot x_{p(i)}, \qquad "
          r"\mathrm{onehot}_s(y_{p(i)}), \qquad \lambda_i = 1 - \frac{|B_i|}{HW}")
 st.latex(r"\mathrm{onehot}_s(y) = (1 - s)\,\mathrm{onehot}(y) + \frac{s}{C}")
 st.markdown(
-    "- **Pairing.** *roll* pairs sample $i$ with $i-1$ (the last one's partner is the first): "
+    "- **Pairing.** *roll* pairs sample $i$ with $i-1$ (sample 0's partner is the last one): "
     "what `torchvision.transforms.v2.CutMix` does. *permutation* draws `torch.randperm(N)`, as "
     "the paper's code (clovaai/CutMix-PyTorch) does, so a sample may even be its own partner "
     "(no visible change). timm pairs $i$ with $N-1-i$ (`x.flip(0)`), another fixed pairing.\n"
@@ -94,4 +94,5 @@ st.markdown(
     "*p* decides whether the batch is mixed at all (the paper's `cutmix_prob`, torchvision). "
     "*elem*: each sample draws its own λ, box and coin (timm's `mode='elem'`).\n"
     "- **Label smoothing** $s$ (timm's `label_smoothing`) is applied to each one-hot before "
-    "mixing, so no target is exactly 0. A sample left alone keeps its image and its own label.")
+    "mixing, so with $s > 0$ no target is exactly 0. A sample left alone keeps its image and "
+    "its own label.")

@@ -16,8 +16,10 @@ def _decode(value: Any) -> Any:
     # Plotly 6 writes numeric arrays as {"dtype": ..., "bdata": base64}; turn them back.
     if isinstance(value, dict) and "bdata" in value and "dtype" in value:
         arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        return arr.reshape(value["shape"]) if "shape" in value and isinstance(
-            value["shape"], (list, tuple)) else arr
+        shape = value.get("shape")
+        if isinstance(shape, str):  # plotly writes 2-D shapes as "5, 10"
+            shape = [int(s) for s in shape.split(",")]
+        return arr.reshape(shape) if shape else arr
     if isinstance(value, dict):
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):

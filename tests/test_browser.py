@@ -22,6 +22,11 @@ from cutmix_core.cifar import CLASSES, load_sample
 sys.path.insert(0, str(ROOT / "scripts"))
 from screenshot import CHROMIUM_ARGS, find_chromium, free_port, serve  # noqa: E402
 
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # the chromium fixture then skips, or fails under CUTMIX_REQUIRE_BROWSER=1
+    expect = sync_playwright = None
+
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 20_000  # per condition; the app reruns asynchronously on a shared, busy machine
@@ -42,13 +47,10 @@ def _expected(a_class: str, b_class: str, alpha: float, seed: int) -> MixResult:
 @pytest.fixture(scope="module")
 def chromium() -> str:
     path = find_chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    why = ("Chromium not found: apt-get install -y chromium "
+           "(or point CUTMIX_CHROMIUM at a Chromium binary)")
+    if sync_playwright is None:
         path, why = None, "the playwright package is missing: pip install playwright"
-    else:
-        why = ("Chromium not found: apt-get install -y chromium "
-               "(or point CUTMIX_CHROMIUM at a Chromium binary)")
     if path is None:
         if os.environ.get("CUTMIX_REQUIRE_BROWSER") == "1":
             pytest.fail(f"CUTMIX_REQUIRE_BROWSER=1 but {why}")
@@ -64,8 +66,6 @@ def app_url(chromium: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(chromium: str):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         # Playwright gives each launch a fresh temporary user-data dir.
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -76,8 +76,6 @@ def browser(chromium: str):
 @pytest.fixture
 def page(browser, app_url: str):
     """A fresh page (own context, so its own Streamlit session) opened on nothing yet."""
-    from playwright.sync_api import expect
-
     expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(base_url=app_url, viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(TIMEOUT_MS)
@@ -94,8 +92,6 @@ def _metric(page, label: str):
 
 
 def _no_exception(page) -> None:
-    from playwright.sync_api import expect
-
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
@@ -104,16 +100,12 @@ def _wait_for_images(page, n: int = 3) -> None:
 
 
 def _expect_mix(page, res: MixResult) -> None:
-    from playwright.sync_api import expect
-
     expect(_metric(page, "λ sampled")).to_have_text(f"{res.lam:.4f}")
     expect(_metric(page, "λ adjusted")).to_have_text(f"{res.lam_adjusted:.4f}")
     expect(_metric(page, "Pixels from B")).to_have_text(f"{res.box.area} of 1024")
 
 
 def test_playground_renders_images_metrics_and_charts(page) -> None:
-    from playwright.sync_api import expect
-
     page.goto("/")
     _wait_for_images(page)
     _expect_mix(page, _expected("cat", "dog", 1.0, 0))
@@ -125,8 +117,6 @@ def test_playground_renders_images_metrics_and_charts(page) -> None:
 
 
 def test_resample_and_alpha_slider_update_metrics_and_url(page) -> None:
-    from playwright.sync_api import expect
-
     page.goto("/")
     _expect_mix(page, _expected("cat", "dog", 1.0, 0))
     page.get_by_role("button", name="Resample").click()
@@ -144,19 +134,15 @@ def test_resample_and_alpha_slider_update_metrics_and_url(page) -> None:
 
 
 def test_a_link_reopens_exactly_what_the_library_computes(page) -> None:
-    from playwright.sync_api import expect
-
     page.goto("/?a_class=horse&b_class=ship&alpha=0.3&seed=42&mode=sample")
     _expect_mix(page, _expected("horse", "ship", 0.3, 42))
-    expect(page.locator(".st-key-a_class")).to_contain_text("horse")
-    expect(page.locator(".st-key-b_class")).to_contain_text("ship")
+    expect(page.locator(".st-key-a_class").get_by_role("combobox")).to_have_value("horse")
+    expect(page.locator(".st-key-b_class").get_by_role("combobox")).to_have_value("ship")
     expect(page.locator('[data-testid="stAlertContentWarning"]')).to_have_count(0)
     _no_exception(page)
 
 
 def test_a_malformed_link_warns_and_still_renders(page) -> None:
-    from playwright.sync_api import expect
-
     page.goto("/?alpha=abc")
     expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(
         "could not be used")
@@ -166,13 +152,14 @@ def test_a_malformed_link_warns_and_still_renders(page) -> None:
 
 
 def test_uploading_a_non_image_shows_an_error_naming_the_file(page) -> None:
-    from playwright.sync_api import expect
-
     page.goto("/")
     _wait_for_images(page)
-    upload = page.get_by_role("button", name="Upload", exact=True)
-    expect(upload).to_have_count(2)  # A's source control, then B's
+    # Segmented-control buttons (role "radio"): A's source control, then B's.
+    upload = page.locator('[data-testid="stButtonGroup"] button').filter(
+        has_text=re.compile(r"^Upload$"))
+    expect(upload).to_have_count(2)
     upload.nth(1).click()
+    expect(upload.nth(1)).to_have_attribute("aria-checked", "true")
     file_input = page.locator('input[type="file"]')
     expect(file_input).to_have_count(1)
     file_input.set_input_files(

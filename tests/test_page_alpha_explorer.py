@@ -40,8 +40,7 @@ def expected(alpha, h=32, w=32, n=20_000, seed=0):
     s = alpha_stats(alpha, h, w, n, rng=np.random.default_rng(seed))
     return {"Mean λ": f"{s.mean_lam:.4f}", "Var λ": f"{s.var_lam:.4f}",
             "Mean λ adjusted": f"{s.mean_lam_adjusted:.4f}",
-            "Boxes clipped by a border": f"{s.clipped_share:.1%}",
-            "Mean box area / (HW)": f"{s.mean_area:.4f}"}
+            "Boxes clipped": f"{s.clipped_share:.1%}", "Mean box area": f"{s.mean_area:.4f}"}
 
 
 def widgets(at):

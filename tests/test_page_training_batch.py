@@ -87,6 +87,9 @@ def _set(at: AppTest, **settings) -> AppTest:
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60).run()
     _ok(app)
+    # A browser drops the query string on sidebar navigation (Streamlit >= 1.30); AppTest keeps
+    # the previous page's link, so drop it here as the browser would.
+    app.query_params = {}
     return app.switch_page(PAGE).run()
 
 
