@@ -31,8 +31,9 @@ HEATMAP_SIDE = 128
 
 def _legend_below(fig: go.Figure) -> go.Figure:
     # Several series do not fit in one legend row beside the title; put the legend underneath.
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0),
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.32, xanchor="left", x=0),
                       margin=dict(b=10))
+    fig.update_xaxes(title_standoff=4)
     return fig
 
 
@@ -46,7 +47,7 @@ def _density_bars(values: np.ndarray, color: str, name: str, bins: np.ndarray) -
                   marker=dict(color=color, opacity=0.55, line=dict(width=0)))
 
 
-def lambda_histogram_figure(series: Sequence[AlphaStats], *, height: int = 320) -> go.Figure:
+def lambda_histogram_figure(series: Sequence[AlphaStats], *, height: int = 380) -> go.Figure:
     """Density histogram of the sampled lambda per alpha, with the Beta(alpha, alpha) curve."""
     bins = np.linspace(0.0, 1.0, BINS + 1)
     x = np.linspace(0.0, 1.0, 402)[1:-1]  # open grid: the density may be inf at 0 and 1
@@ -67,7 +68,7 @@ def lambda_histogram_figure(series: Sequence[AlphaStats], *, height: int = 320) 
 
 
 def lam_adjusted_histogram_figure(series: Sequence[AlphaStats], *,
-                                  height: int = 320) -> go.Figure:
+                                  height: int = 380) -> go.Figure:
     """Density histogram of lam_adjusted per alpha, its mean dashed and 1/2 dotted."""
     bins = np.linspace(0.0, 1.0, BINS + 1)
     fig = go.Figure()
@@ -89,7 +90,7 @@ def lam_adjusted_histogram_figure(series: Sequence[AlphaStats], *,
 
 
 def lambda_scatter_figure(series: Sequence[AlphaStats], *, points: int = SCATTER_POINTS,
-                          height: int = 360) -> go.Figure:
+                          height: int = 380) -> go.Figure:
     """λ sampled against λ adjusted for the first ``points`` draws of each alpha.
 
     The draws are independent, so the first ``points`` are a uniform subsample.
@@ -106,7 +107,7 @@ def lambda_scatter_figure(series: Sequence[AlphaStats], *, points: int = SCATTER
 
 
 def area_figure(series: Sequence[AlphaStats], *, points: int = 401,
-                height: int = 320) -> go.Figure:
+                height: int = 380) -> go.Figure:
     """Cumulative distribution of box area / (HW) per alpha, after (solid) and before clipping.
 
     A CDF rather than a histogram: before clipping the area takes few distinct values on small
@@ -123,11 +124,11 @@ def area_figure(series: Sequence[AlphaStats], *, points: int = 401,
                                      name=f"{when} clipping, {_name(stats)}",
                                      line=dict(color=color, dash=dash, width=2)))
     fig.update_xaxes(title="box area / (HW)", range=[0, 1])
-    fig.update_yaxes(title="share of boxes with a smaller area", range=[0, 1.02])
+    fig.update_yaxes(title="share of boxes, area ≤ x", range=[0, 1.02])
     return _legend_below(_layout(fig, "Box area, before and after clipping", height))
 
 
-def aspect_figure(stats: AlphaStats, *, height: int = 320) -> go.Figure:
+def aspect_figure(stats: AlphaStats, *, height: int = 380) -> go.Figure:
     """Counts of log2(width / height) of non-empty boxes, unclipped and clipped stacked."""
     aspect = stats.boxes.aspect
     keep = ~np.isnan(aspect)
@@ -180,5 +181,5 @@ def coverage_figure(stats: AlphaStats, *, height: int = 360) -> go.Figure:
         hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>"))
     fig.update_yaxes(title="row", autorange="reversed", scaleanchor="x", constrain="domain")
     fig.update_xaxes(title="column", constrain="domain")
-    note = "" if step == 1 else f", {step}×{step} blocks"
-    return _layout(fig, f"How often each pixel is in the box, {_name(stats)}{note}", height)
+    note = "" if step == 1 else f" ({step}×{step} blocks)"
+    return _layout(fig, f"Pixel coverage by the box, {_name(stats)}{note}", height)

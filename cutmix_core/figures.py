@@ -50,8 +50,9 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=title,
         height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        margin=dict(l=10, r=30, t=40, b=10),  # r: room for the last tick label ("truck")
+        # Below the plot: above it, the legend ran into the title.
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5),
         template="plotly_white",
     )
     return fig
@@ -119,4 +120,5 @@ def soft_label_figure(
                text=[f"{v:.3f}" if v > 0 else "" for v in target], textposition="outside")
     )
     fig.update_yaxes(title="target weight", range=[0, 1.15])
+    fig.update_xaxes(automargin=True)
     return _layout(fig, "Soft label", height)
