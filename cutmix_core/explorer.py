@@ -33,8 +33,7 @@ from cutmix_core import defaults
 from cutmix_core.mixing import check_alpha
 
 #: The alpha values offered by the UI's log-scale sliders (the playground should import these).
-ALPHAS: tuple[float, ...] = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0,
-                             3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0)
+ALPHAS: tuple[float, ...] = defaults.ALPHAS
 #: Sample counts offered by the explorer, and its default.
 N_CHOICES: tuple[int, ...] = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 N_DEFAULT: int = 20_000

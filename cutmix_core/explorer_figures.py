@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cutmix_core.explorer import AlphaStats
-from cutmix_core.figures import COLOR_A, COLOR_B, COLOR_OTHER, _layout, beta_pdf
+from cutmix_core.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout, beta_pdf
 
 #: Colour of the first and the second alpha.
 SERIES_COLORS = (COLOR_A, COLOR_B)
@@ -64,7 +64,7 @@ def lambda_histogram_figure(series: Sequence[AlphaStats], *, height: int = 380) 
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(title="λ", range=[0, 1])
     fig.update_yaxes(title="density", range=[0, max(top, 2.0) * 1.05])
-    return _legend_below(_layout(fig, "Sampled λ against Beta(α, α)", height))
+    return _legend_below(apply_layout(fig, "Sampled λ against Beta(α, α)", height))
 
 
 def lam_adjusted_histogram_figure(series: Sequence[AlphaStats], *,
@@ -86,7 +86,7 @@ def lam_adjusted_histogram_figure(series: Sequence[AlphaStats], *,
     fig.update_layout(barmode="overlay", bargap=0)
     fig.update_xaxes(title="λ adjusted = 1 − box area / (HW)", range=[0, 1])
     fig.update_yaxes(title="density", range=[0, top * 1.05])
-    return _legend_below(_layout(fig, "λ adjusted: the weight of A's label", height))
+    return _legend_below(apply_layout(fig, "λ adjusted: the weight of A's label", height))
 
 
 def lambda_scatter_figure(series: Sequence[AlphaStats], *, points: int = SCATTER_POINTS,
@@ -103,7 +103,7 @@ def lambda_scatter_figure(series: Sequence[AlphaStats], *, points: int = SCATTER
                                  marker=dict(color=color, size=4, opacity=0.5)))
     fig.update_xaxes(title="λ sampled", range=[0, 1])
     fig.update_yaxes(title="λ adjusted", range=[0, 1.02])
-    return _legend_below(_layout(fig, "Clipping pushes λ adjusted above λ", height))
+    return _legend_below(apply_layout(fig, "Clipping pushes λ adjusted above λ", height))
 
 
 def area_figure(series: Sequence[AlphaStats], *, points: int = 401,
@@ -125,7 +125,7 @@ def area_figure(series: Sequence[AlphaStats], *, points: int = 401,
                                      line=dict(color=color, dash=dash, width=2)))
     fig.update_xaxes(title="box area / (HW)", range=[0, 1])
     fig.update_yaxes(title="share of boxes, area ≤ x", range=[0, 1.02])
-    return _legend_below(_layout(fig, "Box area, before and after clipping", height))
+    return _legend_below(apply_layout(fig, "Box area, before and after clipping", height))
 
 
 def aspect_figure(stats: AlphaStats, *, height: int = 380) -> go.Figure:
@@ -149,7 +149,7 @@ def aspect_figure(stats: AlphaStats, *, height: int = 380) -> go.Figure:
                      ticktext=[f"{2.0 ** t:g}" if t >= 0 else f"1/{2 ** -t}" for t in ticks])
     fig.update_yaxes(title="boxes")
     empty = int((~keep).sum())
-    return _legend_below(_layout(fig, f"Aspect ratio, {_name(stats)} ({empty} empty boxes "
+    return _legend_below(apply_layout(fig, f"Aspect ratio, {_name(stats)} ({empty} empty boxes "
                                       f"left out)", height))
 
 
@@ -182,4 +182,4 @@ def coverage_figure(stats: AlphaStats, *, height: int = 360) -> go.Figure:
     fig.update_yaxes(title="row", autorange="reversed", scaleanchor="x", constrain="domain")
     fig.update_xaxes(title="column", constrain="domain")
     note = "" if step == 1 else f" ({step}×{step} blocks)"
-    return _layout(fig, f"Pixel coverage by the box, {_name(stats)}{note}", height)
+    return apply_layout(fig, f"Pixel coverage by the box, {_name(stats)}{note}", height)

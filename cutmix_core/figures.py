@@ -46,7 +46,7 @@ def beta_pdf(x: np.ndarray, alpha: float) -> np.ndarray:
     return np.exp(log_p)
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def apply_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=title,
         height=height,
@@ -89,7 +89,7 @@ def beta_density_figure(
                                      line=dict(color=COLOR_A, dash=dash, width=2)))
     fig.update_xaxes(title="λ", range=[0, 1])
     fig.update_yaxes(title="density", range=[0, cap * 1.05])
-    return _layout(fig, "Where λ comes from", height)
+    return apply_layout(fig, "Where λ comes from", height)
 
 
 def soft_label_figure(
@@ -121,4 +121,4 @@ def soft_label_figure(
     )
     fig.update_yaxes(title="target weight", range=[0, 1.15])
     fig.update_xaxes(automargin=True)
-    return _layout(fig, "Soft label", height)
+    return apply_layout(fig, "Soft label", height)

@@ -349,11 +349,10 @@ def test_torchvision_parity_images(h, w, dtype):
 
 @pytest.mark.parametrize("h, w", SIZES)
 @pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
-def test_BUG_torchvision_parity_targets_bit_for_bit(h, w, dtype):
-    """LIBRARY BUG (fails for 24x40, 40x24, 17x29; passes for 32x32): soft_targets casts lam to
-    float32 *before* computing 1 - lam (batch.py:146-147), whereas torchvision computes
-    1.0 - lam in float64 and rounds once. Whenever H*W is not a power of two, the partner weight
-    then differs by 1 ulp of float32, so the docstring's "bit for bit" (batch.py:17-18) fails."""
+def test_torchvision_parity_targets_bit_for_bit(h, w, dtype):
+    """Regression (fixed in 3ed9e30): soft_targets once cast lam to float32 *before* computing
+    1 - lam, whereas torchvision computes 1.0 - lam in float64 and rounds once; whenever H*W is
+    not a power of two the partner weight then differed by 1 ulp (32x32 hid it)."""
     x, y = _batch(n=5, h=h, w=w, dtype=dtype, seed=h * w)
     for seed in range(30):
         _, yo, box, _ = _torchvision(x, y, seed)
@@ -488,10 +487,9 @@ def test_mixup_batch_float_and_prob_zero():
     assert torch.equal(r0.targets, torch.nn.functional.one_hot(y, C).float())
 
 
-def test_BUG_mixup_batch_float64_keeps_precision():
-    """LIBRARY BUG (minor): mixup_batch blends every dtype in float32 (batch.py:258), so a float64
-    batch comes back float64 but only float32-accurate (error ~1e-8), although the docstring
-    says only *integer* images are blended in float32 (batch.py:245)."""
+def test_mixup_batch_float64_keeps_precision():
+    """Regression (fixed in 3ed9e30): every dtype used to be blended in float32, so a float64
+    batch came back only float32-accurate (error ~1e-8)."""
     x, y = _batch(n=4, dtype=torch.float64)
     r = mixup_batch(x, y, C, generator=_gen(1))
     lam = r.lams[0].item()
@@ -531,21 +529,20 @@ def test_cutout_batch_prob_zero():
     assert torch.equal(r.images, x) and r.boxes == (EMPTY_BOX,) * 3 and not r.applied.any()
 
 
-# --------------------------------------------------------------------------- spec gaps
+# --------------------------------------------------------------------------- regressions
 
 
-def test_BUG_pair_indices_permutation_leaves_global_rng():
-    """LIBRARY BUG: pair_indices(..., "permutation") without a generator falls back to torch's
-    global RNG (batch.py:119, generator defaults to None), against CONVENTIONS point 2."""
+def test_pair_indices_permutation_leaves_global_rng():
+    """Regression (fixed in 3ed9e30): without a generator, pair_indices(..., "permutation") used
+    torch's global RNG, against CONVENTIONS point 2."""
     before = _rng_states()
     pair_indices(8, "permutation")
     _assert_rng_untouched(before)
 
 
-def test_BUG_bad_box_rejected_whatever_the_coin():
-    """LIBRARY BUG (minor): with lam given, a box that does not fit is only checked for samples
-    whose coin came up (batch.py:212 skips box_lambda when lam is set; line 216 sees only
-    applied boxes), so prob=0 silently accepts it while lam=None rejects it."""
+def test_bad_box_rejected_whatever_the_coin():
+    """Regression (fixed in 3ed9e30): with lam given, a box that did not fit was only checked
+    for samples whose coin came up, so prob=0 silently accepted it."""
     x, y = torch.zeros(2, 1, 8, 8), torch.tensor([0, 1])
     with pytest.raises(ValueError, match="does not fit"):
         cutmix_batch(x, y, C, generator=_gen(0), boxes=Box(0, 9, 0, 1), prob=0.0)  # lam None

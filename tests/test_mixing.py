@@ -636,18 +636,21 @@ def test_soft_label_errors(args, kwargs, match):
 
 
 # --------------------------------------------------------------------------- spec gaps
-# LIBRARY BUG / SPEC DEVIATION: the two tests below fail against the current library.
+# Regressions: both failed against the first version of mixing.py (fixed in 3ed9e30).
 
 
-def test_BUG_check_alpha_rejects_numeric_strings():
-    """Spec: non-numbers raise ValueError. ``float("2")`` succeeds, so the string "2" is
-    accepted as alpha (mixing.py:101), as is "1e3"."""
+def test_check_alpha_rejects_numeric_strings():
+    """Spec: non-numbers raise. ``float("2")`` succeeds, so "2" used to be accepted as alpha."""
     with pytest.raises(ValueError, match="got '2'"):
         check_alpha("2")
+    with pytest.raises(ValueError, match="got True"):
+        check_alpha(True)
 
 
-def test_BUG_soft_label_rejects_non_integer_class():
-    """Spec: errors for bad classes. ``int(y)`` truncates, so class 1.5 silently becomes class
-    1 (mixing.py:306, 314); the torch side rejects float labels."""
+def test_soft_label_rejects_non_integer_class():
+    """Spec: errors for bad classes. ``int(y)`` truncates, so class 1.5 used to become class 1
+    silently, while the torch side rejects float labels."""
     with pytest.raises(ValueError, match="1.5"):
         soft_label(1.5, 0, 0.5, 4)
+    with pytest.raises(ValueError, match="got True"):
+        soft_label(0, True, 0.5, 4)

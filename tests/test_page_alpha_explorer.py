@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from cutmix_core.explorer import alpha_stats
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE = "pages/alpha_explorer.py"
+PAGE = "app_pages/alpha_explorer.py"
 METRICS_PER_ALPHA = 5
 
 

@@ -19,7 +19,7 @@ from cutmix_core.batch_view import cell_caption, seeded_subset, to_nchw
 from cutmix_core.cifar import CLASSES, load_sample
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE = "pages/training_batch.py"
+PAGE = "app_pages/training_batch.py"
 DS = load_sample()
 DEFAULTS = dict(n=16, data_seed=0, seed=0, alpha=1.0, pairing="roll", mode="batch", prob=1.0,
                 smoothing=0.0)

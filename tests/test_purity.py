@@ -41,5 +41,5 @@ def test_no_core_module_touches_global_random_state() -> None:
 
 
 def test_pages_do_not_depend_on_the_workplace_data_path() -> None:
-    runtime = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py")), *CORE]
+    runtime = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "app_pages").glob("*.py")), *CORE]
     assert [p.name for p in runtime if "../shared" in p.read_text()] == []

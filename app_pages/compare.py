@@ -12,8 +12,7 @@ from cutmix_core.figures import BOX_RGB, soft_label_figure
 from cutmix_core.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.links import Param
 
-ALPHAS = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0,
-          10.0, 15.0, 20.0)
+ALPHAS = defaults.ALPHAS
 LAM_MODES = {"sample": "Sample λ ~ Beta(α, α)", "manual": "Set λ by hand"}
 FILL_LABELS = {"grey": "grey (128, 128, 128)", "black": "black (0, 0, 0)"}
 IDX_MAX = 4999  # CIFAR-10 train has 5,000 images per class; the picker clamps to the set in use

@@ -17,8 +17,7 @@ from cutmix_core.batch_view import (
 from cutmix_core.cifar import CLASSES
 from cutmix_core.links import Param
 
-ALPHAS = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0,
-          10.0, 15.0, 20.0)
+ALPHAS = defaults.ALPHAS
 PAIRINGS = {"roll": "roll: i ← i − 1 (torchvision)", "permutation": "random permutation (paper)"}
 MODES = {"batch": "batch: one λ and box for all", "elem": "elem: one λ and box per sample"}
 COLS = 8

@@ -20,8 +20,7 @@ from cutmix_core.images import (
 )
 from cutmix_core.links import Param
 
-ALPHAS = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0,
-          10.0, 15.0, 20.0)
+ALPHAS = defaults.ALPHAS
 MODES = {"sample": "Sample λ ~ Beta(α, α)", "lambda": "Set λ by hand", "box": "Draw the box by hand"}
 LINK = (
     Param("a_class", "choice", "cat", choices=CLASSES), Param("a_idx", "int", 0, 0, 59_999),
