@@ -107,9 +107,11 @@ def sidebar() -> None:
         st.selectbox("Split", ("test", "train"), key="cifar_split")
         st.button("Download with torchvision", on_click=_download,
                   help=f"Needs internet; saves to {DOWNLOAD_ROOT}")
-        if st.session_state.get("cifar_notice"):
-            st.warning(st.session_state["cifar_notice"])
-        st.caption(f"In use: {cifar().source}")
+        in_use = cifar()  # first, so that a load problem of this run is shown in this run
+        for key in ("cifar_notice", "cifar_load_notice"):
+            if st.session_state.get(key):
+                st.warning(st.session_state[key])
+        st.caption(f"In use: {in_use.source}")
 
 
 def cifar() -> CifarSet:
@@ -118,13 +120,14 @@ def cifar() -> CifarSet:
     A path that cannot be read gives a warning in the sidebar and falls back to the sample, so
     the pages keep working.
     """
+    st.session_state["cifar_load_notice"] = None
     path = resolve_path(st.session_state.get("cifar_path") or None, environ={})
     if path is None:
         return _sample()
     try:
         return _full(str(path), st.session_state.get("cifar_split", "test"))
     except CifarError as err:
-        st.session_state["cifar_notice"] = f"{err} Using the bundled sample."
+        st.session_state["cifar_load_notice"] = f"{err} Using the bundled sample."
         return _sample()
 
 

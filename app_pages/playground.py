@@ -57,6 +57,8 @@ with col_c:
     st.button("Random CIFAR-10 pair", on_click=ui.pick_random_pair,
               help="A seeded pick of two images of different classes")
     policy, side = ui.size_policy_controls()
+    if a is not None and b is not None:
+        ui.share_link(LINK, uploads=a.label is None or b.label is None)
 
 if a is None or b is None:
     st.stop()
@@ -116,7 +118,6 @@ d1.download_button("Download mixed image (PNG, exact pixels)", to_png_bytes(res.
                    file_name="cutmix.png", mime="image/png")
 d2.download_button("Download parameters (JSON)", json.dumps(record, indent=2),
                    file_name="cutmix.json", mime="application/json")
-ui.share_link(LINK, uploads=a.label is None or b.label is None)
 
 with st.expander("How CutMix works"):
     st.markdown("Draw λ from a Beta distribution, cut a box whose sides shrink with √(1 − λ), "
