@@ -86,6 +86,7 @@ def load_cached(source: Path | str, split: str, cache_dir: Path | str | None) ->
         with os.fdopen(fd, "wb") as f:
             np.savez(f, images=ds.images, labels=ds.labels, indices=ds.indices,
                      source=np.array(ds.source))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared
         os.replace(tmp, file)
     finally:
         if os.path.exists(tmp):
@@ -114,7 +115,9 @@ def balanced_subset(ds: CifarSet, limit: int | None) -> CifarSet:
                     f"{ds.source} (first {order.size} balanced)")
 
 
-def to_tensors(ds: CifarSet, device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def to_tensors(
+    ds: CifarSet, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(images (N, 3, 32, 32) uint8, labels (N,) int64)`` on ``device``, a copy of ``ds``."""
     images = torch.from_numpy(np.ascontiguousarray(ds.images.transpose(0, 3, 1, 2)))
     labels = torch.from_numpy(np.array(ds.labels, dtype=np.int64))
@@ -158,7 +161,8 @@ def crop(
     index = flat.view(n, 1, h * w).expand(n, c, h * w)  # expand: no copy
     out = torch.gather(x.reshape(n, c, h * w), 2, index).view(n, c, h, w)
     if padding == "zeros" and pad > 0:
-        valid = ((rows >= 0) & (rows < h)).view(n, 1, h, 1) & ((cols >= 0) & (cols < w)).view(n, 1, 1, w)
+        inside_rows = ((rows >= 0) & (rows < h)).view(n, 1, h, 1)
+        valid = inside_rows & ((cols >= 0) & (cols < w)).view(n, 1, 1, w)
         out = out * valid.to(out.dtype)
     return out
 

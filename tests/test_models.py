@@ -1,0 +1,290 @@
+"""Tests for cutmix_core.models: CIFAR ResNets, preprocessing, checkpoints, ImageNet models offline.
+
+Nothing here touches the network: the ImageNet tests put a randomly initialised state dict under
+the file name torchvision expects in a temporary ``$TORCH_HOME`` and replace the download function.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from cutmix_core.cifar import CLASSES
+from cutmix_core.models import (
+    CIFAR10_MEAN,
+    CIFAR10_STD,
+    CheckpointError,
+    build_model,
+    count_parameters,
+    load_checkpoint,
+    load_imagenet_model,
+    predict,
+    preprocess,
+    save_checkpoint,
+)
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _batch(n: int = 2, seed: int = 0) -> torch.Tensor:
+    return torch.randn(n, 3, 32, 32, generator=_gen(seed))  # (N, 3, 32, 32)
+
+
+# --------------------------------------------------------------------------------- architecture
+@pytest.mark.parametrize(("arch", "channels"), [("resnet8", 64), ("resnet20", 64),
+                                                ("resnet8x2", 128), ("resnet8w24", 96)])
+def test_features_end_at_8x8_and_head_gives_the_logits(arch: str, channels: int) -> None:
+    model = build_model(arch, num_classes=7).eval()
+    x = _batch()
+    with torch.no_grad():
+        feats = model.features(x)
+        assert feats.shape == (2, channels, 8, 8)
+        assert torch.equal(model.head(feats), model(x))
+        assert model(x).shape == (2, 7)
+
+
+def test_parameter_counts_match_the_paper() -> None:
+    # He et al. 2016, table 6 (option A shortcuts): 0.27M, 0.46M, 0.85M.
+    assert count_parameters(build_model("resnet20")) == 269_722
+    assert count_parameters(build_model("resnet32")) == 464_154
+    assert count_parameters(build_model("resnet56")) == 853_018
+    # Option B adds 1x1 projections (+BN) at the two downsampling blocks: 16*32 + 64 + 32*64 + 128.
+    assert count_parameters(build_model("resnet20-b")) == 269_722 + 512 + 64 + 2048 + 128
+
+
+def test_arch_names_round_trip_and_bad_names_raise() -> None:
+    for arch in ("resnet20", "resnet56", "resnet20x4", "resnet8w24", "resnet32-b"):
+        assert build_model(arch).arch == arch
+    for bad in ("resnet21", "resnet2", "vgg16", "resnet20x0", "ResNet20", 20):
+        with pytest.raises(ValueError, match="arch must|depth must|width must"):
+            build_model(bad)
+
+
+def test_initialisation_uses_only_the_given_generator() -> None:
+    state = torch.get_rng_state()
+    a = build_model("resnet8", generator=_gen(1)).state_dict()
+    b = build_model("resnet8", generator=_gen(1)).state_dict()
+    c = build_model("resnet8", generator=_gen(2)).state_dict()
+    assert torch.equal(torch.get_rng_state(), state)  # global RNG neither used nor advanced
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["features.conv.weight"], c["features.conv.weight"])
+    assert a["features.bn.running_var"].eq(1).all()  # buffers initialised, not left empty
+
+
+# -------------------------------------------------------------------------------- preprocessing
+def test_preprocess_normalises_with_the_cifar_constants() -> None:
+    img = np.zeros((4, 5, 3), np.uint8)
+    img[0, 0] = (255, 0, 51)
+    before = img.copy()
+    x = preprocess(img)
+    assert x.shape == (1, 3, 4, 5) and x.dtype == torch.float32
+    expected = [(1 - CIFAR10_MEAN[0]) / CIFAR10_STD[0], -CIFAR10_MEAN[1] / CIFAR10_STD[1],
+                (0.2 - CIFAR10_MEAN[2]) / CIFAR10_STD[2]]
+    assert x[0, :, 0, 0].tolist() == pytest.approx(expected, abs=1e-6)
+    assert np.array_equal(img, before)
+    batch = np.stack([img, img[::-1]])
+    assert torch.equal(preprocess(torch.from_numpy(batch)), preprocess(batch))
+    assert torch.equal(preprocess(batch)[1:], preprocess(img[::-1]))
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.float32), np.zeros((4, 4), np.uint8),
+                                 np.zeros((3, 4, 4), np.uint8)])
+def test_preprocess_rejects_non_hwc_uint8(bad: np.ndarray) -> None:
+    with pytest.raises(ValueError, match=rf"HWC.*got shape \({bad.shape[0]}"):
+        preprocess(bad)
+
+
+def test_predict_returns_probabilities_equal_to_softmax_of_logits() -> None:
+    model = build_model("resnet8").eval()
+    x = _batch(5)
+    probs = predict(model, x, batch_size=2)  # several chunks
+    assert probs.shape == (5, 10) and probs.dtype == np.float32
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(probs, model(x).softmax(1).numpy(), atol=1e-6)
+
+
+def test_predict_rejects_raw_images_and_training_mode() -> None:
+    model = build_model("resnet8")
+    with pytest.raises(ValueError, match="eval mode"):
+        predict(model, _batch())
+    with pytest.raises(ValueError, match=r"NCHW float.*uint8"):
+        predict(model.eval(), torch.zeros(1, 32, 32, 3, dtype=torch.uint8))
+
+
+# ---------------------------------------------------------------------------------- checkpoints
+def _trained_like(arch: str = "resnet8") -> torch.nn.Module:
+    model = build_model(arch, generator=_gen(3))
+    with torch.no_grad():  # non-trivial BN statistics, so the round trip has to carry them
+        for name, buf in model.named_buffers():
+            if name.endswith("running_mean"):
+                buf.normal_(generator=_gen(4))
+    return model.eval()
+
+
+def test_round_trip_preserves_outputs_and_writes_a_card(tmp_path: Path) -> None:
+    model = _trained_like()
+    path = tmp_path / "cutmix.pt"
+    card = save_checkpoint(path, model, {"name": "CutMix", "method": "cutmix", "alpha": 1.0})
+    state = torch.load(path, weights_only=True)  # plain tensors: the safe loader accepts it
+    assert set(state) == set(model.state_dict())
+    on_disk = json.loads(path.with_suffix(".json").read_text())
+    assert on_disk == card and card["arch"] == "resnet8" and card["classes"] == list(CLASSES)
+    assert card["num_parameters"] == count_parameters(model) and card["dtype"] == "float32"
+
+    loaded = load_checkpoint(path)
+    assert loaded.name == "CutMix" and loaded.card["alpha"] == 1.0 and loaded.classes == CLASSES
+    assert not loaded.model.training
+    assert not any(p.requires_grad for p in loaded.model.parameters())
+    x = _batch(3)
+    with torch.no_grad():
+        assert torch.equal(loaded.model(x), model(x))
+    images = np.full((2, 32, 32, 3), 100, np.uint8)
+    np.testing.assert_array_equal(loaded.predict(images), predict(model, preprocess(images)))
+
+
+def test_float16_checkpoint_is_half_the_size_and_close(tmp_path: Path) -> None:
+    model = _trained_like("resnet20")
+    save_checkpoint(tmp_path / "a.pt", model, {})
+    save_checkpoint(tmp_path / "b.pt", model, {}, dtype=torch.float16)
+    size_32, size_16 = (tmp_path / "a.pt").stat().st_size, (tmp_path / "b.pt").stat().st_size
+    assert 1.0e6 < size_32 < 1.2e6 and size_16 < 0.55 * size_32
+    assert torch.load(tmp_path / "b.pt", weights_only=True)["head.fc.weight"].dtype == torch.float16
+    loaded = load_checkpoint(tmp_path / "b.pt").model.state_dict()
+    for key, value in model.state_dict().items():  # exactly the fp16-rounded weights, back in fp32
+        expected = value.half().float() if value.is_floating_point() else value
+        assert loaded[key].dtype == value.dtype and torch.equal(loaded[key], expected), key
+
+
+def test_save_rejects_bad_cards_and_dtypes(tmp_path: Path) -> None:
+    model = build_model("resnet8")
+    with pytest.raises(ValueError, match="'resnet20' does not match the model's arch 'resnet8'"):
+        save_checkpoint(tmp_path / "m.pt", model, {"arch": "resnet20"})
+    with pytest.raises(ValueError, match="not JSON-serialisable"):
+        save_checkpoint(tmp_path / "m.pt", model, {"when": object()})
+    with pytest.raises(ValueError, match="float64"):
+        save_checkpoint(tmp_path / "m.pt", model, {}, dtype=torch.float64)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, _trained_like(), {"name": "m"})
+    return path
+
+
+def _edit_card(path: Path, **changes: object) -> None:
+    card_path = path.with_suffix(".json")
+    card_path.write_text(json.dumps({**json.loads(card_path.read_text()), **changes}))
+
+
+def test_missing_checkpoint_raises(tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match=r"nope\.pt does not exist"):
+        load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_missing_card_raises(saved: Path) -> None:
+    saved.with_suffix(".json").unlink()
+    with pytest.raises(CheckpointError, match=r"model card .*model\.json .* is missing"):
+        load_checkpoint(saved)
+
+
+def test_unreadable_card_raises(saved: Path) -> None:
+    saved.with_suffix(".json").write_text("{not json")
+    with pytest.raises(CheckpointError, match=r"model\.json is not valid JSON"):
+        load_checkpoint(saved)
+    saved.with_suffix(".json").write_text('{"name": "no arch"}')
+    with pytest.raises(CheckpointError, match=r"model\.json needs 'arch' \(str\)"):
+        load_checkpoint(saved)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_corrupt_or_truncated_checkpoint_raises(saved: Path, damage: str) -> None:
+    data = saved.read_bytes()
+    damaged = {"truncate": data[: len(data) // 2], "garbage": b"PK\x03\x04 not a torch file",
+               "empty": b""}
+    saved.write_bytes(damaged[damage])
+    with pytest.raises(CheckpointError, match=r"model\.pt is corrupt or truncated"):
+        load_checkpoint(saved)
+
+
+def test_weights_for_another_architecture_raise(saved: Path) -> None:
+    _edit_card(saved, arch="resnet20")  # the file holds resnet8 weights
+    with pytest.raises(CheckpointError, match=r"model\.pt does not match architecture 'resnet20'"
+                                              r".*missing keys"):
+        load_checkpoint(saved)
+    _edit_card(saved, arch="resnet8x2")  # same keys, other shapes
+    with pytest.raises(CheckpointError, match=r"does not match architecture 'resnet8x2'.*shape"):
+        load_checkpoint(saved)
+    _edit_card(saved, arch="vgg11")
+    with pytest.raises(CheckpointError, match="unusable arch: arch must"):
+        load_checkpoint(saved)
+
+
+def test_a_replaced_weight_file_fails_the_card_checksum(saved: Path, tmp_path: Path) -> None:
+    save_checkpoint(tmp_path / "other.pt", build_model("resnet8", generator=_gen(9)), {})
+    saved.write_bytes((tmp_path / "other.pt").read_bytes())
+    with pytest.raises(CheckpointError, match=r"model\.pt does not match the sha256"):
+        load_checkpoint(saved)
+
+
+# ------------------------------------------------------------------------ ImageNet, offline only
+@pytest.fixture
+def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """An empty TORCH_HOME whose downloads fail like an offline machine; returns the URLs tried."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    tried: list[str] = []
+
+    def offline(url: str, *args: object, **kwargs: object) -> None:
+        tried.append(url)
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    return tried
+
+
+def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> None:
+    weights = torchvision.models.ResNet18_Weights.DEFAULT
+    state = torchvision.models.resnet18().state_dict()  # random, stands in for the real file
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    cached.parent.mkdir(parents=True)
+    torch.save(state, cached)
+
+    loaded = load_imagenet_model("resnet18")
+    assert torch_home == []  # served from the cache, no download attempted
+    assert all(torch.equal(v, state[k]) for k, v in loaded.model.state_dict().items())
+    assert not loaded.model.training and loaded.classes == tuple(weights.meta["categories"])
+    assert len(loaded.classes) == 1000 and loaded.classes[0] == "tench"
+    image = np.zeros((60, 80, 3), np.uint8)
+    x = loaded.preprocess(image)
+    assert x.shape == (1, 3, 224, 224)  # resize 256, centre crop 224
+    assert x[0, :, 0, 0].tolist() == pytest.approx([-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225],
+                                                   abs=1e-5)
+    np.testing.assert_allclose(loaded.predict(image).sum(), 1.0, atol=1e-5)
+
+
+def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> None:
+    with pytest.raises(CheckpointError, match="could not download resnet18 weights.*appears to be "
+                                              "offline; the CIFAR-10 models keep working"):
+        load_imagenet_model("resnet18")
+    assert torch_home == [torchvision.models.ResNet18_Weights.DEFAULT.url]
+
+
+def test_imagenet_model_damaged_cache_and_unknown_name_raise(torch_home: list[str]) -> None:
+    url = torchvision.models.ResNet18_Weights.DEFAULT.url
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"half a download")
+    with pytest.raises(CheckpointError, match=r"resnet18-f37072fd\.pth are damaged; delete"):
+        load_imagenet_model("resnet18")
+    with pytest.raises(CheckpointError, match="unknown torchvision model 'resnet7'"):
+        load_imagenet_model("resnet7")
