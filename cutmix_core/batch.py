@@ -238,7 +238,8 @@ def cutmix_batch(
     if len(chosen) == 1:
         chosen, lams = chosen * n, lams * n
     final = tuple(b if a else EMPTY_BOX for b, a in zip(chosen, applied))
-    lams_adj = torch.tensor([box_lambda(b, h, w) for b in final], dtype=torch.float64)
+    weights = {b: box_lambda(b, h, w) for b in set(final)}  # one per distinct box
+    lams_adj = torch.tensor([weights[b] for b in final], dtype=torch.float64)
     images = _paste_boxes(x, partners, final)
     targets = soft_targets(y, partners, lams_adj, num_classes, smoothing)
     return BatchMixResult(

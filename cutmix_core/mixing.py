@@ -167,11 +167,13 @@ def box_from_cut(h: int, w: int, cut_h: int, cut_w: int, cy: int, cx: int) -> Bo
         raise ValueError(f"centre (cy={cy}, cx={cx}) lies outside the {h}x{w} image")
     if cut_h < 0 or cut_w < 0:
         raise ValueError(f"cut size must be >= 0, got {cut_h}x{cut_w}")
+    # np.clip(v, 0, h) of the official code, on Python ints (np.clip on scalars costs ~8 us,
+    # which dominated per-sample boxes in the batch op).
     return Box(
-        y0=int(np.clip(cy - cut_h // 2, 0, h)),
-        y1=int(np.clip(cy + cut_h // 2, 0, h)),
-        x0=int(np.clip(cx - cut_w // 2, 0, w)),
-        x1=int(np.clip(cx + cut_w // 2, 0, w)),
+        y0=min(max(int(cy) - cut_h // 2, 0), h),
+        y1=min(max(int(cy) + cut_h // 2, 0), h),
+        x0=min(max(int(cx) - cut_w // 2, 0), w),
+        x1=min(max(int(cx) + cut_w // 2, 0), w),
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -32,6 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cutmix_core import cutmix, cutmix_batch  # noqa: E402
+
+
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo where there is one, else platform's guess."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:
@@ -90,10 +102,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--out", type=Path, default=ROOT / "assets" / "benchmark.json")
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     report = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-                   f"torch threads, Python {platform.python_version()}, torch {torch.__version__}",
+        "machine": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch "
+                   f"threads, Python {platform.python_version()}, torch {torch.__version__}",
         "batch": batch_rows(args.repeat),
         "pair": pair_row(args.repeat),
         "playground": rerun_row(max(5, args.repeat // 3)),
