@@ -9,7 +9,7 @@ from cutmix_core.batch_view import CUTOUT_FILLS, DEFAULT_FILL, compare_three
 from cutmix_core.cifar import CLASSES
 from cutmix_core.describe import label_space
 from cutmix_core.figures import BOX_RGB, soft_label_figure
-from cutmix_core.images import display_scale, draw_box, upscale_nearest
+from cutmix_core.images import display_scale, draw_box
 from cutmix_core.links import Param
 
 ALPHAS = defaults.ALPHAS

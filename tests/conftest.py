@@ -30,3 +30,37 @@ def _decode(value: Any) -> Any:
 def chart_traces(chart: Any) -> list[dict[str, Any]]:
     """The traces of an AppTest plotly_chart element, numeric arrays decoded to numpy."""
     return _decode(json.loads(chart.proto.spec)["data"])
+
+
+APP = str(ROOT / "app.py")
+
+
+def open_app(page: str | None = None, query: dict | None = None, timeout: float = 90) -> Any:
+    """A new session of the app, shown at ``page``.
+
+    With ``query``, the session opens as a browser opening that link does: the query and the
+    page are set before the first run. Without it, the app runs first and then switches page
+    with an empty query, as the sidebar does (a browser drops the previous page's query; AppTest
+    would keep it).
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if query is None:
+        at.run()
+        at.query_params.clear()
+    else:
+        at.query_params.update(query)
+    if page is not None:
+        at.switch_page(page)
+    return at.run()
+
+
+def assert_ok(at: Any) -> None:
+    """No exception was raised on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def metrics(at: Any) -> dict[str, str]:
+    """The page's metrics, label to shown value."""
+    return {m.label: m.value for m in at.metric}

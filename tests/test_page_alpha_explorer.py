@@ -1,30 +1,21 @@
 """AppTest of the alpha explorer page, through app.py: metrics, controls and shareable links."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from conftest import assert_ok, open_app
 
 from cutmix_core.explorer import alpha_stats
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "app_pages/alpha_explorer.py"
 METRICS_PER_ALPHA = 5
 
 
 def open_page(query=None):
     """The app opened at the explorer, as a browser opening its URL (with ``query``) would."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    if query is None:
-        at.run()
-        # A browser drops the previous page's query when the sidebar switches pages; AppTest
-        # keeps it, so clear it as the browser would.
-        at.query_params.clear()
-    else:
-        at.query_params.update(query)
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    at = open_app(PAGE, query)
+    assert_ok(at)
     return at
 
 

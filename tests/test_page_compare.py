@@ -6,34 +6,26 @@ in the same order as ``cutmix`` does, so the CutMix column is the playground's m
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import chart_traces
 from streamlit.testing.v1 import AppTest
 
+from conftest import assert_ok as _ok
+from conftest import metrics as _metrics
+from conftest import open_app
+
 from cutmix_core import cutmix, soft_label
 from cutmix_core.cifar import CLASSES, load_sample
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "app_pages/compare.py"
 DS = load_sample()
 
 
 def _fresh(query: dict | None = None) -> AppTest:
-    """An AppTest that opens the compare page on its first run, as a shared link does."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params = dict(query or {})
-    return at.switch_page(PAGE).run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The page opened from a link with ``query``, on a new session."""
+    return open_app(PAGE, query or {})
 
 
 def _image(cls: str, idx: int) -> np.ndarray:
@@ -66,12 +58,7 @@ def _widgets(at: AppTest) -> tuple:
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60).run()
-    _ok(app)
-    # A browser drops the query string on sidebar navigation (Streamlit >= 1.30); AppTest keeps
-    # the previous page's link, so drop it here as the browser would.
-    app.query_params = {}
-    return app.switch_page(PAGE).run()
+    return open_app(PAGE)
 
 
 def test_default_view_shows_three_methods_with_their_labels(at: AppTest) -> None:

@@ -10,26 +10,19 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from conftest import chart_traces
+from conftest import APP, chart_traces
+from conftest import assert_ok as _ok
+from conftest import metrics as _metrics
 from cutmix_core import Box, box_from_center, cutmix, soft_label
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.images import fit_pair, limit_side, load_image
 
 TIMEOUT = 90
 ROOT_DIR = Path(__file__).resolve().parents[1]
-APP = str(ROOT_DIR / "app.py")
 
 
 def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def _png(img: Image.Image) -> bytes:

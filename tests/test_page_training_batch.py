@@ -6,7 +6,6 @@ The expected batch is rebuilt here from the bundled sample with the same seeds a
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,11 +13,13 @@ import torch
 from conftest import chart_traces
 from streamlit.testing.v1 import AppTest
 
+from conftest import assert_ok as _ok
+from conftest import open_app
+
 from cutmix_core import cutmix_batch
 from cutmix_core.batch_view import cell_caption, seeded_subset, to_nchw
 from cutmix_core.cifar import CLASSES, load_sample
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "app_pages/training_batch.py"
 DS = load_sample()
 DEFAULTS = dict(n=16, data_seed=0, seed=0, alpha=1.0, pairing="roll", mode="batch", prob=1.0,
@@ -29,14 +30,8 @@ KEYS = {"n": "tb_n", "data_seed": "tb_data_seed", "seed": "tb_seed", "alpha": "t
 
 
 def _fresh(query: dict | None = None) -> AppTest:
-    """An AppTest that opens the batch page on its first run, as a shared link does."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params = dict(query or {})
-    return at.switch_page(PAGE).run()
-
-
-def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    """The page opened from a link with ``query``, on a new session."""
+    return open_app(PAGE, query or {})
 
 
 def _expected(**settings):
@@ -85,12 +80,7 @@ def _set(at: AppTest, **settings) -> AppTest:
 
 @pytest.fixture(scope="module")
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60).run()
-    _ok(app)
-    # A browser drops the query string on sidebar navigation (Streamlit >= 1.30); AppTest keeps
-    # the previous page's link, so drop it here as the browser would.
-    app.query_params = {}
-    return app.switch_page(PAGE).run()
+    return open_app(PAGE)
 
 
 def test_default_batch_matches_cutmix_batch(at: AppTest) -> None:
