@@ -129,6 +129,11 @@ def cifar() -> CifarSet:
     except CifarError as err:
         st.session_state["cifar_load_notice"] = f"{err} Using the bundled sample."
         return _sample()
+    except Exception as err:  # noqa: BLE001 - a broken copy must never take a page down
+        st.session_state["cifar_load_notice"] = (
+            f"{path}: could not be read as CIFAR-10 ({type(err).__name__}: {err}). "
+            "Using the bundled sample.")
+        return _sample()
 
 
 # ---------------------------------------------------------------------------- image pickers
@@ -166,7 +171,7 @@ def image_picker(slot: str, title: str, default_class: str, ds: CifarSet) -> Pic
                               max_value=len(positions) - 1, key=f"{slot}_idx")
         pos = int(positions[min(int(idx), len(positions) - 1)])
         origin = f"CIFAR-10 {ds.split} #{int(ds.indices[pos])} ({name})"
-        return Picked(ds.image(pos), name, label, origin, f"cifar:{ds.source}:{pos}")
+        return Picked(ds.image(pos), name, label, origin, f"cifar:{ds.source}:{ds.split}:{pos}")
     if source == "Upload":
         file = st.file_uploader("Image file", key=f"{slot}_file",
                                 type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
