@@ -28,7 +28,6 @@ from cutmix_core.cifar import (
     random_pair,
     resolve_path,
 )
-from cutmix_core.links import Param, encode_params, parse_params
 from cutmix_core.images import (
     DEFAULT_SIZE_POLICY,
     SIZE_POLICIES,
@@ -36,6 +35,20 @@ from cutmix_core.images import (
     fit_pair,
     limit_side,
     load_image,
+)
+from cutmix_core.links import Param, encode_params, parse_params
+from cutmix_core.model_view import (
+    MODELS_DIR,
+    ShippedModel,
+    class_for,
+    explain_mix,
+    find_models,
+)
+from cutmix_core.models import (
+    CheckpointError,
+    LoadedModel,
+    load_checkpoint,
+    load_imagenet_model,
 )
 
 DOWNLOAD_ROOT = Path.home() / ".cache" / "cutmix_lab" / "cifar10"
@@ -134,6 +147,76 @@ def cifar() -> CifarSet:
             f"{path}: could not be read as CIFAR-10 ({type(err).__name__}: {err}). "
             "Using the bundled sample.")
         return _sample()
+
+
+# ---------------------------------------------------------------------------- models
+#: The torchvision ImageNet model the model page offers for photos (downloaded on first use).
+IMAGENET_MODEL = "resnet50"
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_models() -> tuple[ShippedModel, ...]:
+    """The checkpoints in assets/models/, or in the folder $CUTMIX_MODELS names (read once)."""
+    return find_models(os.environ.get(defaults.MODELS_ENV) or MODELS_DIR)
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def _checkpoint(path: str, mtime: float) -> LoadedModel:
+    # One model object serves every session: it is in eval mode with frozen parameters, and
+    # cutmix_core's predict and gradcam never write to it (no hooks, no .grad), so no lock.
+    return load_checkpoint(path)
+
+
+@st.cache_resource(show_spinner="Loading torchvision's ImageNet weights (downloaded on first "
+                                "use, about 100 MB)…", ttl=120, max_entries=2)
+def _imagenet(name: str) -> LoadedModel | str:
+    # An error message is cached for two minutes, so an offline classroom is not made to wait
+    # for a failed download on every slider move; the CIFAR-10 models keep working meanwhile.
+    try:
+        return load_imagenet_model(name)
+    except CheckpointError as err:
+        return str(err)
+
+
+def load_model(key: str) -> LoadedModel | str:
+    """A shipped model by its key, or ``"imagenet:<name>"``; an error message if it cannot load."""
+    if key.startswith("imagenet:"):
+        return _imagenet(key.removeprefix("imagenet:"))
+    found = {m.key: m for m in shipped_models()}
+    if key not in found:
+        return f"no model {key!r} in assets/models (train with scripts/train_shipped.sh)"
+    path = found[key].path
+    try:
+        return _checkpoint(str(path), path.stat().st_mtime)
+    except (CheckpointError, OSError) as err:
+        return str(err)
+
+
+def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: Any) -> None:
+    """A compact "what the trained models say" row for a CutMix result: the shipped baseline
+    and CutMix models' p(A) and p(B) on the mixed image against the soft label. Nothing is
+    shown when no models are shipped."""
+    picks = [m for m in shipped_models() if m.aug in ("none", "cutmix")][:2] or \
+        list(shipped_models()[:2])
+    if not picks:
+        return
+    with st.container(border=True):
+        st.markdown(f"**What the trained models say** about the mixed image · the label is "
+                    f"{res.lam_adjusted:.2f} A + {1 - res.lam_adjusted:.2f} B")
+        for column, shipped in zip(st.columns(len(picks)), picks):
+            loaded = load_model(shipped.key)
+            if isinstance(loaded, str):
+                column.warning(loaded)
+                continue
+            ca = class_for(a.label, a.name, loaded.classes)
+            cb = class_for(b.label, b.name, loaded.classes)
+            ex = explain_mix(loaded, img_a, img_b, res.image, res.box, class_a=ca, class_b=cb)
+            top = loaded.classes[int(np.argmax(ex.probs_mixed))]
+            column.markdown(
+                f"{shipped.label}: p({loaded.classes[ex.class_a]}) = **{ex.p_a:.2f}**, "
+                f"p({loaded.classes[ex.class_b]}) = **{ex.p_b:.2f}**; top-1 {top}")
+        st.page_link("app_pages/models.py", label="Predictions and Grad-CAM on the Models page",
+                     icon="🔬")
 
 
 # ---------------------------------------------------------------------------- image pickers

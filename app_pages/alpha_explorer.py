@@ -5,11 +5,23 @@ import streamlit as st
 
 import ui
 from cutmix_core import defaults
-from cutmix_core.explorer import (ALPHAS, MAX_SIDE, N_CHOICES, N_DEFAULT, AlphaStats,
-                                  alpha_stats, beta_mean_var)
-from cutmix_core.explorer_figures import (area_figure, aspect_figure, coverage_figure,
-                                          lam_adjusted_histogram_figure, lambda_histogram_figure,
-                                          lambda_scatter_figure)
+from cutmix_core.explorer import (
+    ALPHAS,
+    MAX_SIDE,
+    N_CHOICES,
+    N_DEFAULT,
+    AlphaStats,
+    alpha_stats,
+    beta_mean_var,
+)
+from cutmix_core.explorer_figures import (
+    area_figure,
+    aspect_figure,
+    coverage_figure,
+    lam_adjusted_histogram_figure,
+    lambda_histogram_figure,
+    lambda_scatter_figure,
+)
 from cutmix_core.links import Param
 
 SIZES = {"32": "32 × 32 (CIFAR)", "224": "224 × 224 (ImageNet)", "custom": "Custom H × W"}

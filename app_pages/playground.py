@@ -95,7 +95,8 @@ shown[2].image(draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
                caption="Mixed: A outside the box, B inside", output_format="PNG")
 
 m1, m2, m3 = st.columns(3)
-m1.metric("λ sampled", "—" if lam is None else f"{lam:.4f}")
+m1.metric("λ set by hand" if mode == "lambda" else "λ sampled",
+          "—" if lam is None else f"{lam:.4f}")
 m2.metric("λ adjusted (weight of A's label)", f"{res.lam_adjusted:.4f}")
 m3.metric("Pixels from B", f"{res.box.area} of {h * w}")
 st.markdown(f"**Box:** {describe_box(res.box, h, w)}")
@@ -107,6 +108,8 @@ chart_l, chart_r = st.columns(2)
 if lam is not None:
     chart_l.plotly_chart(beta_density_figure(alpha, res.lam, res.lam_adjusted), key="beta_fig")
 chart_r.plotly_chart(soft_label_figure(target, names, class_a=y_a, class_b=y_b), key="label_fig")
+
+ui.model_says(a, b, img_a, img_b, res)
 
 record = mix_record(alpha=alpha if mode == "sample" else None, seed=int(seed), lam=lam,
                     lam_adjusted=res.lam_adjusted, box=res.box, size=(h, w),

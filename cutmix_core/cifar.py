@@ -19,7 +19,9 @@ then files sorted by file name (plain string order, so zero-padded names sort nu
 The two orders differ, so indices are only comparable between sets of the same layout.
 
 Pickles are read with a restricted unpickler that accepts only numpy arrays, because the path can
-come from a text box and an ordinary ``pickle.load`` would run arbitrary code.
+come from a text box and an ordinary ``pickle.load`` would run arbitrary code. For the same reason
+any path can arrive here (``/dev/null``, a half-copied zip, a folder the app may not read): every
+failure to read or decode it becomes a :class:`CifarError` naming the path and the cause.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ import io
 import os
 import pickle
 import socket
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from cutmix_core.defaults import CIFAR_ENV
 
@@ -56,6 +60,27 @@ _LAYOUTS = (
 
 class CifarError(ValueError):
     """A CIFAR-10 path or file that cannot be used; the message is meant for the user."""
+
+
+# What reading a path can raise: the disk or the OS (OSError: permissions, /dev/null, I/O
+# errors), a damaged or truncated zip (BadZipFile, zlib.error, EOFError).
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
+# What decoding one image can raise besides those: PIL reports a damaged file as OSError,
+# SyntaxError ("broken PNG file"), ValueError or struct.error depending on the format.
+_DECODE_ERRORS = (*_READ_ERRORS, SyntaxError, ValueError, struct.error,
+                  Image.DecompressionBombError)
+
+
+def _cause(err: BaseException) -> str:
+    """A short reason for the user: "Permission denied: /x/cat", "zlib.error: invalid …"."""
+    if isinstance(err, OSError) and err.strerror:  # not "[Errno 13] …"
+        return f"{err.strerror}: {err.filename}" if err.filename else err.strerror
+    if isinstance(err, EOFError) and not str(err):
+        return "EOFError: the data ends early (a truncated copy?)"
+    kind = type(err).__name__
+    if type(err).__module__ not in ("builtins", __name__):
+        kind = f"{type(err).__module__}.{kind}"
+    return f"{kind}: {err}" if str(err) else kind
 
 
 def _read_only(a: np.ndarray, dtype: type) -> np.ndarray:
@@ -185,6 +210,8 @@ def load_torchvision_folder(folder: Path | str, split: str = "test") -> CifarSet
             raise CifarError(
                 f"{file} is missing: a torchvision CIFAR-10 folder needs {_BATCHES[split]}"
             ) from err
+        except OSError as err:
+            raise CifarError(f"{file} could not be read ({_cause(err)})") from err
         except Exception as err:  # pickle can raise almost anything on a damaged file
             raise CifarError(f"{file} is not a CIFAR-10 python batch: {err}") from err
     all_images = np.ascontiguousarray(np.concatenate(images))
@@ -217,15 +244,31 @@ def _decode(
     images = np.empty((len(entries), 32, 32, 3), dtype=np.uint8)  # (N, H, W, C)
     for k, (_, name) in enumerate(entries):
         try:
-            with Image.open(io.BytesIO(read(name))) as im:
-                if im.size != (32, 32):
-                    raise CifarError(f"{where}: {name} is {im.size[0]}x{im.size[1]} pixels; "
-                                     "CIFAR-10 images must be 32x32")
-                images[k] = np.asarray(im.convert("RGB"))
-        except (OSError, Image.DecompressionBombError) as err:
-            raise CifarError(f"{where}: cannot decode {name}: {err}") from err
+            data = read(name)
+        # zipfile also raises NotImplementedError for a compression method it lacks and
+        # RuntimeError for an encrypted member.
+        except (*_READ_ERRORS, NotImplementedError, RuntimeError) as err:
+            raise CifarError(f"{where}: cannot read {name} ({_cause(err)})") from err
+        images[k] = _decode_image(data, name, where)
     labels = np.array([c for c, _ in entries], dtype=np.int64)
     return _make_set(images, labels, split, where)
+
+
+def _decode_image(data: bytes, name: str, where: str) -> np.ndarray:
+    """One CIFAR-10 image file's bytes as (32, 32, 3) uint8 RGB."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.size != (32, 32):
+                raise CifarError(f"{where}: {name} is {im.size[0]}x{im.size[1]} pixels; "
+                                 "CIFAR-10 images must be 32x32")
+            return np.asarray(im.convert("RGB"))
+    except CifarError:
+        raise
+    except UnidentifiedImageError as err:  # its own message names a BytesIO, not the file
+        raise CifarError(f"{where}: cannot decode {name}: not an image file in a format PIL "
+                         "reads (JPEG, PNG, ...)") from err
+    except _DECODE_ERRORS as err:
+        raise CifarError(f"{where}: cannot decode {name} ({_cause(err)})") from err
 
 
 def _is_image(name: str) -> bool:
@@ -246,7 +289,7 @@ def _load_zip(path: Path, split: str) -> CifarSet:
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as err:
-        raise CifarError(f"{path} is not a readable zip file: {err}") from err
+        raise CifarError(f"{path} is not a readable zip file ({_cause(err)})") from err
     with zf:
         members = [m.split("/") for m in zf.namelist() if _is_image(m)]
         nested = [p for p in members if len(p) == 3 and p[0] == split and p[1] in CLASSES]
@@ -270,13 +313,25 @@ def load_cifar10(path: Path | str, split: str = "test") -> CifarSet:
     Returns:
         The split in its canonical order, ``indices == arange(N)``.
     Raises:
-        CifarError: the path is missing, in no accepted layout, or holds a bad image.
+        CifarError: the path is missing, in no accepted layout, cannot be read (permissions, a
+            device such as /dev/null, a truncated zip) or holds a bad image; the message names
+            the path and the cause.
         ValueError: ``split`` is not train/test.
     """
     _check_split(split)
     path = Path(path).expanduser()
+    try:
+        return _load(path, split)
+    except _READ_ERRORS as err:  # what the loaders below did not name more precisely
+        raise CifarError(f"CIFAR-10 path {path} could not be read ({_cause(err)})") from err
+
+
+def _load(path: Path, split: str) -> CifarSet:
     if not path.exists():
         raise CifarError(f"CIFAR-10 path {path} does not exist")
+    if not (path.is_file() or path.is_dir()):  # opening a pipe would block
+        raise CifarError(f"CIFAR-10 path {path} is neither a folder nor a file (a device, pipe "
+                         f"or socket?); accepted layouts: {_LAYOUTS}")
     if path.is_file():
         return _load_zip(path, split)
     if (path / "test_batch").is_file() or (path / "data_batch_1").is_file():

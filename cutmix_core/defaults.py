@@ -32,3 +32,6 @@ MAX_SIDE: int = 512
 SQUARE_SIDE: int = 256
 #: Environment variable naming a full CIFAR-10 copy (folder, zip or torchvision folder).
 CIFAR_ENV: str = "CUTMIX_CIFAR10"
+
+#: Environment variable naming another folder of checkpoints for the app (default assets/models).
+MODELS_ENV = "CUTMIX_MODELS"

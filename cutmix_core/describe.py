@@ -94,13 +94,20 @@ def mix_record(
     class_names: list[str],
     mode: str,
 ) -> dict[str, Any]:
-    """The parameters of one mix as a JSON-ready dict (what the page offers for download)."""
+    """The parameters of one mix as a JSON-ready dict (what the page offers for download).
+
+    ``lam`` is written as ``lambda_sampled`` in mode "sample" and as ``lambda_by_hand`` in mode
+    "lambda" (the other is None), so a file never calls a hand-set value sampled.
+    """
+    if mode not in ("sample", "lambda", "box"):
+        raise ValueError(f"mode must be 'sample', 'lambda' or 'box', got {mode!r}")
     return {
         "method": "CutMix (Yun et al., ICCV 2019, arXiv 1905.04899)",
         "mode": mode,
         "alpha": alpha,
         "seed": seed,
-        "lambda_sampled": lam,
+        "lambda_sampled": lam if mode == "sample" else None,
+        "lambda_by_hand": lam if mode == "lambda" else None,
         "lambda_adjusted": lam_adjusted,
         "box": {**box.as_dict(), "convention": "half-open rows [y0, y1), columns [x0, x1)"},
         "image_size": {"height": size[0], "width": size[1]},

@@ -30,7 +30,7 @@ import os
 import re
 import socket
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -167,11 +167,17 @@ def _nhwc_uint8(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     return t.unsqueeze(0) if t.ndim == 3 else t  # (N, H, W, 3)
 
 
+def normalize(images_hwc_uint8: np.ndarray | torch.Tensor, mean: Sequence[float],
+              std: Sequence[float]) -> torch.Tensor:
+    """HWC or NHWC uint8 RGB -> NCHW float32 ``(pixel / 255 - mean) / std``; no resize, no crop."""
+    x = _nhwc_uint8(images_hwc_uint8).permute(0, 3, 1, 2).float().div(255)  # (N, 3, H, W)
+    m, s = torch.tensor((tuple(mean), tuple(std))).view(2, 1, 3, 1, 1)
+    return ((x - m) / s).contiguous()
+
+
 def preprocess(images_hwc_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
     """HWC or NHWC uint8 RGB -> NCHW float32 normalised with the CIFAR-10 mean and std."""
-    x = _nhwc_uint8(images_hwc_uint8).permute(0, 3, 1, 2).float().div(255)  # (N, 3, H, W)
-    mean, std = torch.tensor((CIFAR10_MEAN, CIFAR10_STD)).view(2, 1, 3, 1, 1)
-    return ((x - mean) / std).contiguous()
+    return normalize(images_hwc_uint8, CIFAR10_MEAN, CIFAR10_STD)
 
 
 def _imagenet_preprocess(images_hwc_uint8: np.ndarray | torch.Tensor, *,
@@ -198,6 +204,9 @@ def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 500) ->
     return torch.cat(probs).numpy()  # (N, num_classes)
 
 
+_cifar_preprocess = preprocess  # the class body below shadows the name ``preprocess``
+
+
 @dataclass(frozen=True, eq=False)
 class LoadedModel:
     """A model ready for inference (eval mode, parameters frozen) with its card and classes."""
@@ -207,6 +216,12 @@ class LoadedModel:
     name: str
     classes: tuple[str, ...]
     preprocess: Callable[[np.ndarray | torch.Tensor], torch.Tensor] = field(repr=False)
+    #: side of the square input the network was trained on (32 for CIFAR-10, 224 for ImageNet)
+    input_size: int = 32
+    #: normalisation only (no resize, no crop), for images already ``input_size`` square: what
+    #: Grad-CAM needs, since a centre crop would move the pasted box
+    normalize: Callable[[np.ndarray | torch.Tensor], torch.Tensor] = field(
+        default=_cifar_preprocess, repr=False)
 
     def predict(self, images_hwc_uint8: np.ndarray | torch.Tensor) -> np.ndarray:
         """Probabilities (N, num_classes) for HWC / NHWC uint8 images."""
@@ -350,5 +365,8 @@ def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
     classes = tuple(weights.meta["categories"])
     card = {"arch": name, "weights": str(weights), "num_classes": len(classes),
             "source": weights.url, "dataset": "ImageNet-1k"}
+    transforms = weights.transforms()
     return LoadedModel(_ready(model), MappingProxyType(card), name, classes,
-                       partial(_imagenet_preprocess, transforms=weights.transforms()))
+                       partial(_imagenet_preprocess, transforms=transforms),
+                       input_size=int(transforms.crop_size[0]),
+                       normalize=partial(normalize, mean=transforms.mean, std=transforms.std))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
+import re
+import struct
 import sys
 import types
 import zipfile
@@ -280,6 +283,114 @@ def test_zip_without_requested_split(tmp_path):
     _write_zip(tmp_path / "train.zip", "train/")
     with pytest.raises(CifarError, match=r"no test/<class>/.*\['train'\].*accepted layouts"):
         load_cifar10(tmp_path / "train.zip", "test")
+
+
+def test_truncated_zip(tmp_path):
+    _write_zip(tmp_path / "whole.zip", "test/")
+    data = (tmp_path / "whole.zip").read_bytes()
+    (tmp_path / "cut.zip").write_bytes(data[: len(data) // 2])  # a copy that stopped half-way
+    with pytest.raises(CifarError, match=re.escape(
+            f"{tmp_path / 'cut.zip'} is not a readable zip file (zipfile.BadZipFile: File is "
+            "not a zip file)")):
+        load_cifar10(tmp_path / "cut.zip")
+
+
+def test_zip_with_a_damaged_member(tmp_path):
+    path = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for c, cls in enumerate(CLASSES):
+            zf.writestr(f"{cls}/1.png", _png_bytes(_tile(c)))
+        info = zf.getinfo("cat/1.png")
+    data = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:][:4])
+    start = info.header_offset + 30 + name_len + extra_len  # the member's deflated bytes
+    data[start : start + info.compress_size] = b"\xff" * info.compress_size
+    path.write_bytes(data)
+    with pytest.raises(CifarError, match=re.escape(
+            f"{path}: cannot read cat/1.png (zlib.error: Error -3 while decompressing data: "
+            "invalid block type)")):
+        load_cifar10(path)
+
+
+def test_zip_member_that_ends_early(tmp_path):
+    path = tmp_path / "short.zip"
+    _write_zip(path)  # stored members, truck/1.png written last
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("truck/1.png")
+    data = bytearray(path.read_bytes())
+    entry = data.rfind(b"PK\x01\x02")  # the last member's central directory entry
+    struct.pack_into("<II", data, entry + 20, info.compress_size + 10**6, info.file_size + 10**6)
+    path.write_bytes(data)  # its sizes now promise more bytes than the file holds
+    with pytest.raises(CifarError, match=re.escape(
+            f"{path}: cannot read truck/1.png (EOFError: the data ends early")):
+        load_cifar10(path)
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="no /dev/null")
+def test_dev_null():
+    with pytest.raises(CifarError, match=r"/dev/null is neither a folder nor a file \(a device"):
+        load_cifar10("/dev/null")
+
+
+def _deny(monkeypatch, method: str, denied: Path) -> None:
+    """Make ``Path.<method>`` fail on ``denied`` as an unreadable folder or file does.
+
+    Simulated, because tests may run as root, whom chmod 000 does not stop.
+    """
+    real = getattr(Path, method)
+
+    def fake(self, *args, **kwargs):
+        if self == denied:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, fake)
+
+
+def test_unreadable_class_folder(tmp_path, monkeypatch):
+    _write_tree(tmp_path)
+    _deny(monkeypatch, "iterdir", tmp_path / "cat")
+    with pytest.raises(CifarError, match=re.escape(
+            f"CIFAR-10 path {tmp_path} could not be read (Permission denied: {tmp_path / 'cat'})")):
+        load_cifar10(tmp_path)
+
+
+def test_unreadable_image_file(tmp_path, monkeypatch):
+    _write_tree(tmp_path)
+    file = tmp_path / "cat" / "1.png"
+    _deny(monkeypatch, "read_bytes", file)
+    with pytest.raises(CifarError, match=re.escape(
+            f"{tmp_path}: cannot read {file} (Permission denied: {file})")):
+        load_cifar10(tmp_path)
+
+
+def test_unreadable_torchvision_batch(tmp_path, monkeypatch):
+    _write_batches(tmp_path / "cifar-10-batches-py")
+    file = tmp_path / "cifar-10-batches-py" / "test_batch"
+    _deny(monkeypatch, "open", file)
+    with pytest.raises(CifarError, match=re.escape(
+            f"{file} could not be read (Permission denied: {file})")):
+        load_cifar10(tmp_path, "test")
+
+
+def _broken_crc(png: bytes) -> bytes:
+    data = bytearray(png)
+    data[29:33] = b"\0\0\0\0"  # the IHDR chunk's CRC
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("content", "cause"), [
+    (b"just some text", "not an image file in a format PIL reads"),
+    (_png_bytes(_tile(0))[:60], "(OSError: image file is truncated"),
+    (_broken_crc(_png_bytes(_tile(0))), "not an image file in a format PIL reads"),
+], ids=["text", "truncated", "bad-crc"])
+def test_a_non_image_file_in_a_class_folder(tmp_path, content, cause):
+    _write_tree(tmp_path)
+    file = tmp_path / "cat" / "1.png"
+    file.write_bytes(content)
+    with pytest.raises(CifarError, match=re.escape(f"{tmp_path}: cannot decode {file}")) as err:
+        load_cifar10(tmp_path)
+    assert cause in str(err.value)
 
 
 def test_bad_split_is_value_error(tmp_path):

@@ -270,6 +270,15 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
     assert x[0, :, 0, 0].tolist() == pytest.approx([-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225],
                                                    abs=1e-5)
     np.testing.assert_allclose(loaded.predict(image).sum(), 1.0, atol=1e-5)
+    # For Grad-CAM: normalisation alone at the model's input size, no crop that would move a box.
+    assert loaded.input_size == 224
+    square = np.full((224, 224, 3), 255, np.uint8)
+    square[0, 0] = 0
+    xn = loaded.normalize(square)
+    assert xn.shape == (1, 3, 224, 224)
+    assert xn[0, :, 0, 0].tolist() == pytest.approx([-0.485 / 0.229, -0.456 / 0.224,
+                                                     -0.406 / 0.225], abs=1e-5)
+    assert xn[0, 0, 1, 1].item() == pytest.approx((1 - 0.485) / 0.229, abs=1e-5)
 
 
 def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> None:

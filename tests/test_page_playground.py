@@ -183,7 +183,7 @@ def test_manual_lambda_and_manual_box() -> None:
     at.run()
     _ok(at)
     box = box_from_center(32, 32, 0.5, 0, 0)
-    assert _metrics(at)["λ sampled"] == "0.5000"
+    assert _metrics(at)["λ set by hand"] == "0.5000" and "λ sampled" not in _metrics(at)
     assert _metrics(at)["λ adjusted (weight of A's label)"] == f"{1 - box.area / 1024:.4f}"
     assert "clipped" in at.info[0].value
     at.radio(key="mode").set_value("box").run()

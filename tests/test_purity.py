@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
-import re
+import textwrap
 
+import pytest
 from conftest import ROOT
 
 CORE = sorted((ROOT / "cutmix_core").glob("*.py"))
@@ -29,15 +30,169 @@ def test_no_core_module_imports_streamlit() -> None:
     assert offenders == []
 
 
-GLOBAL_RNG = re.compile(
-    r"np\.random\.(seed|rand|randn|randint|random|beta|uniform|choice|permutation|shuffle)\("
-    r"|torch\.manual_seed\(|torch\.seed\(|random\.(seed|random|randint)\("
-)
+# ---------------------------------------------------------------------------- global RNG
+# numpy.random names that build explicit state rather than draw from the global one.
+NUMPY_EXPLICIT = {"default_rng", "Generator", "SeedSequence", "BitGenerator", "PCG64",
+                  "PCG64DXSM", "Philox", "SFC64", "MT19937"}
+# The stdlib random module's explicit generators.
+STDLIB_EXPLICIT = {"Random", "SystemRandom"}
+TORCH_SEEDING = {f"torch.{name}" for name in (
+    "manual_seed", "seed", "set_rng_state", "random.manual_seed", "random.seed",
+    "random.set_rng_state", "cuda.manual_seed", "cuda.manual_seed_all", "cuda.seed",
+    "cuda.seed_all", "cuda.set_rng_state", "cuda.set_rng_state_all")}
+# torch functions that draw from the global generator unless given generator=.
+TORCH_SAMPLERS = {f"torch.{name}" for name in (
+    "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
+    "bernoulli", "multinomial", "normal", "poisson", "utils.data.DataLoader",
+    "utils.data.RandomSampler", "utils.data.SubsetRandomSampler",
+    "utils.data.WeightedRandomSampler", "utils.data.random_split")}
+# In-place samplers, as tensor methods (x.normal_()) or in torch.nn.init: matched by name on
+# any object, since the trailing underscore is torch's alone. Tensor methods without it
+# (x.bernoulli(), x.multinomial()) cannot be told from numpy's rng.multinomial() by name and
+# are not checked.
+INPLACE_SAMPLERS = {"normal_", "uniform_", "bernoulli_", "random_", "exponential_",
+                    "geometric_", "cauchy_", "log_normal_", "trunc_normal_", "kaiming_normal_",
+                    "kaiming_uniform_", "xavier_normal_", "xavier_uniform_", "orthogonal_",
+                    "sparse_"}
 
 
-def test_no_core_module_touches_global_random_state() -> None:
-    offenders = [(p.name, m.group(0)) for p in CORE for m in GLOBAL_RNG.finditer(p.read_text())]
-    assert offenders == []
+class _GlobalRng(ast.NodeVisitor):
+    """Collects uses of global random state in one module, with import aliases resolved."""
+
+    def __init__(self) -> None:
+        self.aliases: dict[str, str] = {}  # local name -> dotted name it was imported as
+        self.found: list[tuple[int, str]] = []
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:  # `import numpy.random` binds `numpy`
+                top = alias.name.split(".")[0]
+                self.aliases[top] = top
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module and not node.level:
+            for alias in node.names:
+                self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def _name(self, node: ast.AST) -> str | None:
+        """The dotted name ``node`` refers to, through the imports; None if not imported."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self._name(node.value)
+            return None if base is None else f"{base}.{node.attr}"
+        return None
+
+    def _reference(self, node: ast.Name | ast.Attribute) -> None:
+        name = self._name(node)
+        if name is None:
+            return
+        parts = name.split(".")
+        global_numpy = (parts[:2] == ["numpy", "random"] and len(parts) == 3
+                        and parts[2] not in NUMPY_EXPLICIT)
+        global_stdlib = parts[0] == "random" and len(parts) == 2 and parts[1] not in STDLIB_EXPLICIT
+        distributions = parts[:2] == ["torch", "distributions"] and len(parts) == 3
+        if global_numpy or global_stdlib or name in TORCH_SEEDING:
+            self.found.append((node.lineno, name))
+        elif distributions:  # Distribution.sample() takes no generator
+            self.found.append((node.lineno, f"{name} (torch.distributions)"))
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self._reference(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._reference(node)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self._name(node.func)
+        sampler = name in TORCH_SAMPLERS or (isinstance(node.func, ast.Attribute)
+                                             and node.func.attr in INPLACE_SAMPLERS)
+        if sampler and not any(k.arg == "generator" for k in node.keywords):
+            shown = name or f".{node.func.attr}"
+            self.found.append((node.lineno, f"{shown}() without generator="))
+        self.generic_visit(node)
+
+
+def global_rng_uses(source: str) -> list[str]:
+    """Each use of global random state in ``source``, as ``"line: what"``.
+
+    Flags numpy.random's module-level functions (all but the explicit generators and bit
+    generators), the stdlib random module's functions, torch's seeding functions,
+    torch.distributions, and torch's samplers called without ``generator=``.
+    """
+    visitor = _GlobalRng()
+    visitor.visit(ast.parse(source))
+    return [f"{line}: {what}" for line, what in sorted(set(visitor.found))]
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_no_core_module_touches_global_random_state(path) -> None:
+    assert global_rng_uses(path.read_text(encoding="utf-8")) == []
+
+
+VIOLATIONS = {
+    "np.random.rand(3)": "numpy.random.rand",
+    "np.random.shuffle(x)": "numpy.random.shuffle",
+    "np.random.seed(0)": "numpy.random.seed",
+    "np.random.RandomState(0)": "numpy.random.RandomState",
+    "draw = np.random.normal": "numpy.random.normal",
+    "npr.beta(1.0, 1.0)": "numpy.random.beta",
+    "choice([1, 2])": "numpy.random.choice",
+    "stdlib.random()": "random.random",
+    "torch.manual_seed(0)": "torch.manual_seed",
+    "torch.cuda.manual_seed_all(0)": "torch.cuda.manual_seed_all",
+    "torch.rand(3)": "torch.rand() without generator=",
+    "torch.randn(2, 3, device='cpu')": "torch.randn() without generator=",
+    "torch.randint(0, 5, (3,))": "torch.randint() without generator=",
+    "torch.randperm(8)": "torch.randperm() without generator=",
+    "torch.rand_like(x)": "torch.rand_like() without generator=",
+    "torch.bernoulli(p)": "torch.bernoulli() without generator=",
+    "torch.multinomial(p, 2)": "torch.multinomial() without generator=",
+    "x.normal_(0, 1)": ".normal_() without generator=",
+    "torch.empty(3).uniform_()": ".uniform_() without generator=",
+    "nn.init.kaiming_normal_(w)": "torch.nn.init.kaiming_normal_() without generator=",
+    "DataLoader(ds, shuffle=True)": "torch.utils.data.DataLoader() without generator=",
+    "torch.distributions.Beta(a, a).sample()": "torch.distributions.Beta (torch.distributions)",
+}
+IMPORTS = """\
+import random as stdlib
+import numpy as np
+import numpy.random as npr
+import torch
+from numpy.random import choice
+from torch import nn
+from torch.utils.data import DataLoader
+"""
+
+
+@pytest.mark.parametrize("snippet", VIOLATIONS)
+def test_the_check_flags_global_random_state(snippet: str) -> None:
+    found = global_rng_uses(IMPORTS + snippet)
+    line = IMPORTS.count("\n") + 1
+    assert found == [f"{line}: {VIOLATIONS[snippet]}"]
+
+
+def test_the_check_passes_explicit_randomness() -> None:
+    clean = IMPORTS + textwrap.dedent("""\
+        def f(rng: np.random.Generator, generator: torch.Generator) -> None:
+            rng = np.random.default_rng(np.random.SeedSequence(0))
+            bits = np.random.Generator(np.random.PCG64(1))
+            rng.normal(size=3), rng.multinomial(3, [0.5, 0.5]), rng.random(), rng.permutation(4)
+            torch.rand(3, generator=generator)
+            torch.randperm(8, generator=generator).normal_(generator=generator)
+            nn.init.uniform_(w, -1, 1, generator=generator)
+            generator.seed()  # fresh entropy for a local generator, not torch.seed()
+            local = stdlib.Random(0)
+            local.random()
+            DataLoader(ds, shuffle=True, generator=generator)
+
+        def random(x):  # a local name that is no module
+            return x.random
+    """)
+    assert global_rng_uses(clean) == []
 
 
 def test_pages_do_not_depend_on_the_workplace_data_path() -> None:

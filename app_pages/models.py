@@ -1,0 +1,154 @@
+"""Models and Grad-CAM: what a classifier trained with or without CutMix makes of a mixed image."""
+
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from cutmix_core.evaluate import load_report
+from cutmix_core.evaluation_figures import occlusion_figure, split_figure, summary_rows
+
+import ui
+from cutmix_core import cutmix, defaults, soft_label
+from cutmix_core.cifar import CLASSES
+from cutmix_core.figures import BOX_RGB
+from cutmix_core.images import display_scale, draw_box, upscale_nearest
+from cutmix_core.links import Param
+from cutmix_core.model_figures import cam_panel, prediction_figure
+from cutmix_core.model_view import class_for, explain_mix
+
+REPORT = Path(__file__).resolve().parent.parent / "assets" / "evaluation.json"
+SHIPPED = ui.shipped_models()
+IMAGENET = f"imagenet:{ui.IMAGENET_MODEL}"
+LABELS = {m.key: m.label for m in SHIPPED} | {IMAGENET: "ResNet-50 · ImageNet (torchvision)"}
+CHOICES = tuple(LABELS)
+
+
+def _default(aug: str, fallback: int) -> str:
+    keys = [m.key for m in SHIPPED if m.aug == aug] or [m.key for m in SHIPPED][fallback:] \
+        or [IMAGENET]
+    return keys[0]
+
+
+LINK = (
+    Param("a_class", "choice", "cat", choices=CLASSES), Param("a_idx", "int", 0, 0, 59_999),
+    Param("b_class", "choice", "dog", choices=CLASSES), Param("b_idx", "int", 0, 0, 59_999),
+    Param("alpha", "choice", defaults.ALPHA, choices=defaults.ALPHAS),
+    Param("seed", "int", defaults.SEED, 0, 2**31 - 1),
+    Param("left", "choice", _default("none", 0), choices=CHOICES),
+    Param("right", "choice", _default("cutmix", 1), choices=CHOICES),
+)
+
+ui.link_state("models", LINK)
+ui.init_state({"pair_seed": 0})
+st.title("Models and Grad-CAM")
+st.caption("Two ResNet-20s trained on CIFAR-10 by this project, one without and one with CutMix: "
+           "does the prediction on a mixed image split between the two classes by area, and does "
+           "each class's Grad-CAM look where that class's pixels are?")
+if not SHIPPED:
+    st.warning("No trained CIFAR-10 models in assets/models/. Train them with "
+               "`scripts/train_shipped.sh`; the ImageNet model still works online.")
+
+ds = ui.cifar()
+col_a, col_b, col_c = st.columns([2, 2, 3])
+with col_a:
+    a = ui.image_picker("a", "Image A: the base", "cat", ds)
+with col_b:
+    b = ui.image_picker("b", "Image B: pasted in", "dog", ds)
+with col_c:
+    left_key = st.selectbox("Left model", CHOICES, format_func=LABELS.get, key="left")
+    right_key = st.selectbox("Right model", CHOICES, format_func=LABELS.get, key="right")
+    alpha = st.select_slider("α (log scale)", defaults.ALPHAS, key="alpha",
+                             help="λ ~ Beta(α, α); the box covers about 1 − λ of the image")
+    seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
+    seed = seed_col.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
+    button_col.button("🎲 Resample", on_click=lambda: st.session_state.update(seed=seed + 1))
+    st.button("Random CIFAR-10 pair", on_click=ui.pick_random_pair,
+              help="A seeded pick of two images of different classes")
+    policy, side = ui.size_policy_controls()
+    if a is not None and b is not None:
+        ui.share_link(LINK, uploads=a.label is None or b.label is None)
+
+if a is None or b is None:
+    st.stop()
+img_a, img_b = ui.fitted_pair(a, b, policy, side)
+h, w = img_a.shape[:2]
+res = cutmix(img_a, img_b, alpha, rng=np.random.default_rng(int(seed)))
+scale = display_scale(h, w, 192)
+shown = st.columns([1, 1, 1, 2])
+shown[0].image(upscale_nearest(img_a, scale), caption=f"A: {a.origin}",
+               output_format="PNG")
+shown[1].image(upscale_nearest(img_b, scale), caption=f"B: {b.origin}",
+               output_format="PNG")
+shown[2].image(draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
+               caption=f"Mixed: λ_adj = {res.lam_adjusted:.3f} of the pixels from A",
+               output_format="PNG")
+shown[3].markdown(
+    f"The label CutMix trains on is **{res.lam_adjusted:.2f} × {a.name} + "
+    f"{1 - res.lam_adjusted:.2f} × {b.name}**. A model that learned it should give p(A) ≈ "
+    f"{res.lam_adjusted:.2f} and p(B) ≈ {1 - res.lam_adjusted:.2f} on the mixed image. "
+    "Grad-CAM maps are on one scale per model, so A's and B's maps can be compared; the "
+    "yellow box is the pasted region.")
+
+for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
+    with column:
+        st.subheader(LABELS[key])
+        loaded = ui.load_model(key)
+        if isinstance(loaded, str):
+            st.warning(f"{loaded}")
+            continue
+        ca = class_for(a.label, a.name, loaded.classes)
+        cb = class_for(b.label, b.name, loaded.classes)
+        ex = explain_mix(loaded, img_a, img_b, res.image, res.box, class_a=ca, class_b=cb)
+        name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
+        if ca is None or cb is None:
+            st.caption(f"Classes A and B are the model's top-1 on each image alone "
+                       f"({name_a}, {name_b}): its classes do not include "
+                       + " / ".join(n for n, c in ((a.name, ca), (b.name, cb)) if c is None) + ".")
+        card = loaded.card
+        if card.get("test_accuracy") is not None:
+            st.caption(f"CIFAR-10 test accuracy {card['test_accuracy']:.2%} · "
+                       f"{card.get('epochs', '?')} epochs · {card.get('num_parameters', 0):,} "
+                       f"parameters · trained on {card.get('device', '?')}")
+        m1, m2, m3 = st.columns(3)
+        m1.metric(f"p(A: {name_a})", f"{ex.p_a:.2f}", f"{ex.p_a - ex.lam_adjusted:+.2f} vs λ_adj",
+                  delta_color="off")
+        m2.metric(f"p(B: {name_b})", f"{ex.p_b:.2f}",
+                  f"{ex.p_b - (1 - ex.lam_adjusted):+.2f} vs 1 − λ_adj", delta_color="off")
+        m3.metric("A and B are the top 2", "yes" if ex.both_in_top2 else "no")
+        target = soft_label(ex.class_a, ex.class_b, ex.lam_adjusted, len(loaded.classes))
+        st.plotly_chart(prediction_figure(ex.probs_mixed, loaded.classes, target=target,
+                                          class_a=ex.class_a, class_b=ex.class_b,
+                                          title="On the mixed image"), key=f"pred_{key}_mix")
+        cam_scale = display_scale(h, w, 224)
+        g1, g2 = st.columns(2)
+        g1.image(cam_panel(res.image, ex.cam_a, res.box, scale=cam_scale),
+                 caption=f"Grad-CAM for A ({name_a}): {ex.mass_a_inside:.0%} of it in the box")
+        g2.image(cam_panel(res.image, ex.cam_b, res.box, scale=cam_scale),
+                 caption=f"Grad-CAM for B ({name_b}): {ex.mass_b_inside:.0%} of it in the box")
+        st.caption(f"The box holds {1 - ex.lam_adjusted:.0%} of the pixels: a map that ignored "
+                   f"the box would have about that share inside it.")
+        with st.expander("On A and B alone"):
+            for probs, label, which in ((ex.probs_a, ex.class_a, "A"), (ex.probs_b, ex.class_b, "B")):
+                onehot = soft_label(label, label, 1.0, len(loaded.classes))
+                st.plotly_chart(prediction_figure(
+                    probs, loaded.classes, target=onehot,
+                    class_a=ex.class_a if which == "A" else None,
+                    class_b=ex.class_b if which == "B" else None, title=f"On image {which}"),
+                    key=f"pred_{key}_{which}")
+
+st.divider()
+st.header("Evaluation on the CIFAR-10 test set")
+try:
+    report = load_report(REPORT)
+except ValueError as err:
+    st.info(f"No evaluation to show: {err}.")
+    st.stop()
+st.caption(f"{report.test_images:,} test images ({report.data}), {report.pairs:,} seeded CutMix "
+           f"pairs (α = {report.alpha:g}), on {report.device}, {report.date[:10]}. Reproduce "
+           f"with `{report.command}`.")
+st.dataframe(summary_rows(report), hide_index=True)
+e1, e2 = st.columns(2)
+e1.plotly_chart(split_figure(report), key="eval_split")
+e2.plotly_chart(occlusion_figure(report), key="eval_occlusion")
+st.caption(f"In the box lie {report.box_share:.0%} of the pixels on average: a Grad-CAM map "
+           "blind to the box would put about that share of its mass there.")

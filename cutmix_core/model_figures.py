@@ -1,0 +1,86 @@
+"""Pictures for the model page: top-k prediction bars against the target, Grad-CAM panels.
+
+A Grad-CAM panel is the image upscaled with crisp (nearest) pixels, the map upscaled smoothly
+(bilinear) to the same size and blended over it in the jet colours of
+:func:`cutmix_core.gradcam.overlay`, and the pasted box outlined on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+import torch.nn.functional as F
+
+from cutmix_core.figures import BOX_RGB, COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
+from cutmix_core.gradcam import overlay
+from cutmix_core.images import check_image, draw_box, upscale_nearest
+from cutmix_core.mixing import Box
+
+
+def prediction_figure(probs: np.ndarray, classes: Sequence[str], *, k: int = 5,
+                      target: np.ndarray | None = None, class_a: int | None = None,
+                      class_b: int | None = None, title: str = "Prediction",
+                      height: int = 260) -> go.Figure:
+    """Horizontal bars of the ``k`` most likely classes (most likely on top), class A and B in
+    their colours, and the target weight of each shown class as a black tick.
+
+    Classes A and B are always shown, even outside the top ``k``, so p(A) and p(B) can be read
+    against the target.
+
+    Raises:
+        ValueError: if ``probs`` (or ``target``) does not have one value per class.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 1 or len(probs) != len(classes):
+        raise ValueError(f"probs of shape {probs.shape} does not match {len(classes)} classes")
+    if target is not None:
+        target = np.asarray(target, dtype=np.float64)
+        if target.shape != probs.shape:
+            raise ValueError(f"target of shape {target.shape} does not match probs {probs.shape}")
+    shown = list(np.argsort(-probs, kind="stable")[:k])
+    for c in (class_a, class_b):
+        if c is not None and c not in shown:
+            shown.append(int(c))
+    shown = sorted(shown, key=lambda i: -probs[i])[::-1]  # plotly draws bottom-up
+    colors = [COLOR_A if i == class_a else COLOR_B if i == class_b else COLOR_OTHER
+              for i in shown]
+    names = [classes[i] for i in shown]
+    fig = go.Figure(go.Bar(x=[probs[i] for i in shown], y=names, orientation="h",
+                           marker_color=colors, name="model",
+                           text=[f"{probs[i]:.2f}" for i in shown], textposition="outside"))
+    if target is not None:
+        fig.add_trace(go.Scatter(x=[target[i] for i in shown], y=names, mode="markers",
+                                 marker={"symbol": "line-ns", "size": 18, "color": "black",
+                                             "line": {"width": 3, "color": "black"}},
+                                 name="target (soft label)"))
+    fig.update_xaxes(range=[0, 1.18], title="probability")
+    fig.update_layout(showlegend=target is not None, bargap=0.25)
+    return apply_layout(fig, title, height)
+
+
+def cam_panel(image: np.ndarray, cam: np.ndarray, box: Box | None, *, scale: int = 1,
+              alpha: float = 0.5) -> np.ndarray:
+    """The image (upscaled ``scale`` x, nearest) with ``cam`` (H, W) in [0, 1] blended over it
+    (bilinear to the upscaled size) and ``box`` outlined; HWC uint8, a new array.
+
+    Raises:
+        ValueError: on a map of another size than the image, values outside [0, 1], a bad
+            scale, or a box that does not fit.
+    """
+    check_image(image)
+    cam = np.asarray(cam, dtype=np.float32)
+    if cam.shape != image.shape[:2]:
+        raise ValueError(f"cam must have the image's shape {image.shape[:2]}, got {cam.shape}")
+    big = upscale_nearest(image, scale)
+    if scale > 1:
+        cam = F.interpolate(torch.from_numpy(cam)[None, None], size=big.shape[:2],
+                            mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
+    blended = overlay(big, cam, alpha)
+    if box is None:
+        return blended
+    s = int(scale)
+    return draw_box(blended, Box(box.y0 * s, box.y1 * s, box.x0 * s, box.x1 * s),
+                    color=BOX_RGB, thickness=max(2, s // 4))

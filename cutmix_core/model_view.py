@@ -1,0 +1,185 @@
+"""What a trained classifier makes of a CutMix image: predictions, Grad-CAM and the box.
+
+For a pair A, B and their mix x~ = M * A + (1 - M) * B (box = pasted region, lam_adj = share of
+pixels from A), CutMix trains the network towards the soft label
+
+    y~ = lam_adj * y_A + (1 - lam_adj) * y_B
+
+(Yun et al., ICCV 2019, https://arxiv.org/abs/1905.04899). :func:`explain_mix` runs one model on
+A, B and x~ and returns what the app shows beside that target: the class probabilities (does
+p(B) on x~ follow 1 - lam_adj?), and Grad-CAM maps for class A and class B on x~ (see
+:mod:`cutmix_core.gradcam`) on one shared scale, with the share of each map's mass that falls
+inside the box (B's evidence should sit in the box, A's outside it).
+
+Images of any size are resized (bilinear, antialiased) to the model's square input (32 px for the
+CIFAR-10 models, 224 for torchvision's ImageNet models) without a centre crop, since a crop would
+move the box; the maps are resized back to the image's size before the masses are measured.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cutmix_core.cifar import CLASSES
+from cutmix_core.gradcam import gradcam, mass_inside
+from cutmix_core.images import check_image, resize
+from cutmix_core.mixing import Box, box_lambda
+from cutmix_core.models import LoadedModel, predict
+
+#: How the app names a model by its training augmentation, in the order it lists them.
+AUG_LABELS = {"none": "baseline", "cutmix": "CutMix", "mixup": "Mixup", "cutout": "Cutout"}
+MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """A checkpoint found on disk, described by its model card (not loaded yet)."""
+
+    key: str  # file stem, e.g. "resnet20_cutmix": what links and caches use
+    path: Path
+    label: str  # e.g. "ResNet-20 · CutMix"
+    aug: str
+    test_accuracy: float | None
+
+
+def _arch_label(arch: str) -> str:
+    return arch.replace("resnet", "ResNet-", 1) if arch.startswith("resnet") else arch
+
+
+def find_models(folder: Path | str = MODELS_DIR) -> tuple[ShippedModel, ...]:
+    """Checkpoints ``*.pt`` with a readable ``.json`` card in ``folder``: baseline, CutMix,
+    Mixup, Cutout first, then the rest by name. Files without a usable card are skipped here
+    (loading them gives the reason)."""
+    found = []
+    for path in sorted(Path(folder).glob("*.pt")):
+        try:
+            card = json.loads(path.with_suffix(".json").read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if not isinstance(card, dict):
+            continue
+        aug = str(card.get("aug", ""))
+        acc = card.get("test_accuracy")
+        label = f"{_arch_label(str(card.get('arch', path.stem)))} · {AUG_LABELS.get(aug, aug or '?')}"
+        found.append(ShippedModel(path.stem, path, label, aug,
+                                  float(acc) if isinstance(acc, (int, float)) else None))
+    order = list(AUG_LABELS)
+    return tuple(sorted(found, key=lambda m: (order.index(m.aug) if m.aug in order else len(order),
+                                              m.key)))
+
+
+@dataclass(frozen=True, eq=False)
+class MixExplanation:
+    """One model on A, B and their mix. Probabilities are (num_classes,) float32; maps are
+    (H, W) float32 at the mixed image's size on ONE scale shared by both (max of the two = 1)."""
+
+    classes: tuple[str, ...]
+    class_a: int
+    class_b: int
+    probs_a: np.ndarray
+    probs_b: np.ndarray
+    probs_mixed: np.ndarray
+    cam_a: np.ndarray
+    cam_b: np.ndarray
+    box: Box
+    lam_adjusted: float
+    mass_a_inside: float  # share of class A's map inside the box (NaN for an all-zero map)
+    mass_b_inside: float
+    input_size: int
+
+    @property
+    def p_a(self) -> float:
+        """p(class A) on the mixed image."""
+        return float(self.probs_mixed[self.class_a])
+
+    @property
+    def p_b(self) -> float:
+        """p(class B) on the mixed image."""
+        return float(self.probs_mixed[self.class_b])
+
+    @property
+    def both_in_top2(self) -> bool:
+        """Whether classes A and B are the two most likely classes on the mixed image."""
+        top2 = set(np.argsort(-self.probs_mixed, kind="stable")[:2].tolist())
+        return self.class_a != self.class_b and {self.class_a, self.class_b} == top2
+
+
+def top_k(probs: np.ndarray, classes: Iterable[str], k: int = 5) -> tuple[tuple[str, float], ...]:
+    """The ``k`` most likely ``(class name, probability)``, most likely first (ties by index)."""
+    names = tuple(classes)
+    probs = np.asarray(probs)
+    if probs.ndim != 1 or len(probs) != len(names):
+        raise ValueError(f"probs must be 1-D with one value per class ({len(names)}), "
+                         f"got shape {probs.shape}")
+    order = np.argsort(-probs, kind="stable")[: max(int(k), 0)]
+    return tuple((names[i], float(probs[i])) for i in order)
+
+
+def to_input(loaded: LoadedModel, images: Iterable[np.ndarray]) -> torch.Tensor:
+    """HWC uint8 images -> (N, 3, S, S) normalised float for ``loaded``, S its input size."""
+    side = loaded.input_size
+    batch = [img if img.shape[:2] == (side, side) else resize(img, side, side) for img in images]
+    return loaded.normalize(np.stack(batch))  # (N, 3, S, S)
+
+
+def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray, box: Box,
+                *, class_a: int | None = None, class_b: int | None = None) -> MixExplanation:
+    """Predictions on A, B and the mix, and Grad-CAM for classes A and B on the mix.
+
+    Args:
+        loaded: a model from :func:`cutmix_core.models.load_checkpoint` or
+            :func:`~cutmix_core.models.load_imagenet_model`; it is not modified.
+        a, b, mixed: HWC uint8 images of one size; ``mixed`` is A with ``box`` pasted from B.
+        class_a, class_b: the classes to explain; None means the model's top-1 class on the
+            unmixed image (for uploads, which have no label the model knows).
+    Raises:
+        ValueError: on images of different shapes, a box that does not fit, or a class index
+            outside the model's classes.
+    """
+    for name, img in (("a", a), ("b", b), ("mixed", mixed)):
+        check_image(img, name)
+    h, w = mixed.shape[:2]
+    if a.shape != mixed.shape or b.shape != mixed.shape:
+        raise ValueError(f"a, b and mixed must have one shape, got {a.shape}, {b.shape}, "
+                         f"{mixed.shape}")
+    if not box.fits(h, w):
+        raise ValueError(f"box {box} does not fit a {h}x{w} image")
+    n = len(loaded.classes)
+    for name, c in (("class_a", class_a), ("class_b", class_b)):
+        if c is not None and not 0 <= int(c) < n:
+            raise ValueError(f"{name} must lie in [0, {n}), got {c}")
+    x = to_input(loaded, (a, b, mixed))  # (3, 3, S, S)
+    probs = predict(loaded.model, x)  # (3, num_classes)
+    ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
+    cb = int(np.argmax(probs[1])) if class_b is None else int(class_b)
+    cam = gradcam(loaded.model, x[2:], (ca, cb))
+    maps = torch.from_numpy(cam.upsampled)[:, None]  # (2, 1, S, S)
+    if maps.shape[-2:] != (h, w):
+        maps = F.interpolate(maps, size=(h, w), mode="bilinear", align_corners=False)
+    maps = maps[:, 0].clamp_min(0).numpy()  # (2, H, W)
+    top = maps.max()
+    maps = maps / top if top > 0 else np.zeros_like(maps)
+    return MixExplanation(classes=tuple(loaded.classes), class_a=ca, class_b=cb,
+                          probs_a=probs[0], probs_b=probs[1], probs_mixed=probs[2],
+                          cam_a=maps[0].astype(np.float32), cam_b=maps[1].astype(np.float32),
+                          box=box, lam_adjusted=box_lambda(box, h, w),
+                          mass_a_inside=mass_inside(maps[0], box),
+                          mass_b_inside=mass_inside(maps[1], box), input_size=loaded.input_size)
+
+
+def class_for(label: int | None, name: str, classes: Sequence[str]) -> int | None:
+    """The class index to explain for a picked image: its CIFAR-10 label when the model has the
+    CIFAR-10 classes, else the class whose name matches ``name`` (case-insensitive), else None
+    (the model's own top-1 is used then)."""
+    lowered = [c.lower() for c in classes]
+    if label is not None and tuple(lowered) == tuple(c.lower() for c in CLASSES):
+        return int(label)
+    key = name.strip().lower()
+    return lowered.index(key) if key in lowered else None

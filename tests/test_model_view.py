@@ -1,0 +1,167 @@
+"""Tests for cutmix_core.model_view and model_figures: one model on A, B and their CutMix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from cutmix_core.cifar import CLASSES
+from cutmix_core.gradcam import gradcam, mass_inside
+from cutmix_core.images import resize
+from cutmix_core.mixing import Box, paste
+from cutmix_core.model_figures import cam_panel, prediction_figure
+from cutmix_core.model_view import (
+    LoadedModel,
+    class_for,
+    explain_mix,
+    find_models,
+    to_input,
+    top_k,
+)
+from cutmix_core.models import build_model, load_checkpoint, normalize, preprocess, save_checkpoint
+
+
+def _images(side: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return tuple(rng.integers(0, 256, (side, side, 3), dtype=np.uint8) for _ in range(2))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
+    path = tmp_path_factory.mktemp("m") / "resnet8_cutmix.pt"
+    model = build_model("resnet8", generator=torch.Generator().manual_seed(5))
+    save_checkpoint(path, model, {"aug": "cutmix"})
+    return load_checkpoint(path)
+
+
+def test_find_models_orders_by_augmentation_and_skips_cardless(tmp_path: Path) -> None:
+    model = build_model("resnet8")
+    for name, aug in (("z_cutout", "cutout"), ("m_mixup", "mixup"), ("b_cutmix", "cutmix"),
+                      ("x_base", "none"), ("a_other", "autoaugment")):
+        save_checkpoint(tmp_path / f"{name}.pt", model, {"aug": aug, "test_accuracy": 0.5})
+    (tmp_path / "orphan.pt").write_bytes(b"no card")
+    (tmp_path / "broken.pt").write_bytes(b"x")
+    (tmp_path / "broken.json").write_text("{not json")
+    found = find_models(tmp_path)
+    assert [m.key for m in found] == ["x_base", "b_cutmix", "m_mixup", "z_cutout", "a_other"]
+    assert found[0].label == "ResNet-8 · baseline" and found[1].label == "ResNet-8 · CutMix"
+    assert found[0].test_accuracy == 0.5 and found[0].path == tmp_path / "x_base.pt"
+    assert find_models(tmp_path / "missing") == ()
+
+
+def test_explain_mix_matches_independent_predictions_and_gradcam(loaded: LoadedModel) -> None:
+    a, b = _images()
+    box = Box(4, 20, 10, 30)
+    mixed = paste(a, b, box)
+    before = [x.copy() for x in (a, b, mixed)]
+    ex = explain_mix(loaded, a, b, mixed, box, class_a=3, class_b=5)
+    assert all(np.array_equal(x, y) for x, y in zip((a, b, mixed), before))  # inputs untouched
+    for img, probs in ((a, ex.probs_a), (b, ex.probs_b), (mixed, ex.probs_mixed)):
+        np.testing.assert_allclose(probs, loaded.predict(img)[0], atol=1e-6)
+    assert ex.p_a == pytest.approx(loaded.predict(mixed)[0, 3], abs=1e-6)
+    assert ex.p_b == pytest.approx(loaded.predict(mixed)[0, 5], abs=1e-6)
+    ref = gradcam(loaded.model, preprocess(mixed), (3, 5)).upsampled  # (2, 32, 32)
+    np.testing.assert_allclose(np.stack([ex.cam_a, ex.cam_b]), ref / ref.max(), atol=1e-5)
+    assert max(ex.cam_a.max(), ex.cam_b.max()) == pytest.approx(1.0)  # one shared scale
+    assert ex.mass_b_inside == pytest.approx(mass_inside(ref[1], box), abs=1e-5)
+    assert ex.mass_a_inside == pytest.approx(mass_inside(ref[0], box), abs=1e-5)
+    assert ex.lam_adjusted == pytest.approx(1 - 16 * 20 / 1024)
+    assert (ex.class_a, ex.class_b, ex.input_size) == (3, 5, 32)
+
+
+def test_explain_mix_defaults_to_top1_and_resizes_other_sizes(loaded: LoadedModel) -> None:
+    a, b = _images(64, seed=1)
+    box = Box(0, 32, 0, 64)
+    mixed = paste(a, b, box)
+    ex = explain_mix(loaded, a, b, mixed, box)
+    small = [resize(x, 32, 32) for x in (a, b, mixed)]
+    np.testing.assert_allclose(ex.probs_mixed, loaded.predict(small[2])[0], atol=1e-6)
+    assert ex.class_a == int(np.argmax(loaded.predict(small[0])[0]))
+    assert ex.class_b == int(np.argmax(loaded.predict(small[1])[0]))
+    assert ex.cam_a.shape == ex.cam_b.shape == (64, 64)  # maps back at the image's size
+    assert ex.lam_adjusted == pytest.approx(0.5)
+
+
+def test_explain_mix_rejects_bad_inputs(loaded: LoadedModel) -> None:
+    a, b = _images()
+    with pytest.raises(ValueError, match="one shape"):
+        explain_mix(loaded, a, b[:16], a, Box(0, 1, 0, 1))
+    with pytest.raises(ValueError, match="does not fit"):
+        explain_mix(loaded, a, b, a, Box(0, 40, 0, 1))
+    with pytest.raises(ValueError, match=r"class_b must lie in \[0, 10\), got 10"):
+        explain_mix(loaded, a, b, a, Box(0, 1, 0, 1), class_a=0, class_b=10)
+
+
+def test_both_in_top2(loaded: LoadedModel) -> None:
+    a, b = _images(seed=2)
+    ex = explain_mix(loaded, a, b, a, Box(0, 8, 0, 8))
+    top2 = set(np.argsort(-ex.probs_mixed)[:2].tolist())
+    ca, cb = sorted(top2)
+    assert explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca, class_b=cb).both_in_top2
+    other = next(c for c in range(10) if c not in top2)
+    assert not explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca,
+                           class_b=other).both_in_top2
+    assert not explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca, class_b=ca).both_in_top2
+
+
+def test_imagenet_style_model_uses_its_own_size_and_normalisation() -> None:
+    model = torchvision.models.resnet18(num_classes=4).eval().requires_grad_(False)
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    fake = LoadedModel(model, {}, "r18", ("w", "x", "y", "z"), preprocess=lambda im: None,
+                       input_size=64, normalize=lambda im: normalize(im, mean, std))
+    a, b = _images(48, seed=3)
+    box = Box(10, 30, 5, 25)
+    ex = explain_mix(fake, a, b, paste(a, b, box), box, class_a=1, class_b=2)
+    x = to_input(fake, [paste(a, b, box)])
+    assert x.shape == (1, 3, 64, 64)
+    with torch.no_grad():
+        np.testing.assert_allclose(ex.probs_mixed, model(x).softmax(1)[0].numpy(), atol=1e-6)
+    assert ex.cam_a.shape == (48, 48) and ex.input_size == 64
+
+
+def test_class_for() -> None:
+    assert class_for(3, "cat", CLASSES) == 3
+    assert class_for(None, " Dog ", CLASSES) == CLASSES.index("dog")
+    assert class_for(None, "my cat Felix", CLASSES) is None
+    imagenet = ("tench", "goldfish", "dog")
+    assert class_for(3, "cat", imagenet) is None  # a CIFAR label means nothing to ImageNet
+    assert class_for(None, "goldfish", imagenet) == 1
+
+
+def test_top_k() -> None:
+    probs = np.array([0.1, 0.5, 0.1, 0.3])
+    assert top_k(probs, "abcd", 3) == (("b", 0.5), ("d", 0.3), ("a", 0.1))
+    with pytest.raises(ValueError, match="one value per class"):
+        top_k(probs, "abc")
+
+
+def test_prediction_figure_shows_top_k_plus_a_and_b() -> None:
+    probs = np.array([0.02, 0.3, 0.01, 0.25, 0.2, 0.1, 0.05, 0.03, 0.03, 0.01])
+    target = np.zeros(10)
+    target[[2, 3]] = (0.6, 0.4)
+    fig = prediction_figure(probs, CLASSES, k=3, target=target, class_a=2, class_b=3)
+    bars, ticks = fig.data
+    assert list(bars.y) == [CLASSES[2], CLASSES[4], CLASSES[3], CLASSES[1]]  # bottom-up
+    assert list(bars.x) == pytest.approx([0.01, 0.2, 0.25, 0.3])
+    assert bars.marker.color[0] == "#1f77b4" and bars.marker.color[2] == "#ff7f0e"
+    assert list(ticks.x) == pytest.approx([0.6, 0.0, 0.4, 0.0])
+    with pytest.raises(ValueError, match="does not match 10 classes"):
+        prediction_figure(probs[:5], CLASSES)
+
+
+def test_cam_panel_upscales_blends_and_outlines() -> None:
+    image = np.full((8, 8, 3), 100, np.uint8)
+    cam = np.zeros((8, 8), np.float32)
+    panel = cam_panel(image, cam, Box(2, 6, 2, 6), scale=4)
+    assert panel.shape == (32, 32, 3)
+    # A zero map blends in jet's dark blue (0, 0, 128) at alpha 0.5.
+    assert panel[0, 0].tolist() == [50, 50, 114]
+    assert panel[8, 8].tolist() == [255, 215, 0]  # the box outline at the scaled corner
+    assert panel[12, 12].tolist() == [50, 50, 114]  # inside the box, off the outline
+    with pytest.raises(ValueError, match="image's shape"):
+        cam_panel(image, np.zeros((4, 4)), None)

@@ -1,0 +1,158 @@
+"""AppTest tests of the Models and Grad-CAM page, against the checkpoints shipped in assets/.
+
+Every number the page shows is recomputed here with the library (load_checkpoint, cutmix,
+explain_mix), so a page that showed the wrong model, box or class would fail.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from conftest import ROOT, assert_ok, metrics, open_app
+from cutmix_core import cutmix
+from cutmix_core.cifar import CLASSES, load_sample
+from cutmix_core.images import fit_pair, limit_side, load_image
+from cutmix_core.model_view import explain_mix, find_models
+from cutmix_core.models import load_checkpoint
+
+PAGE = "app_pages/models.py"
+# The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
+SHIPPED = {m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS")
+                                         or ROOT / "assets" / "models")}
+pytestmark = pytest.mark.skipif(not {"none", "cutmix"} <= set(SHIPPED),
+                                reason="needs the shipped baseline and CutMix checkpoints")
+
+
+def _pair(a_class: str = "cat", b_class: str = "dog") -> tuple[np.ndarray, np.ndarray]:
+    ds = load_sample()
+    return tuple(ds.image(int(ds.positions_of(CLASSES.index(c))[0])) for c in (a_class, b_class))
+
+
+def _columns(at) -> list[dict[str, str]]:
+    """Metrics of each model column, in page order (three per column)."""
+    ms = [(m.label, m.value) for m in at.metric]
+    return [dict(ms[i:i + 3]) for i in range(0, len(ms), 3)]
+
+
+def _expected(aug: str, a: np.ndarray, b: np.ndarray, seed: int, alpha: float = 1.0,
+              class_a: int | None = 3, class_b: int | None = 5):
+    res = cutmix(a, b, alpha, rng=np.random.default_rng(seed))
+    loaded = load_checkpoint(SHIPPED[aug].path)
+    return res, explain_mix(loaded, a, b, res.image, res.box, class_a=class_a, class_b=class_b)
+
+
+def test_default_view_compares_baseline_and_cutmix() -> None:
+    at = open_app(PAGE)
+    assert_ok(at)
+    assert [h.value for h in at.subheader][:2] == [SHIPPED["none"].label, SHIPPED["cutmix"].label]
+    a, b = _pair()
+    for col, aug in zip(_columns(at), ("none", "cutmix")):
+        res, ex = _expected(aug, a, b, seed=0)
+        assert col["p(A: cat)"] == f"{ex.p_a:.2f}"
+        assert col["p(B: dog)"] == f"{ex.p_b:.2f}"
+        assert col["A and B are the top 2"] == ("yes" if ex.both_in_top2 else "no")
+    # Grad-CAM panels carry the share of each map inside the box, per model.
+    texts = " ".join(str(el.proto) for el in at.image)
+    for aug in ("none", "cutmix"):
+        _, ex = _expected(aug, a, b, seed=0)
+        assert f"Grad-CAM for B (dog): {ex.mass_b_inside:.0%} of it in the box" in texts
+        assert f"Grad-CAM for A (cat): {ex.mass_a_inside:.0%} of it in the box" in texts
+
+
+def test_link_chooses_models_pair_and_seed() -> None:
+    others = [aug for aug in ("mixup", "cutout", "cutmix", "none") if aug in SHIPPED][:2]
+    query = {"a_class": "horse", "b_class": "ship", "seed": "7", "alpha": "0.5",
+             "left": SHIPPED[others[0]].key, "right": SHIPPED[others[1]].key}
+    at = open_app(PAGE, query=query)
+    assert_ok(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert [h.value for h in at.subheader][:2] == [SHIPPED[o].label for o in others]
+    a, b = _pair("horse", "ship")
+    for col, aug in zip(_columns(at), others):
+        _, ex = _expected(aug, a, b, seed=7, alpha=0.5, class_a=7, class_b=8)
+        assert col["p(A: horse)"] == f"{ex.p_a:.2f}" and col["p(B: ship)"] == f"{ex.p_b:.2f}"
+    assert at.query_params["right"] == SHIPPED[others[1]].key  # the share link keeps it
+
+
+def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    tried: list[str] = []
+
+    def offline(url: str, *args: object, **kwargs: object) -> None:
+        tried.append(url)
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
+                               "seed": "11"})
+    assert_ok(at)
+    assert len(tried) <= 1  # one try (none if another test already cached the failure)
+    warning = " ".join(w.value for w in at.warning)
+    assert re.search(r"resnet50 weights.*offline; the CIFAR-10 models keep working", warning)
+    a, b = _pair()
+    _, ex = _expected("none", a, b, seed=11)
+    assert _columns(at)[0]["p(A: cat)"] == f"{ex.p_a:.2f}"
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_uploads_use_typed_names_or_the_models_top1() -> None:
+    rng = np.random.default_rng(4)
+    data_a = _png(Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)))
+    data_b = _png(Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8), "RGB")
+                  .convert("RGBA"))
+    at = open_app(PAGE)
+    at.segmented_control(key="a_src").set_value("Upload")
+    at.segmented_control(key="b_src").set_value("Upload")
+    at.run()
+    at.file_uploader(key="a_file").upload("mine.png", data_a, "image/png")
+    at.file_uploader(key="b_file").upload("other.png", data_b, "image/png")
+    at.text_input(key="a_name").set_value("Frog")
+    at.run()
+    assert_ok(at)
+    assert not at.error, [e.value for e in at.error]
+    img_a = limit_side(load_image(data_a, "mine.png"))
+    img_b = limit_side(load_image(data_b, "other.png"))
+    fa, fb = fit_pair(img_a, img_b)
+    res, ex = _expected("cutmix", fa, fb, seed=0, class_a=CLASSES.index("frog"), class_b=None)
+    col = _columns(at)[1]
+    assert col["p(A: frog)"] == f"{ex.p_a:.2f}"
+    assert col[f"p(B: {CLASSES[ex.class_b]})"] == f"{ex.p_b:.2f}"
+    assert any("top-1 on each image alone" in c.value for c in at.caption)
+
+
+def test_evaluation_results_are_shown() -> None:
+    at = open_app(PAGE)
+    assert_ok(at)
+    report = ROOT / "assets" / "evaluation.json"
+    if report.exists():
+        assert at.dataframe, "the evaluation table is missing"
+        assert any("python -m cutmix_core.evaluate" in c.value for c in at.caption)
+    else:
+        assert any("python -m cutmix_core.evaluate" in i.value for i in at.info)
+
+
+def test_playground_shows_what_the_models_say() -> None:
+    at = open_app()  # the playground, default cat + dog, seed 0
+    assert_ok(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "What the trained models say" in text
+    a, b = _pair()
+    for aug in ("none", "cutmix"):
+        _, ex = _expected(aug, a, b, seed=0)
+        assert (f"{SHIPPED[aug].label}: p(cat) = **{ex.p_a:.2f}**, "
+                f"p(dog) = **{ex.p_b:.2f}**") in text
