@@ -249,6 +249,10 @@ def image_picker(slot: str, title: str, default_class: str, ds: CifarSet) -> Pic
         label = CLASSES.index(name)
         positions = ds.positions_of(label)
         if st.session_state[f"{slot}_idx"] >= len(positions):  # a smaller set than before
+            st.warning(f"{title}: image {st.session_state[f'{slot}_idx']} of class {name} is not "
+                       f"in the set in use ({ds.source}, {len(positions)} images of that class); "
+                       f"showing image 0. A link made with the full CIFAR-10 needs it here "
+                       f"too (sidebar).")
             st.session_state[f"{slot}_idx"] = 0
         idx = st.number_input(f"Image of that class (0–{len(positions) - 1})", min_value=0,
                               max_value=len(positions) - 1, key=f"{slot}_idx")

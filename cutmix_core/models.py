@@ -351,7 +351,10 @@ def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
         raise CheckpointError(f"unknown torchvision model {name!r} ({err})") from err
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
     try:
-        model = torchvision.models.get_model(name, weights=weights, progress=False)
+        # fork_rng: building the model draws its (then overwritten) initial weights from
+        # torch's global generator; the library never advances global random state.
+        with torch.random.fork_rng(devices=[]):
+            model = torchvision.models.get_model(name, weights=weights, progress=False)
     except _OFFLINE_ERRORS as err:
         raise CheckpointError(
             f"could not download {name} weights from {weights.url}: this machine appears to be "

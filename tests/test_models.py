@@ -259,8 +259,10 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
     cached.parent.mkdir(parents=True)
     torch.save(state, cached)
 
+    rng_state = torch.get_rng_state()
     loaded = load_imagenet_model("resnet18")
     assert torch_home == []  # served from the cache, no download attempted
+    assert torch.equal(torch.get_rng_state(), rng_state)  # global RNG untouched
     assert all(torch.equal(v, state[k]) for k, v in loaded.model.state_dict().items())
     assert not loaded.model.training and loaded.classes == tuple(weights.meta["categories"])
     assert len(loaded.classes) == 1000 and loaded.classes[0] == "tench"

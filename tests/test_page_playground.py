@@ -255,3 +255,13 @@ def test_the_full_test_split_from_a_zip() -> None:
     _ok(at)
     # Class folders in CLASSES order, 1,000 each: cat (class 3) #500 is test image 3500.
     assert "test #3500 (cat)" in str(at.image[0].captions)
+
+
+def test_a_link_index_beyond_the_set_in_use_says_so() -> None:
+    at = _app()
+    at.query_params.update({"a_class": "horse", "a_idx": "5000"})
+    at.run()
+    _ok(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "image 5000 of class horse is not in the set in use" in warnings
+    assert at.number_input(key="a_idx").value == 0
