@@ -4,12 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from cutmix_core.evaluate import load_report
-from cutmix_core.evaluation_figures import occlusion_figure, split_figure, summary_rows
 
 import ui
 from cutmix_core import cutmix, defaults, soft_label
 from cutmix_core.cifar import CLASSES
+from cutmix_core.evaluate import load_report
+from cutmix_core.evaluation_figures import occlusion_figure, split_figure, summary_rows
 from cutmix_core.figures import BOX_RGB
 from cutmix_core.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.links import Param

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,13 @@ from cutmix_core.model_view import (
     to_input,
     top_k,
 )
-from cutmix_core.models import build_model, load_checkpoint, normalize, preprocess, save_checkpoint
+from cutmix_core.models import (
+    build_model,
+    load_checkpoint,
+    normalize,
+    preprocess,
+    save_checkpoint,
+)
 
 
 def _images(side: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -15,9 +15,9 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT, assert_ok, open_app
 from PIL import Image
 
-from conftest import ROOT, assert_ok, metrics, open_app
 from cutmix_core import cutmix
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.images import fit_pair, limit_side, load_image
@@ -56,7 +56,7 @@ def test_default_view_compares_baseline_and_cutmix() -> None:
     assert [h.value for h in at.subheader][:2] == [SHIPPED["none"].label, SHIPPED["cutmix"].label]
     a, b = _pair()
     for col, aug in zip(_columns(at), ("none", "cutmix")):
-        res, ex = _expected(aug, a, b, seed=0)
+        _, ex = _expected(aug, a, b, seed=0)
         assert col["p(A: cat)"] == f"{ex.p_a:.2f}"
         assert col["p(B: dog)"] == f"{ex.p_b:.2f}"
         assert col["A and B are the top 2"] == ("yes" if ex.both_in_top2 else "no")
@@ -128,7 +128,7 @@ def test_uploads_use_typed_names_or_the_models_top1() -> None:
     img_a = limit_side(load_image(data_a, "mine.png"))
     img_b = limit_side(load_image(data_b, "other.png"))
     fa, fb = fit_pair(img_a, img_b)
-    res, ex = _expected("cutmix", fa, fb, seed=0, class_a=CLASSES.index("frog"), class_b=None)
+    _, ex = _expected("cutmix", fa, fb, seed=0, class_a=CLASSES.index("frog"), class_b=None)
     col = _columns(at)[1]
     assert col["p(A: frog)"] == f"{ex.p_a:.2f}"
     assert col[f"p(B: {CLASSES[ex.class_b]})"] == f"{ex.p_b:.2f}"
