@@ -166,3 +166,32 @@ def test_uploading_a_non_image_shows_an_error_naming_the_file(page) -> None:
         {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"})
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("notes.png")
     _no_exception(page)
+
+
+def test_models_page_shows_predictions_and_grad_cams(page) -> None:
+    from cutmix_core.model_view import explain_mix, find_models
+    from cutmix_core.models import load_checkpoint
+
+    shipped = {m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS")
+                                             or ROOT / "assets" / "models")}
+    if not {"none", "cutmix"} <= set(shipped):
+        pytest.skip("needs the shipped baseline and CutMix checkpoints")
+    page.goto("/models?seed=3")
+    _wait_for_images(page, 7)  # A, B, the mix, and Grad-CAM for A and B per model
+    res = _expected("cat", "dog", 1.0, 3)
+    ds = load_sample()
+    a, b = (ds.image(int(ds.positions_of(CLASSES.index(c))[0])) for c in ("cat", "dog"))
+    values = page.locator('[data-testid="stMetric"]').filter(has_text="p(A: cat)") \
+        .locator('[data-testid="stMetricValue"]')
+    expect(values).to_have_count(2)
+    for i, aug in enumerate(("none", "cutmix")):
+        ex = explain_mix(load_checkpoint(shipped[aug].path), a, b, res.image, res.box,
+                         class_a=3, class_b=5)
+        expect(values.nth(i)).to_have_text(f"{ex.p_a:.2f}")
+    mixed_charts = page.locator('[data-testid="stPlotlyChart"]').filter(
+        has_text="On the mixed image")
+    expect(mixed_charts).to_have_count(2)
+    for chart in mixed_charts.all():
+        expect(chart.locator(".main-svg").first).to_be_visible()
+    _no_exception(page)
+    assert page.js_errors == []
