@@ -56,7 +56,7 @@ def prediction_figure(probs: np.ndarray, classes: Sequence[str], *, k: int = 5,
                                  marker={"symbol": "line-ns", "size": 18, "color": "black",
                                              "line": {"width": 3, "color": "black"}},
                                  name="target (soft label)"))
-    fig.update_xaxes(range=[0, 1.18], title="probability")
+    fig.update_xaxes(range=[0, 1.18])  # no axis title: it ran into the legend below
     fig.update_layout(showlegend=target is not None, bargap=0.25)
     return apply_layout(fig, title, height)
 

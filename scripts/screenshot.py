@@ -113,7 +113,13 @@ def wait_until_rendered(page, images: int = 3) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
 
 
-def main(out: Path = ROOT / "assets" / "screenshot.png") -> None:
+#: Screenshots README shows: output file -> (page path and query, images on the page).
+SHOTS = {"screenshot.png": (SHOT_QUERY, 3),
+         "screenshot_models.png": ("/models" + SHOT_QUERY[1:], 7)}
+
+
+def main(out: Path = ROOT / "assets" / "screenshot.png", where: str | None = None,
+         images: int | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = find_chromium()
@@ -123,9 +129,13 @@ def main(out: Path = ROOT / "assets" / "screenshot.png") -> None:
         # Playwright gives every launch a fresh temporary profile (user-data dir).
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(url + SHOT_QUERY)
-            wait_until_rendered(page)
+            # The model page's point (both models' predictions and maps) is below the fold,
+            # and Streamlit scrolls inside its own container: a taller window shows it.
+            tall = out.name == "screenshot_models.png"
+            page = browser.new_page(viewport={**VIEWPORT, "height": 2000} if tall else VIEWPORT)
+            default_where, default_images = SHOTS.get(out.name, SHOTS["screenshot.png"])
+            page.goto(url + (where or default_where))
+            wait_until_rendered(page, images or default_images)
             page.wait_for_timeout(500)  # plotly's own fade-in
             out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out))
@@ -135,4 +145,7 @@ def main(out: Path = ROOT / "assets" / "screenshot.png") -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "assets" / "screenshot.png")
+    # python scripts/screenshot.py [OUT.png [PATH?QUERY IMAGES]]; OUT named in SHOTS needs no more
+    main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "assets" / "screenshot.png",
+         sys.argv[2] if len(sys.argv) > 2 else None,
+         int(sys.argv[3]) if len(sys.argv) > 3 else None)
