@@ -13,8 +13,8 @@ from cutmix_core.evaluation_figures import occlusion_figure, split_figure, summa
 from cutmix_core.figures import BOX_RGB
 from cutmix_core.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.links import Param
-from cutmix_core.model_figures import cam_panel, prediction_figure
-from cutmix_core.model_view import class_for, explain_mix
+from cutmix_core.model_figures import cam_panel, prediction_figure, sweep_figure
+from cutmix_core.model_view import class_for, explain_mix, sweep_split
 
 REPORT = Path(__file__).resolve().parent.parent / "assets" / "evaluation.json"
 SHIPPED = ui.shipped_models()
@@ -89,6 +89,7 @@ shown[3].markdown(
     "Grad-CAM maps are on one scale per model, so A's and B's maps can be compared; the "
     "yellow box is the pasted region.")
 
+sweeps = []
 for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
     with column:
         st.subheader(LABELS[key])
@@ -99,6 +100,8 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
         ca = class_for(a.label, a.name, loaded.classes)
         cb = class_for(b.label, b.name, loaded.classes)
         ex = explain_mix(loaded, img_a, img_b, res.image, res.box, class_a=ca, class_b=cb)
+        sweeps.append((LABELS[key], sweep_split(loaded, img_a, img_b, res.box, ex.class_a,
+                                                ex.class_b)))
         name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
         if ca is None or cb is None:
             st.caption(f"Classes A and B are the model's top-1 on each image alone "
@@ -135,6 +138,12 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
                     class_a=ex.class_a if which == "A" else None,
                     class_b=ex.class_b if which == "B" else None, title=f"On image {which}"),
                     key=f"pred_{key}_{which}")
+
+if sweeps:
+    st.plotly_chart(sweep_figure(sweeps, name_a=a.name, name_b=b.name,
+                                 t_now=1 - res.lam_adjusted), key="sweep")
+    st.caption("The same pair with boxes of B from nothing to the whole image, about this box's "
+               "centre. A model that learned CutMix's label would follow the dashed lines.")
 
 st.divider()
 st.header("Evaluation on the CIFAR-10 test set")

@@ -84,3 +84,34 @@ def cam_panel(image: np.ndarray, cam: np.ndarray, box: Box | None, *, scale: int
     s = int(scale)
     return draw_box(blended, Box(box.y0 * s, box.y1 * s, box.x0 * s, box.x1 * s),
                     color=BOX_RGB, thickness=max(2, s // 4))
+
+
+def sweep_figure(sweeps: Sequence[tuple[str, object]], *, name_a: str = "A", name_b: str = "B",
+                 t_now: float | None = None, height: int = 340) -> go.Figure:
+    """p(B) (solid) and p(A) (dotted) against t = share of pixels from B, one colour per model,
+    with the ideal p = t and p = 1 - t of a model that learned the soft label exactly.
+
+    Args:
+        sweeps: ``(model label, SplitSweep)`` pairs (see ``model_view.sweep_split``).
+        t_now: the current mix's t, marked with a vertical line.
+    """
+    palette = ("#2ca02c", "#d62728", "#9467bd", "#8c564b")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="label weight of B (t)",
+                             line=dict(color=COLOR_B, dash="dash", width=1)))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", name="label weight of A (1 − t)",
+                             line=dict(color=COLOR_A, dash="dash", width=1)))
+    for i, (label, sweep) in enumerate(sweeps):
+        color = palette[i % len(palette)]
+        fig.add_trace(go.Scatter(x=sweep.t, y=sweep.p_b, mode="lines+markers",
+                                 name=f"{label}: p({name_b})", line=dict(color=color),
+                                 marker=dict(size=5)))
+        fig.add_trace(go.Scatter(x=sweep.t, y=sweep.p_a, mode="lines",
+                                 name=f"{label}: p({name_a})",
+                                 line=dict(color=color, dash="dot")))
+    if t_now is not None:
+        fig.add_vline(x=t_now, line=dict(color="black", width=1),
+                      annotation_text="this mix", annotation_position="top")
+    fig.update_xaxes(title="t = share of pixels from B (1 − λ_adj)", range=[0, 1])
+    fig.update_yaxes(title="probability on the mixed image", range=[0, 1.02])
+    return apply_layout(fig, "As the pasted box grows", height)

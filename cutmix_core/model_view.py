@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from cutmix_core.cifar import CLASSES
 from cutmix_core.gradcam import gradcam, mass_inside
 from cutmix_core.images import check_image, resize
-from cutmix_core.mixing import Box, box_lambda
+from cutmix_core.mixing import Box, box_lambda, cut_size, paste
 from cutmix_core.models import LoadedModel, predict
 
 #: How the app names a model by its training augmentation, in the order it lists them.
@@ -183,3 +183,45 @@ def class_for(label: int | None, name: str, classes: Sequence[str]) -> int | Non
         return int(label)
     key = name.strip().lower()
     return lowered.index(key) if key in lowered else None
+
+
+@dataclass(frozen=True, eq=False)
+class SplitSweep:
+    """p(A) and p(B) as the pasted box grows about one centre: (K,) float64 arrays each."""
+
+    t: np.ndarray  # share of pixels from B, 1 - lam_adjusted, increasing
+    p_a: np.ndarray
+    p_b: np.ndarray
+
+
+def sweep_split(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, box: Box, class_a: int,
+                class_b: int, *, steps: int = 21) -> SplitSweep:
+    """Paste ever larger boxes of B into A about the centre of ``box`` and record p(A) and
+    p(B): does the prediction follow the area?
+
+    The cut is CutMix's ``cut_size(h, w, lam)`` at ``steps`` values of lam from 1 to 0, but
+    shifted to stay inside the image instead of clipped, so its area is exactly the cut's and
+    t runs evenly from 0 (A alone) to 1 (B alone) wherever the centre is.
+
+    Raises:
+        ValueError: on images of different shapes, a box that does not fit, or ``steps < 2``.
+    """
+    check_image(a, "a")
+    check_image(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have one shape, got {a.shape} and {b.shape}")
+    h, w = a.shape[:2]
+    if not box.fits(h, w):
+        raise ValueError(f"box {box} does not fit a {h}x{w} image")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    cy, cx = min((box.y0 + box.y1) // 2, h - 1), min((box.x0 + box.x1) // 2, w - 1)
+    boxes = []
+    for lam in np.linspace(1.0, 0.0, steps):
+        cut_h, cut_w = cut_size(h, w, float(lam))
+        y0 = min(max(cy - cut_h // 2, 0), h - cut_h)
+        x0 = min(max(cx - cut_w // 2, 0), w - cut_w)
+        boxes.append(Box(y0, y0 + cut_h, x0, x0 + cut_w))
+    probs = predict(loaded.model, to_input(loaded, [paste(a, b, bx) for bx in boxes]))
+    t = np.array([1.0 - box_lambda(bx, h, w) for bx in boxes])
+    return SplitSweep(t, probs[:, class_a].astype(np.float64), probs[:, class_b].astype(np.float64))

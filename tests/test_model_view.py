@@ -12,13 +12,14 @@ import torchvision
 from cutmix_core.cifar import CLASSES
 from cutmix_core.gradcam import gradcam, mass_inside
 from cutmix_core.images import resize
-from cutmix_core.mixing import Box, paste
-from cutmix_core.model_figures import cam_panel, prediction_figure
+from cutmix_core.mixing import Box, cut_size, paste
+from cutmix_core.model_figures import cam_panel, prediction_figure, sweep_figure
 from cutmix_core.model_view import (
     LoadedModel,
     class_for,
     explain_mix,
     find_models,
+    sweep_split,
     to_input,
     top_k,
 )
@@ -170,3 +171,30 @@ def test_cam_panel_upscales_blends_and_outlines() -> None:
     assert panel[12, 12].tolist() == [50, 50, 114]  # inside the box, off the outline
     with pytest.raises(ValueError, match="image's shape"):
         cam_panel(image, np.zeros((4, 4)), None)
+
+
+def test_sweep_split_grows_the_box_from_nothing_to_everything(loaded: LoadedModel) -> None:
+    a, b = _images(seed=6)
+    sweep = sweep_split(loaded, a, b, Box(0, 6, 26, 32), 3, 5, steps=5)  # a corner centre
+    assert sweep.t[0] == 0.0 and sweep.t[-1] == 1.0
+    assert np.all(np.diff(sweep.t) > 0)
+    # The ends are A alone and B alone.
+    np.testing.assert_allclose(sweep.p_a[0], loaded.predict(a)[0, 3], atol=1e-6)
+    np.testing.assert_allclose(sweep.p_b[-1], loaded.predict(b)[0, 5], atol=1e-6)
+    # A middle step is CutMix's cut for that lambda, shifted inside the image, pasted.
+    cut_h, cut_w = cut_size(32, 32, 0.5)
+    mid = paste(a, b, Box(0, cut_h, 32 - cut_w, 32))
+    assert sweep.t[2] == pytest.approx(cut_h * cut_w / 1024)
+    np.testing.assert_allclose(sweep.p_b[2], loaded.predict(mid)[0, 5], atol=1e-6)
+    with pytest.raises(ValueError, match="steps must be"):
+        sweep_split(loaded, a, b, Box(0, 1, 0, 1), 0, 1, steps=1)
+
+
+def test_sweep_figure_has_ideal_lines_and_two_per_model(loaded: LoadedModel) -> None:
+    a, b = _images(seed=7)
+    sweep = sweep_split(loaded, a, b, Box(8, 24, 8, 24), 1, 2, steps=3)
+    fig = sweep_figure([("m1", sweep), ("m2", sweep)], name_a="cat", name_b="dog", t_now=0.25)
+    names = [t.name for t in fig.data]
+    assert names == ["label weight of B (t)", "label weight of A (1 − t)", "m1: p(dog)",
+                     "m1: p(cat)", "m2: p(dog)", "m2: p(cat)"]
+    assert list(fig.data[2].y) == pytest.approx(sweep.p_b.tolist())

@@ -15,7 +15,7 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, assert_ok, open_app
+from conftest import ROOT, assert_ok, chart_traces, open_app
 from PIL import Image
 
 from cutmix_core import cutmix
@@ -66,6 +66,12 @@ def test_default_view_compares_baseline_and_cutmix() -> None:
         _, ex = _expected(aug, a, b, seed=0)
         assert f"Grad-CAM for B (dog): {ex.mass_b_inside:.0%} of it in the box" in texts
         assert f"Grad-CAM for A (cat): {ex.mass_a_inside:.0%} of it in the box" in texts
+    # The sweep: per model p(B) as the box grows, ending at p(B) on B alone.
+    sweep = next(c for c in at.get("plotly_chart") if "As the pasted box grows" in c.proto.spec)
+    traces = chart_traces(sweep)
+    for i, aug in enumerate(("none", "cutmix")):
+        loaded = load_checkpoint(SHIPPED[aug].path)
+        assert traces[2 + 2 * i]["y"][-1] == pytest.approx(loaded.predict(b)[0, 5], abs=1e-6)
 
 
 def test_link_chooses_models_pair_and_seed() -> None:
