@@ -15,14 +15,16 @@ from urllib.error import URLError
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, assert_ok, chart_traces, open_app
+import torchvision
 from PIL import Image
 
+import ui
+from conftest import ROOT, assert_ok, chart_traces, open_app
 from cutmix_core import cutmix
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.images import fit_pair, limit_side, load_image
 from cutmix_core.model_view import explain_mix, find_models
-from cutmix_core.models import load_checkpoint
+from cutmix_core.models import load_checkpoint, load_imagenet_model
 
 PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
@@ -99,10 +101,11 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    ui._imagenet.clear()  # the app caches a load (or its failure) per server process
     at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
                                "seed": "11"})
     assert_ok(at)
-    assert len(tried) <= 1  # one try (none if another test already cached the failure)
+    assert tried == [torchvision.models.ResNet50_Weights.DEFAULT.url]
     warning = " ".join(w.value for w in at.warning)
     assert re.search(r"resnet50 weights.*offline; the CIFAR-10 models keep working", warning)
     a, b = _pair()
@@ -162,3 +165,32 @@ def test_playground_shows_what_the_models_say() -> None:
         _, ex = _expected(aug, a, b, seed=0)
         assert (f"{SHIPPED[aug].label}: p(cat) = **{ex.p_a:.2f}**, "
                 f"p(dog) = **{ex.p_b:.2f}**") in text
+
+
+def test_imagenet_resnet50_from_a_local_state_dict(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real loading path (torchvision's weights API, $TORCH_HOME cache), with a random
+    state dict saved where the download would put it; the network is never touched."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
+    weights = torchvision.models.ResNet50_Weights.DEFAULT
+    cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
+    cached.parent.mkdir(parents=True)
+    model = torchvision.models.resnet50().eval()
+    torch.save(model.state_dict(), cached)
+    ui._imagenet.clear()
+    try:
+        at = open_app(PAGE, query={"left": "imagenet:resnet50", "right": SHIPPED["cutmix"].key})
+    finally:
+        ui._imagenet.clear()  # do not leave a random ResNet-50 cached for other tests
+    assert_ok(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.subheader[0].value == "ResNet-50 · ImageNet (torchvision)"
+    a, b = _pair()
+    loaded = load_imagenet_model("resnet50")
+    res = cutmix(a, b, 1.0, rng=np.random.default_rng(0))
+    ex = explain_mix(loaded, a, b, res.image, res.box)  # classes: its top-1 on A and on B
+    col = _columns(at)[0]
+    name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
+    assert col[f"p(A: {name_a})"] == f"{ex.p_a:.2f}" and col[f"p(B: {name_b})"] == f"{ex.p_b:.2f}"
+    assert any("top-1 on each image alone" in c.value for c in at.caption)
