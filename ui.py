@@ -8,6 +8,7 @@ several pages use, and the shared sidebar. No maths lives here.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,10 +155,20 @@ def cifar() -> CifarSet:
 IMAGENET_MODEL = "resnet50"
 
 
-@st.cache_resource(show_spinner=False)
 def shipped_models() -> tuple[ShippedModel, ...]:
-    """The checkpoints in assets/models/, or in the folder $CUTMIX_MODELS names (read once)."""
-    return find_models(os.environ.get(defaults.MODELS_ENV) or MODELS_DIR)
+    """The checkpoints in assets/models/, or in the folder $CUTMIX_MODELS names; read again
+    when the folder changes (models copied in while the app runs appear on the next rerun)."""
+    folder = Path(os.environ.get(defaults.MODELS_ENV) or MODELS_DIR)
+    try:
+        stamp = folder.stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    return _shipped(str(folder), stamp)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shipped(folder: str, stamp: float) -> tuple[ShippedModel, ...]:
+    return find_models(folder)
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
@@ -168,20 +179,40 @@ def _checkpoint(path: str, mtime: float) -> LoadedModel:
 
 
 @st.cache_resource(show_spinner="Loading torchvision's ImageNet weights (downloaded on first "
-                                "use, about 100 MB)…", ttl=120, max_entries=2)
-def _imagenet(name: str) -> LoadedModel | str:
-    # An error message is cached for two minutes, so an offline classroom is not made to wait
-    # for a failed download on every slider move; the CIFAR-10 models keep working meanwhile.
-    try:
-        return load_imagenet_model(name)
-    except CheckpointError as err:
-        return str(err)
+                                "use, about 100 MB)…", max_entries=2)
+def _imagenet(name: str) -> LoadedModel:
+    return load_imagenet_model(name)  # a CheckpointError is not cached: see _imagenet_failures
+
+
+@st.cache_resource
+def _imagenet_failures() -> dict[str, tuple[float, str]]:
+    """Recent load failures by model name: (time.monotonic(), message), shared by sessions."""
+    return {}
+
+
+#: How long a failed ImageNet load is not retried: an offline classroom should not wait for a
+#: failed download on every slider move, and should see it work once the network is back.
+RETRY_AFTER_S = 120.0
+
+
+def forget_imagenet() -> None:
+    """Drop the cached ImageNet models and failures (for tests, and after fixing the cache)."""
+    _imagenet.clear()
+    _imagenet_failures().clear()
 
 
 def load_model(key: str) -> LoadedModel | str:
     """A shipped model by its key, or ``"imagenet:<name>"``; an error message if it cannot load."""
     if key.startswith("imagenet:"):
-        return _imagenet(key.removeprefix("imagenet:"))
+        name = key.removeprefix("imagenet:")
+        failures = _imagenet_failures()
+        if name in failures and time.monotonic() - failures[name][0] < RETRY_AFTER_S:
+            return failures[name][1]
+        try:
+            return _imagenet(name)
+        except CheckpointError as err:
+            failures[name] = (time.monotonic(), str(err))
+            return str(err)
     found = {m.key: m for m in shipped_models()}
     if key not in found:
         return f"no model {key!r} in assets/models (train with scripts/train_shipped.sh)"

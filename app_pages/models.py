@@ -6,10 +6,15 @@ import numpy as np
 import streamlit as st
 
 import ui
-from cutmix_core import cutmix, defaults, soft_label
+from cutmix_core import Box, cutmix, defaults, soft_label
 from cutmix_core.cifar import CLASSES
 from cutmix_core.evaluate import load_report
-from cutmix_core.evaluation_figures import occlusion_figure, split_figure, summary_rows
+from cutmix_core.evaluation_figures import (
+    AUG_COLORS,
+    display_rows,
+    occlusion_figure,
+    split_figure,
+)
 from cutmix_core.figures import BOX_RGB
 from cutmix_core.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.links import Param
@@ -89,19 +94,35 @@ shown[3].markdown(
     "Grad-CAM maps are on one scale per model, so A's and B's maps can be compared; the "
     "yellow box is the pasted region.")
 
-sweeps = []
+@st.cache_data(max_entries=64, show_spinner=False)
+def _explain(key: str, pair: tuple, box: tuple, class_a: int | None, class_b: int | None,
+             _loaded, _a: np.ndarray, _b: np.ndarray, _mixed: np.ndarray):
+    # Keyed on the model, the picks (with size policy), the box and the classes: going back to
+    # a setting, or another session asking for the same view, costs nothing.
+    ex = explain_mix(_loaded, _a, _b, _mixed, Box(*box), class_a=class_a, class_b=class_b)
+    return ex, sweep_split(_loaded, _a, _b, Box(*box), ex.class_a, ex.class_b)
+
+
+def _share(mass: float) -> str:
+    return "an all-zero map (no positive evidence)" if np.isnan(mass) else \
+        f"{mass:.0%} of it in the box"
+
+
+sweeps, colors = [], []
+pair_key = (a.key, b.key, policy, side)
+box_key = tuple(res.box.as_dict().values())
 for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
     with column:
         st.subheader(LABELS[key])
         loaded = ui.load_model(key)
         if isinstance(loaded, str):
-            st.warning(f"{loaded}")
+            st.warning(loaded)
             continue
         ca = class_for(a.label, a.name, loaded.classes)
         cb = class_for(b.label, b.name, loaded.classes)
-        ex = explain_mix(loaded, img_a, img_b, res.image, res.box, class_a=ca, class_b=cb)
-        sweeps.append((LABELS[key], sweep_split(loaded, img_a, img_b, res.box, ex.class_a,
-                                                ex.class_b)))
+        ex, sweep = _explain(key, pair_key, box_key, ca, cb, loaded, img_a, img_b, res.image)
+        sweeps.append((LABELS[key], sweep))
+        colors.append(AUG_COLORS.get(loaded.card.get("aug"), "#17becf"))
         name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
         if ca is None or cb is None:
             st.caption(f"Classes A and B are the model's top-1 on each image alone "
@@ -111,13 +132,18 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
         if card.get("test_accuracy") is not None:
             st.caption(f"CIFAR-10 test accuracy {card['test_accuracy']:.2%} · "
                        f"{card.get('epochs', '?')} epochs · {card.get('num_parameters', 0):,} "
-                       f"parameters · trained on {card.get('device', '?')}")
+                       f"parameters · trained on {card.get('device', '?')} in "
+                       f"{card.get('wall_time_s', 0) / 60:.0f} min")
+        same = ex.class_a == ex.class_b
         m1, m2, m3 = st.columns(3)
         m1.metric(f"p(A: {name_a})", f"{ex.p_a:.2f}", f"{ex.p_a - ex.lam_adjusted:+.2f} vs λ_adj",
                   delta_color="off")
         m2.metric(f"p(B: {name_b})", f"{ex.p_b:.2f}",
                   f"{ex.p_b - (1 - ex.lam_adjusted):+.2f} vs 1 − λ_adj", delta_color="off")
-        m3.metric("A and B are the top 2", "yes" if ex.both_in_top2 else "no")
+        m3.metric("A and B are the top 2", "—" if same else "yes" if ex.both_in_top2 else "no")
+        if same:
+            st.caption(f"A and B are both {name_a} for this model, so p(A) = p(B) and the "
+                       "label is one-hot: pick two different classes to see a split.")
         target = soft_label(ex.class_a, ex.class_b, ex.lam_adjusted, len(loaded.classes))
         st.plotly_chart(prediction_figure(ex.probs_mixed, loaded.classes, target=target,
                                           class_a=ex.class_a, class_b=ex.class_b,
@@ -125,13 +151,14 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
         cam_scale = display_scale(h, w, 224)
         g1, g2 = st.columns(2)
         g1.image(cam_panel(res.image, ex.cam_a, res.box, scale=cam_scale),
-                 caption=f"Grad-CAM for A ({name_a}): {ex.mass_a_inside:.0%} of it in the box")
+                 caption=f"Grad-CAM for A ({name_a}): {_share(ex.mass_a_inside)}")
         g2.image(cam_panel(res.image, ex.cam_b, res.box, scale=cam_scale),
-                 caption=f"Grad-CAM for B ({name_b}): {ex.mass_b_inside:.0%} of it in the box")
-        st.caption(f"The box holds {1 - ex.lam_adjusted:.0%} of the pixels: a map that ignored "
-                   f"the box would have about that share inside it.")
+                 caption=f"Grad-CAM for B ({name_b}): {_share(ex.mass_b_inside)}")
+        st.caption(f"The box (white) holds {1 - ex.lam_adjusted:.0%} of the pixels: a map that "
+                   f"ignored the box would have about that share inside it.")
         with st.expander("On A and B alone"):
-            for probs, label, which in ((ex.probs_a, ex.class_a, "A"), (ex.probs_b, ex.class_b, "B")):
+            for probs, label, which in ((ex.probs_a, ex.class_a, "A"),
+                                        (ex.probs_b, ex.class_b, "B")):
                 onehot = soft_label(label, label, 1.0, len(loaded.classes))
                 st.plotly_chart(prediction_figure(
                     probs, loaded.classes, target=onehot,
@@ -140,7 +167,7 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
                     key=f"pred_{key}_{which}")
 
 if sweeps:
-    st.plotly_chart(sweep_figure(sweeps, name_a=a.name, name_b=b.name,
+    st.plotly_chart(sweep_figure(sweeps, name_a=a.name, name_b=b.name, colors=colors,
                                  t_now=1 - res.lam_adjusted), key="sweep")
     st.caption("The same pair with boxes of B from nothing to the whole image, about this box's "
                "centre. A model that learned CutMix's label would follow the dashed lines.")
@@ -155,7 +182,7 @@ except ValueError as err:
 st.caption(f"{report.test_images:,} test images ({report.data}), {report.pairs:,} seeded CutMix "
            f"pairs (α = {report.alpha:g}), on {report.device}, {report.date[:10]}. Reproduce "
            f"with `{report.command}`.")
-st.dataframe(summary_rows(report), hide_index=True)
+st.dataframe(display_rows(report), hide_index=True)
 e1, e2 = st.columns(2)
 e1.plotly_chart(split_figure(report), key="eval_split")
 e2.plotly_chart(occlusion_figure(report), key="eval_occlusion")

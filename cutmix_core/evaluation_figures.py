@@ -81,3 +81,25 @@ def split_figure(report: EvaluationReport, *, height: int = 380) -> go.Figure:
 def summary_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     """One row per model for ``st.dataframe`` (numbers stay numbers so columns sort)."""
     return _rows(report)
+
+
+def display_rows(report: EvaluationReport) -> list[dict[str, str]]:
+    """:func:`summary_rows` formatted for reading: accuracies and rates as percentages, with
+    how many all-zero Grad-CAM maps the CAM means left out (they flatter a model otherwise)."""
+    rows = []
+    for row, m in zip(summary_rows(report), report.models):
+        out = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and value != value):  # None or NaN
+                out[key] = "–"
+            elif key in ("model", "aug", "epochs"):
+                out[key] = str(value)
+            elif key == "params":
+                out[key] = f"{value / 1e6:.2f}M"
+            elif key in ("p(B) corr", "p(B) MAE"):
+                out[key] = f"{value:.3f}"
+            else:
+                out[key] = f"{100 * value:.1f}%"
+        out["all-zero CAMs (A / B)"] = f"{m.pairs.cam_skipped_a} / {m.pairs.cam_skipped_b}"
+        rows.append(out)
+    return rows

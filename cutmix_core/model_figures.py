@@ -14,10 +14,13 @@ import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
-from cutmix_core.figures import BOX_RGB, COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
+from cutmix_core.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
 from cutmix_core.gradcam import overlay
 from cutmix_core.images import check_image, draw_box, upscale_nearest
 from cutmix_core.mixing import Box
+
+#: The box outline on Grad-CAM panels (white: visible on every colour of the jet map).
+CAM_BOX_RGB = (255, 255, 255)
 
 
 def prediction_figure(probs: np.ndarray, classes: Sequence[str], *, k: int = 5,
@@ -82,17 +85,20 @@ def cam_panel(image: np.ndarray, cam: np.ndarray, box: Box | None, *, scale: int
     if box is None:
         return blended
     s = int(scale)
+    # White, not the app's gold BOX_RGB: gold vanishes in jet's yellow band.
     return draw_box(blended, Box(box.y0 * s, box.y1 * s, box.x0 * s, box.x1 * s),
-                    color=BOX_RGB, thickness=max(2, s // 4))
+                    color=CAM_BOX_RGB, thickness=max(2, s // 4))
 
 
 def sweep_figure(sweeps: Sequence[tuple[str, object]], *, name_a: str = "A", name_b: str = "B",
-                 t_now: float | None = None, height: int = 340) -> go.Figure:
+                 colors: Sequence[str] | None = None, t_now: float | None = None,
+                 height: int = 340) -> go.Figure:
     """p(B) (solid) and p(A) (dotted) against t = share of pixels from B, one colour per model,
     with the ideal p = t and p = 1 - t of a model that learned the soft label exactly.
 
     Args:
         sweeps: ``(model label, SplitSweep)`` pairs (see ``model_view.sweep_split``).
+        colors: one line colour per model (default: a fixed palette).
         t_now: the current mix's t, marked with a vertical line.
     """
     palette = ("#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -102,7 +108,7 @@ def sweep_figure(sweeps: Sequence[tuple[str, object]], *, name_a: str = "A", nam
     fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", name="label weight of A (1 − t)",
                              line=dict(color=COLOR_A, dash="dash", width=1)))
     for i, (label, sweep) in enumerate(sweeps):
-        color = palette[i % len(palette)]
+        color = colors[i] if colors is not None else palette[i % len(palette)]
         fig.add_trace(go.Scatter(x=sweep.t, y=sweep.p_b, mode="lines+markers",
                                  name=f"{label}: p({name_b})", line=dict(color=color),
                                  marker=dict(size=5)))

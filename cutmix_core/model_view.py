@@ -11,7 +11,7 @@ p(B) on x~ follow 1 - lam_adj?), and Grad-CAM maps for class A and class B on x~
 :mod:`cutmix_core.gradcam`) on one shared scale, with the share of each map's mass that falls
 inside the box (B's evidence should sit in the box, A's outside it).
 
-Images of any size are resized (bilinear, antialiased) to the model's square input (32 px for the
+Images of any size are resized (bicubic, antialiased, :func:`cutmix_core.images.resize`) to the model's square input (32 px for the
 CIFAR-10 models, 224 for torchvision's ImageNet models) without a centre crop, since a crop would
 move the box; the maps are resized back to the image's size before the masses are measured.
 """

@@ -332,6 +332,9 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     _check_keys(state, model, path, card["arch"])
     model.load_state_dict(state)  # float16 weights are cast to the model's float32 here
     classes = tuple(card.get("classes") or (str(i) for i in range(card["num_classes"])))
+    if len(classes) != card["num_classes"]:
+        raise CheckpointError(f"model card of {path} lists {len(classes)} classes for "
+                              f"num_classes {card['num_classes']}")
     return LoadedModel(_ready(model.to(map_location)), MappingProxyType(card),
                        str(card.get("name", path.stem)), classes, preprocess)
 

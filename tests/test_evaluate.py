@@ -410,3 +410,12 @@ def test_cli_errors_name_the_problem(args, match, capsys, monkeypatch, tmp_path)
         ev.main([*args, "--models", str(tmp_path), "--out", str(tmp_path / "e.json")])
     assert re.search(match, capsys.readouterr().err)
     assert not (tmp_path / "e.json").exists()
+
+
+def test_display_rows_format_percentages_and_count_zero_maps(report) -> None:
+    rows = figs.display_rows(report)
+    m = report.models[1]
+    assert rows[1]["clean acc"] == f"{100 * m.clean_accuracy:.1f}%"
+    assert rows[1]["p(B) corr"] == f"{m.pairs.corr_p_b:.3f}"
+    assert rows[1]["all-zero CAMs (A / B)"] == f"{m.pairs.cam_skipped_a} / {m.pairs.cam_skipped_b}"
+    assert list(rows[0])[:len(ev.COLUMNS)] == list(ev.COLUMNS)

@@ -167,7 +167,7 @@ def test_cam_panel_upscales_blends_and_outlines() -> None:
     assert panel.shape == (32, 32, 3)
     # A zero map blends in jet's dark blue (0, 0, 128) at alpha 0.5.
     assert panel[0, 0].tolist() == [50, 50, 114]
-    assert panel[8, 8].tolist() == [255, 215, 0]  # the box outline at the scaled corner
+    assert panel[8, 8].tolist() == [255, 255, 255]  # the (white) box outline, scaled corner
     assert panel[12, 12].tolist() == [50, 50, 114]  # inside the box, off the outline
     with pytest.raises(ValueError, match="image's shape"):
         cam_panel(image, np.zeros((4, 4)), None)

@@ -205,6 +205,11 @@ def test_unreadable_card_raises(saved: Path) -> None:
     saved.with_suffix(".json").write_text('{"name": "no arch"}')
     with pytest.raises(CheckpointError, match=r"model\.json needs 'arch' \(str\)"):
         load_checkpoint(saved)
+    card = json.loads(json.dumps({"arch": "resnet8", "num_classes": 10,
+                                  "classes": ["cat", "dog"]}))
+    saved.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="lists 2 classes for num_classes 10"):
+        load_checkpoint(saved)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])

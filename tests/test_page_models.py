@@ -16,12 +16,14 @@ import numpy as np
 import pytest
 import torch
 import torchvision
+from conftest import ROOT, assert_ok, chart_traces, open_app
 from PIL import Image
 
 import ui
-from conftest import ROOT, assert_ok, chart_traces, open_app
 from cutmix_core import cutmix
 from cutmix_core.cifar import CLASSES, load_sample
+from cutmix_core.evaluate import load_report
+from cutmix_core.evaluation_figures import display_rows
 from cutmix_core.images import fit_pair, limit_side, load_image
 from cutmix_core.model_view import explain_mix, find_models
 from cutmix_core.models import load_checkpoint, load_imagenet_model
@@ -101,7 +103,7 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
-    ui._imagenet.clear()  # the app caches a load (or its failure) per server process
+    ui.forget_imagenet()  # the app caches a load (or its failure) per server process
     at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
                                "seed": "11"})
     assert_ok(at)
@@ -147,12 +149,16 @@ def test_uploads_use_typed_names_or_the_models_top1() -> None:
 def test_evaluation_results_are_shown() -> None:
     at = open_app(PAGE)
     assert_ok(at)
-    report = ROOT / "assets" / "evaluation.json"
-    if report.exists():
-        assert at.dataframe, "the evaluation table is missing"
-        assert any("python -m cutmix_core.evaluate" in c.value for c in at.caption)
-    else:
+    report_path = ROOT / "assets" / "evaluation.json"
+    if not report_path.exists():
         assert any("python -m cutmix_core.evaluate" in i.value for i in at.info)
+        return
+    report = load_report(report_path)
+    table = at.dataframe[0].value  # a pandas DataFrame
+    assert table.to_dict("records") == display_rows(report)
+    assert any(report.command in c.value for c in at.caption)
+    titles = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "Does p(B) follow the pasted area?" in titles
 
 
 def test_playground_shows_what_the_models_say() -> None:
@@ -178,11 +184,11 @@ def test_imagenet_resnet50_from_a_local_state_dict(tmp_path: Path,
     cached.parent.mkdir(parents=True)
     model = torchvision.models.resnet50().eval()
     torch.save(model.state_dict(), cached)
-    ui._imagenet.clear()
+    ui.forget_imagenet()
     try:
         at = open_app(PAGE, query={"left": "imagenet:resnet50", "right": SHIPPED["cutmix"].key})
     finally:
-        ui._imagenet.clear()  # do not leave a random ResNet-50 cached for other tests
+        ui.forget_imagenet()  # do not leave a random ResNet-50 cached for other tests
     assert_ok(at)
     assert not at.warning, [w.value for w in at.warning]
     assert at.subheader[0].value == "ResNet-50 · ImageNet (torchvision)"
