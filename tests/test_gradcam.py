@@ -8,6 +8,7 @@ hooks and ``.backward()``, so each gets its own model instance, never the one ch
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -166,10 +167,16 @@ def test_unknown_models_need_a_split() -> None:
 def test_thread_safe_on_one_shared_model() -> None:
     model = _tiny()  # parameters require grad, as a freshly built model's do
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    jobs = [(_image(seed), (seed % 10, (seed * 7) % 10)) for seed in range(8)]
+    jobs = [(_image(seed), (seed % 10, (seed * 7) % 10)) for seed in range(8)] * 4
     serial = [gradcam(model, x, cls) for x, cls in jobs]
+    start = threading.Barrier(8)  # all eight threads enter gradcam together, round after round
+
+    def run(job):
+        start.wait(timeout=30)
+        return gradcam(model, *job)
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        parallel = list(pool.map(lambda job: gradcam(model, *job), jobs))
+        parallel = list(pool.map(run, jobs))
     for s, p in zip(serial, parallel, strict=True):
         assert s.classes == p.classes
         for name in ("raw", "upsampled", "weights", "logits"):
