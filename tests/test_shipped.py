@@ -1,0 +1,54 @@
+"""Checks on what ships in assets/: the four checkpoints, their cards, the evaluation report,
+and README's table, which must be exactly what the report says (no hand-copied numbers).
+
+Skipped where the checkpoints are absent (a fresh fork before training); CI has them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from cutmix_core.evaluate import load_report, markdown_table
+from cutmix_core.model_view import find_models
+from cutmix_core.models import load_checkpoint
+
+MODELS = ROOT / "assets" / "models"
+AUGS = ("none", "cutmix", "mixup", "cutout")
+SHIPPED = {m.aug: m for m in find_models(MODELS)}
+pytestmark = pytest.mark.skipif(set(SHIPPED) != set(AUGS),
+                                reason=f"needs the four shipped checkpoints in {MODELS}")
+SCHEDULE = ("arch", "epochs", "batch_size", "lr", "momentum", "nesterov", "weight_decay",
+            "label_smoothing", "schedule", "warmup_epochs", "seed", "channels_last")
+
+
+@pytest.mark.parametrize("aug", AUGS)
+def test_checkpoint_loads_is_small_and_its_card_says_where_and_how_long(aug: str) -> None:
+    path: Path = SHIPPED[aug].path
+    assert path.stat().st_size <= 5 * 1024 * 1024
+    loaded = load_checkpoint(path)  # verifies the card's sha256 and the architecture
+    card = loaded.card
+    assert card["aug"] == aug and card["num_parameters"] == 269_722
+    assert card["device"] and card["wall_time_s"] > 0 and 0 < card["test_accuracy"] <= 1
+    assert card["test_images"] == 10_000 and card["train_images"] == 50_000
+    if aug in ("cutmix", "mixup"):
+        assert card["alpha"] == 1.0
+
+
+def test_all_four_trained_on_one_schedule() -> None:
+    configs = [load_checkpoint(SHIPPED[aug].path).card["config"] for aug in AUGS]
+    for key in SCHEDULE:
+        assert len({repr(c[key]) for c in configs}) == 1, key
+
+
+def test_evaluation_reproduces_the_cards_and_readme_shows_it() -> None:
+    report = load_report(ROOT / "assets" / "evaluation.json")
+    assert [m.aug for m in report.models] == list(AUGS)
+    assert report.test_images == 10_000
+    for m in report.models:
+        card = load_checkpoint(SHIPPED[m.aug].path).card
+        assert m.card_accuracy == card["test_accuracy"]
+        assert m.card_agrees, (m.name, m.clean_accuracy, m.card_accuracy)
+    assert markdown_table(report) in (ROOT / "README.md").read_text()
