@@ -19,7 +19,7 @@ from cutmix_core.figures import BOX_RGB
 from cutmix_core.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.links import Param
 from cutmix_core.model_figures import cam_panel, prediction_figure, sweep_figure
-from cutmix_core.model_view import class_for, explain_mix, sweep_split
+from cutmix_core.model_view import class_for, explain_mix, mass_text, sweep_split
 
 REPORT = Path(__file__).resolve().parent.parent / "assets" / "evaluation.json"
 SHIPPED = ui.shipped_models()
@@ -103,11 +103,6 @@ def _explain(key: str, pair: tuple, box: tuple, class_a: int | None, class_b: in
     return ex, sweep_split(_loaded, _a, _b, Box(*box), ex.class_a, ex.class_b)
 
 
-def _share(mass: float) -> str:
-    return "an all-zero map (no positive evidence)" if np.isnan(mass) else \
-        f"{mass:.0%} of it in the box"
-
-
 sweeps, colors = [], []
 pair_key = (a.key, b.key, policy, side)
 box_key = tuple(res.box.as_dict().values())
@@ -151,9 +146,9 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
         cam_scale = display_scale(h, w, 224)
         g1, g2 = st.columns(2)
         g1.image(cam_panel(res.image, ex.cam_a, res.box, scale=cam_scale),
-                 caption=f"Grad-CAM for A ({name_a}): {_share(ex.mass_a_inside)}")
+                 caption=f"Grad-CAM for A ({name_a}): {mass_text(ex.mass_a_inside)}")
         g2.image(cam_panel(res.image, ex.cam_b, res.box, scale=cam_scale),
-                 caption=f"Grad-CAM for B ({name_b}): {_share(ex.mass_b_inside)}")
+                 caption=f"Grad-CAM for B ({name_b}): {mass_text(ex.mass_b_inside)}")
         st.caption(f"The box (white) holds {1 - ex.lam_adjusted:.0%} of the pixels: a map that "
                    f"ignored the box would have about that share inside it.")
         with st.expander("On A and B alone"):

@@ -19,6 +19,7 @@ move the box; the maps are resized back to the image's size before the masses ar
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,13 @@ class MixExplanation:
         """Whether classes A and B are the two most likely classes on the mixed image."""
         top2 = set(np.argsort(-self.probs_mixed, kind="stable")[:2].tolist())
         return self.class_a != self.class_b and {self.class_a, self.class_b} == top2
+
+
+def mass_text(mass: float) -> str:
+    """How the app words a map's share inside the box: "37% of it in the box", or, for the NaN
+    of an all-zero map (no positive evidence for the class anywhere), says so."""
+    return "an all-zero map (no positive evidence)" if math.isnan(mass) else \
+        f"{mass:.0%} of it in the box"
 
 
 def top_k(probs: np.ndarray, classes: Iterable[str], k: int = 5) -> tuple[tuple[str, float], ...]:

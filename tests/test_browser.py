@@ -188,8 +188,10 @@ def test_models_page_shows_predictions_and_grad_cams(page) -> None:
         ex = explain_mix(load_checkpoint(shipped[aug].path), a, b, res.image, res.box,
                          class_a=3, class_b=5)
         expect(values.nth(i)).to_have_text(f"{ex.p_a:.2f}")
+    # By the chart's title: axis titles of other charts ("... on the mixed image") also match
+    # a plain text filter.
     mixed_charts = page.locator('[data-testid="stPlotlyChart"]').filter(
-        has_text="On the mixed image")
+        has=page.locator(".gtitle", has_text=re.compile(r"^On the mixed image$")))
     expect(mixed_charts).to_have_count(2)
     for chart in mixed_charts.all():
         expect(chart.locator(".main-svg").first).to_be_visible()

@@ -19,6 +19,7 @@ from cutmix_core.model_view import (
     class_for,
     explain_mix,
     find_models,
+    mass_text,
     sweep_split,
     to_input,
     top_k,
@@ -198,3 +199,9 @@ def test_sweep_figure_has_ideal_lines_and_two_per_model(loaded: LoadedModel) -> 
     assert names == ["label weight of B (t)", "label weight of A (1 − t)", "m1: p(dog)",
                      "m1: p(cat)", "m2: p(dog)", "m2: p(cat)"]
     assert list(fig.data[2].y) == pytest.approx(sweep.p_b.tolist())
+
+
+def test_mass_text_words_a_share_and_an_all_zero_map() -> None:
+    assert mass_text(0.374) == "37% of it in the box"
+    assert mass_text(1.0) == "100% of it in the box"
+    assert mass_text(float("nan")) == "an all-zero map (no positive evidence)"

@@ -25,7 +25,7 @@ from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.evaluate import load_report
 from cutmix_core.evaluation_figures import display_rows
 from cutmix_core.images import fit_pair, limit_side, load_image
-from cutmix_core.model_view import explain_mix, find_models
+from cutmix_core.model_view import explain_mix, find_models, mass_text
 from cutmix_core.models import load_checkpoint, load_imagenet_model
 
 PAGE = "app_pages/models.py"
@@ -68,8 +68,8 @@ def test_default_view_compares_baseline_and_cutmix() -> None:
     texts = " ".join(str(el.proto) for el in at.image)
     for aug in ("none", "cutmix"):
         _, ex = _expected(aug, a, b, seed=0)
-        assert f"Grad-CAM for B (dog): {ex.mass_b_inside:.0%} of it in the box" in texts
-        assert f"Grad-CAM for A (cat): {ex.mass_a_inside:.0%} of it in the box" in texts
+        assert f"Grad-CAM for B (dog): {mass_text(ex.mass_b_inside)}" in texts
+        assert f"Grad-CAM for A (cat): {mass_text(ex.mass_a_inside)}" in texts
     # The sweep: per model p(B) as the box grows, ending at p(B) on B alone.
     sweep = next(c for c in at.get("plotly_chart") if "As the pasted box grows" in c.proto.spec)
     traces = chart_traces(sweep)
