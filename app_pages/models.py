@@ -95,10 +95,11 @@ shown[3].markdown(
     "yellow box is the pasted region.")
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _explain(key: str, pair: tuple, box: tuple, class_a: int | None, class_b: int | None,
-             _loaded, _a: np.ndarray, _b: np.ndarray, _mixed: np.ndarray):
-    # Keyed on the model, the picks (with size policy), the box and the classes: going back to
-    # a setting, or another session asking for the same view, costs nothing.
+def _explain(key: str, weights: str | None, pair: tuple, box: tuple, class_a: int | None,
+             class_b: int | None, _loaded, _a: np.ndarray, _b: np.ndarray, _mixed: np.ndarray):
+    # Keyed on the model and its weights' sha256 (a retrained checkpoint copied over the old one
+    # is not served from the cache), the picks (with size policy), the box and the classes:
+    # going back to a setting, or another session asking for the same view, costs nothing.
     ex = explain_mix(_loaded, _a, _b, _mixed, Box(*box), class_a=class_a, class_b=class_b)
     return ex, sweep_split(_loaded, _a, _b, Box(*box), ex.class_a, ex.class_b)
 
@@ -106,7 +107,8 @@ def _explain(key: str, pair: tuple, box: tuple, class_a: int | None, class_b: in
 sweeps, colors = [], []
 pair_key = (a.key, b.key, policy, side)
 box_key = tuple(res.box.as_dict().values())
-for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
+for side, column, key in zip(("left", "right"), st.columns(2, border=True),
+                             (left_key, right_key)):
     with column:
         st.subheader(LABELS[key])
         loaded = ui.load_model(key)
@@ -115,7 +117,8 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
             continue
         ca = class_for(a.label, a.name, loaded.classes)
         cb = class_for(b.label, b.name, loaded.classes)
-        ex, sweep = _explain(key, pair_key, box_key, ca, cb, loaded, img_a, img_b, res.image)
+        ex, sweep = _explain(key, loaded.card.get("sha256"), pair_key, box_key, ca, cb, loaded,
+                             img_a, img_b, res.image)
         sweeps.append((LABELS[key], sweep))
         colors.append(AUG_COLORS.get(loaded.card.get("aug"), "#17becf"))
         name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
@@ -142,7 +145,7 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
         target = soft_label(ex.class_a, ex.class_b, ex.lam_adjusted, len(loaded.classes))
         st.plotly_chart(prediction_figure(ex.probs_mixed, loaded.classes, target=target,
                                           class_a=ex.class_a, class_b=ex.class_b,
-                                          title="On the mixed image"), key=f"pred_{key}_mix")
+                                          title="On the mixed image"), key=f"pred_{side}_mix")
         cam_scale = display_scale(h, w, 224)
         g1, g2 = st.columns(2)
         g1.image(cam_panel(res.image, ex.cam_a, res.box, scale=cam_scale),
@@ -159,7 +162,7 @@ for column, key in zip(st.columns(2, border=True), (left_key, right_key)):
                     probs, loaded.classes, target=onehot,
                     class_a=ex.class_a if which == "A" else None,
                     class_b=ex.class_b if which == "B" else None, title=f"On image {which}"),
-                    key=f"pred_{key}_{which}")
+                    key=f"pred_{side}_{which}")
 
 if sweeps:
     st.plotly_chart(sweep_figure(sweeps, name_a=a.name, name_b=b.name, colors=colors,

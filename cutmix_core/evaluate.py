@@ -2,9 +2,10 @@
 
 For every checkpoint ``*.pt`` with a ``.json`` model card in a folder (default ``assets/models/``):
 
-1. **Clean accuracy**, fp32, eval mode, batched, beside the card's ``test_accuracy`` (measured at
-   the end of training by :func:`cutmix_core.train.evaluate_accuracy`). On the same test images
-   the two agree within 1e-4: the evaluation reproduces the reported number.
+1. **Clean accuracy** (:func:`cutmix_core.models.accuracy`: the checkpoint loaded back, fp32,
+   eval mode, batched) beside the card's ``test_accuracy``, which training measured with the same
+   function on the saved checkpoint. On the same test images and machine the two are equal;
+   ``card_agrees`` allows 1e-4 (one image in 10,000) for other CPUs' kernels.
 2. **CutMix pairs.** N pairs (A, B) of test images with *different* labels, each with a box drawn
    as in training (:mod:`cutmix_core.mixing`, Yun et al., ICCV 2019, arXiv 1905.04899):
 
@@ -449,18 +450,12 @@ def occlusion_curves(loaded: LoadedModel, test: CifarSet, holes: Sequence[int],
 # ---------------------------------------------------------------- all models
 
 
-def accuracy(loaded: LoadedModel, test: CifarSet) -> float:
-    """Top-1 accuracy in fp32 eval mode, batched (what the card's ``test_accuracy`` measures)."""
-    probs = loaded.predict(test.images)  # (N, 10)
-    return float((probs.argmax(1) == test.labels).mean())
-
-
 def evaluate_model(loaded: LoadedModel, test: CifarSet, pairs: PairSet, mixed: np.ndarray,
                    places: np.ndarray, holes: Sequence[int]) -> ModelEvaluation:
     """Clean accuracy, pair statistics and occlusion curves of one model."""
     t0 = time.perf_counter()
     card = loaded.card
-    clean = accuracy(loaded, test)
+    clean = models.accuracy(loaded, test.images, test.labels)
     stats = pair_stats(loaded, mixed, pairs)
     curves = occlusion_curves(loaded, test, holes, places)
     card_acc, card_n, epochs = (card.get(k) for k in ("test_accuracy", "test_images", "epochs"))

@@ -36,7 +36,7 @@ from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 import numpy as np
 import torch
@@ -228,6 +228,22 @@ class LoadedModel:
         return predict(self.model, self.preprocess(images_hwc_uint8))
 
 
+def accuracy(loaded: LoadedModel, images_hwc_uint8: np.ndarray, labels: np.ndarray) -> float:
+    """Top-1 accuracy in [0, 1] of ``loaded`` (fp32, eval mode, batched) on (N, H, W, 3) uint8
+    images: the one definition behind a model card's ``test_accuracy`` (written by
+    :mod:`cutmix_core.train` from the saved checkpoint) and the evaluation's clean accuracy.
+
+    Raises:
+        ValueError: no images, or labels that are not (N,).
+    """
+    labels = np.asarray(labels)
+    if len(images_hwc_uint8) == 0 or labels.shape != (len(images_hwc_uint8),):
+        raise ValueError(f"need N >= 1 images and (N,) labels, got {len(images_hwc_uint8)} "
+                         f"images and labels of shape {labels.shape}")
+    probs = loaded.predict(images_hwc_uint8)  # (N, num_classes)
+    return float((probs.argmax(1) == labels).mean())
+
+
 def _ready(model: nn.Module) -> nn.Module:
     # Frozen parameters: a model shared between sessions can never accumulate .grad.
     return model.eval().requires_grad_(False)
@@ -358,6 +374,11 @@ def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
         # torch's global generator; the library never advances global random state.
         with torch.random.fork_rng(devices=[]):
             model = torchvision.models.get_model(name, weights=weights, progress=False)
+    except HTTPError as err:  # a URLError too, but the server (or a proxy) did answer
+        raise CheckpointError(
+            f"could not download {name} weights from {weights.url}: the server answered HTTP "
+            f"{err.code} ({err.reason}); the CIFAR-10 models keep working (to use {name}, copy "
+            f"the file to {cached})") from err
     except _OFFLINE_ERRORS as err:
         raise CheckpointError(
             f"could not download {name} weights from {weights.url}: this machine appears to be "

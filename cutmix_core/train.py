@@ -18,10 +18,13 @@ The mixing maths lives only in :mod:`cutmix_core.batch`; nothing here re-impleme
   linearly over ``warmup_epochs`` and falls linearly to 0 (momentum is not cycled); ``cosine``
   warms up the same way and then follows a half cosine to 0.
 * **Precision** ``auto`` is bf16 autocast on CUDA GPUs that support it and on CPUs with
-  AVX512-BF16 or AMX, else fp32, because it measured faster: on the 2-core AMD EPYC (AVX512-BF16)
-  we develop on, a full ResNet-20 CutMix step (crop, flip, mix, forward, backward, SGD; batch 128)
-  ran at ~480 img/s fp32, ~610 fp32 + channels_last, ~800 bf16 and ~900 (up to 1,000) bf16 +
-  channels_last, on a shared machine. The loss and all evaluation run in fp32.
+  AVX512-BF16 or AMX, else fp32, because that is what measured faster. On a 2-core AMD EPYC with
+  AVX512-BF16, a full ResNet-20 CutMix step (crop, flip, mix, forward, backward, SGD; batch 128)
+  ran at ~480 img/s fp32, ~610 fp32 + channels_last, ~800 bf16 and ~900 bf16 + channels_last.
+  On the 2-core AMD EPYC (Zen 3, AVX2 only) the shipped models trained on, forward + backward +
+  SGD of batch 256 ran at ~270-330 img/s fp32 + channels_last, ~210 fp32 and ~20 with bf16
+  autocast (emulated bf16 is ten times slower), so ``auto`` is fp32 there. The loss and all
+  evaluation run in fp32.
 * **Randomness**: one CPU ``torch.Generator`` seeded from ``seed`` draws the model's initial
   weights, the shuffles, crops, flips and mixing parameters, in that order; its state is saved in
   ``last.pt`` after every epoch, so ``resume`` continues exactly where an unbroken run would be.
@@ -416,7 +419,15 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
         return TrainResult(state["epoch"], None, None, _state_path(config))
     card = _card(config, parts.model, device, amp_dtype, state, len(y_train), len(y_test))
     path = final_checkpoint_path(config)
-    models.save_checkpoint(path, parts.model.to(memory_format=torch.contiguous_format), card)
+    model = parts.model.to(memory_format=torch.contiguous_format)
+    models.save_checkpoint(path, model, card)
+    # The card's accuracy is measured the way the evaluation command measures it: on the saved
+    # checkpoint, loaded back, on the CPU in fp32 (the number above came from the training
+    # model, channels_last, perhaps on a GPU with TF32, and may differ by an image or two).
+    test_set = data.load_cached(config.data, "test", config.cache)
+    card["test_accuracy"] = models.accuracy(models.load_checkpoint(path), test_set.images,
+                                            test_set.labels)
+    card = models.save_checkpoint(path, model, card)
     return TrainResult(state["epoch"], path, card, _state_path(config))
 
 
@@ -476,7 +487,7 @@ def _card(config: TrainConfig, model: torch.nn.Module, device: torch.device,
         "epochs": config.epochs,
         "batch_size": config.batch_size,
         "seed": config.seed,
-        "test_accuracy": state["history"][-1]["test_accuracy"],  # the last epoch always has one
+        "test_accuracy": state["history"][-1]["test_accuracy"],  # replaced by train()
         "train_images": n_train,
         "test_images": n_test,
         "data": config.data,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 import numpy as np
 import pytest
@@ -20,6 +20,7 @@ from cutmix_core.models import (
     CIFAR10_MEAN,
     CIFAR10_STD,
     CheckpointError,
+    accuracy,
     build_model,
     count_parameters,
     load_checkpoint,
@@ -149,6 +150,18 @@ def test_round_trip_preserves_outputs_and_writes_a_card(tmp_path: Path) -> None:
         assert torch.equal(loaded.model(x), model(x))
     images = np.full((2, 32, 32, 3), 100, np.uint8)
     np.testing.assert_array_equal(loaded.predict(images), predict(model, preprocess(images)))
+
+
+def test_accuracy_counts_top1_hits_and_rejects_mismatched_labels(saved: Path) -> None:
+    loaded = load_checkpoint(saved)
+    images = np.random.default_rng(5).integers(0, 256, (7, 32, 32, 3), dtype=np.uint8)
+    top1 = loaded.predict(images).argmax(1)  # (7,)
+    labels = top1.copy()
+    labels[:3] = (labels[:3] + 1) % 10  # three misses
+    assert accuracy(loaded, images, labels) == pytest.approx(4 / 7)
+    assert accuracy(loaded, images, top1) == 1.0
+    with pytest.raises(ValueError, match=r"7 images and labels of shape \(6,\)"):
+        accuracy(loaded, images, top1[:6])
 
 
 def test_float16_checkpoint_is_half_the_size_and_close(tmp_path: Path) -> None:
@@ -293,6 +306,20 @@ def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> 
                                               "offline; the CIFAR-10 models keep working"):
         load_imagenet_model("resnet18")
     assert torch_home == [torchvision.models.ResNet18_Weights.DEFAULT.url]
+
+
+def test_imagenet_model_http_error_is_not_called_offline(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def forbidden(url: str, *args: object, **kwargs: object) -> None:
+        raise HTTPError(url, 403, "Forbidden", None, None)  # e.g. a proxy's answer
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", forbidden)
+    with pytest.raises(CheckpointError, match=r"server answered HTTP 403 \(Forbidden\); the "
+                                              r"CIFAR-10 models keep working") as info:
+        load_imagenet_model("resnet18")
+    assert "offline" not in str(info.value)
 
 
 def test_imagenet_model_damaged_cache_and_unknown_name_raise(torch_home: list[str]) -> None:

@@ -32,7 +32,7 @@ PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
 SHIPPED = {m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS")
                                          or ROOT / "assets" / "models")}
-pytestmark = pytest.mark.skipif(not {"none", "cutmix"} <= set(SHIPPED),
+needs_models = pytest.mark.skipif(not {"none", "cutmix"} <= set(SHIPPED),
                                 reason="needs the shipped baseline and CutMix checkpoints")
 
 
@@ -54,6 +54,7 @@ def _expected(aug: str, a: np.ndarray, b: np.ndarray, seed: int, alpha: float = 
     return res, explain_mix(loaded, a, b, res.image, res.box, class_a=class_a, class_b=class_b)
 
 
+@needs_models
 def test_default_view_compares_baseline_and_cutmix() -> None:
     at = open_app(PAGE)
     assert_ok(at)
@@ -78,6 +79,41 @@ def test_default_view_compares_baseline_and_cutmix() -> None:
         assert traces[2 + 2 * i]["y"][-1] == pytest.approx(loaded.predict(b)[0, 5], abs=1e-6)
 
 
+@needs_models
+def test_the_same_model_on_both_sides() -> None:
+    key = SHIPPED["cutmix"].key
+    at = open_app(PAGE, query={"left": key, "right": key, "seed": "5"})
+    assert_ok(at)
+    assert [h.value for h in at.subheader][:2] == [SHIPPED["cutmix"].label] * 2
+    left, right = _columns(at)[:2]
+    assert left == right
+    _, ex = _expected("cutmix", *_pair(), seed=5)
+    assert left["p(B: dog)"] == f"{ex.p_b:.2f}"
+
+
+def test_without_checkpoints_the_page_says_how_to_train_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No shipped models: both sides default to the ImageNet model, which offline gives a
+    message per side (same model twice must not collide), and the page still runs."""
+    monkeypatch.setenv("CUTMIX_MODELS", str(tmp_path / "none-here"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(url: str, *args: object, **kwargs: object) -> None:
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    ui.forget_imagenet()
+    try:
+        at = open_app(PAGE)
+    finally:
+        ui.forget_imagenet()
+    assert_ok(at)
+    warnings = [w.value for w in at.warning]
+    assert any("scripts/train_shipped.sh" in w for w in warnings)
+    assert sum("offline; the CIFAR-10 models keep working" in w for w in warnings) == 2
+
+
+@needs_models
 def test_link_chooses_models_pair_and_seed() -> None:
     others = [aug for aug in ("mixup", "cutout", "cutmix", "none") if aug in SHIPPED][:2]
     query = {"a_class": "horse", "b_class": "ship", "seed": "7", "alpha": "0.5",
@@ -93,6 +129,7 @@ def test_link_chooses_models_pair_and_seed() -> None:
     assert at.query_params["right"] == SHIPPED[others[1]].key  # the share link keeps it
 
 
+@needs_models
 def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
@@ -121,6 +158,7 @@ def _png(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+@needs_models
 def test_uploads_use_typed_names_or_the_models_top1() -> None:
     rng = np.random.default_rng(4)
     data_a = _png(Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)))
@@ -146,6 +184,7 @@ def test_uploads_use_typed_names_or_the_models_top1() -> None:
     assert any("top-1 on each image alone" in c.value for c in at.caption)
 
 
+@needs_models
 def test_evaluation_results_are_shown() -> None:
     at = open_app(PAGE)
     assert_ok(at)
@@ -161,6 +200,7 @@ def test_evaluation_results_are_shown() -> None:
     assert "Does p(B) follow the pasted area?" in titles
 
 
+@needs_models
 def test_playground_shows_what_the_models_say() -> None:
     at = open_app()  # the playground, default cat + dog, seed 0
     assert_ok(at)
@@ -173,6 +213,7 @@ def test_playground_shows_what_the_models_say() -> None:
                 f"p(dog) = **{ex.p_b:.2f}**") in text
 
 
+@needs_models
 def test_imagenet_resnet50_from_a_local_state_dict(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The real loading path (torchvision's weights API, $TORCH_HOME cache), with a random
