@@ -168,9 +168,10 @@ def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.nda
     ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
     cb = int(np.argmax(probs[1])) if class_b is None else int(class_b)
     cam = gradcam(loaded.model, x[2:], (ca, cb))
-    maps = torch.from_numpy(cam.upsampled)[:, None]  # (2, 1, S, S)
-    if maps.shape[-2:] != (h, w):
-        maps = F.interpolate(maps, size=(h, w), mode="bilinear", align_corners=False)
+    # One bilinear step from the last stage's grid straight to the image's size (for a 32 x 32
+    # CIFAR image the same numbers as cam.upsampled; for other sizes no second resampling).
+    maps = F.interpolate(torch.from_numpy(cam.raw)[:, None], size=(h, w), mode="bilinear",
+                         align_corners=False)  # (2, 1, H, W)
     maps = maps[:, 0].clamp_min(0).numpy()  # (2, H, W)
     top = maps.max()
     maps = maps / top if top > 0 else np.zeros_like(maps)
@@ -209,7 +210,9 @@ def sweep_split(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, box: Box, cla
 
     The cut is CutMix's ``cut_size(h, w, lam)`` at ``steps`` values of lam from 1 to 0, but
     shifted to stay inside the image instead of clipped, so its area is exactly the cut's and
-    t runs evenly from 0 (A alone) to 1 (B alone) wherever the centre is.
+    t rises from 0 (A alone) to 1 (B alone) wherever the centre is: nearly evenly, as the
+    cut's sides are whole pixels (``int(h sqrt(1 - lam))``), so on small images neighbouring
+    steps can give the same box.
 
     Raises:
         ValueError: on images of different shapes, a box that does not fit, or ``steps < 2``.

@@ -92,6 +92,11 @@ def test_explain_mix_defaults_to_top1_and_resizes_other_sizes(loaded: LoadedMode
     assert ex.class_b == int(np.argmax(loaded.predict(small[1])[0]))
     assert ex.cam_a.shape == ex.cam_b.shape == (64, 64)  # maps back at the image's size
     assert ex.lam_adjusted == pytest.approx(0.5)
+    # One bilinear step from the 8 x 8 last stage to 64 x 64 (not 8 -> 32 -> 64).
+    raw = gradcam(loaded.model, preprocess(small[2]), (ex.class_a, ex.class_b)).raw  # (2, 8, 8)
+    ref = torch.nn.functional.interpolate(torch.from_numpy(raw)[:, None], size=(64, 64),
+                                          mode="bilinear", align_corners=False)[:, 0].numpy()
+    np.testing.assert_allclose(np.stack([ex.cam_a, ex.cam_b]), ref / ref.max(), atol=1e-6)
 
 
 def test_explain_mix_rejects_bad_inputs(loaded: LoadedModel) -> None:
