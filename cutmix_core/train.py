@@ -376,7 +376,8 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
         config: the run.
         resume: continue from ``<out>/last.pt`` (an error if it is missing or from another config).
         stop_after: stop after this many epochs in this call (to fit a time slot); resume later.
-        progress: show a progress bar (tqdm if installed) or plain lines on stderr.
+        progress: show a progress bar (tqdm if installed) or plain lines on stderr; one
+            summary line per epoch goes to stderr either way.
     Returns:
         A TrainResult; ``checkpoint`` and ``card`` are set once all epochs are done.
     Raises:
@@ -410,9 +411,10 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
         state["wall_time_s"] += time.perf_counter() - t0
         state["history"].append({"epoch": epoch, **stats, "test_accuracy": test_acc,
                                  "images_per_s": steps * config.batch_size / train_s})
-        if progress:
-            print(f"epoch {epoch}/{config.epochs} loss {stats['loss']:.4f} train_acc "
-                  f"{stats['train_accuracy']:.4f} test_acc {test_acc}", file=sys.stderr)
+        # One line per epoch even without the bar, so a log of a long run shows how it goes.
+        print(f"epoch {epoch}/{config.epochs} loss {stats['loss']:.4f} train_acc "
+              f"{stats['train_accuracy']:.4f} test_acc {test_acc} img/s "
+              f"{state['history'][-1]['images_per_s']:.0f}", file=sys.stderr, flush=True)
         _save_atomic({"config": dataclasses.asdict(config), **parts.state_dict(), **state},
                      _state_path(config))
     if state["epoch"] < config.epochs:
@@ -481,7 +483,7 @@ def _card(config: TrainConfig, model: torch.nn.Module, device: torch.device,
     return {
         "arch": config.arch,
         "aug": config.aug,
-        "alpha": config.alpha,
+        "alpha": config.alpha if config.aug in ("cutmix", "mixup") else None,  # unused otherwise
         "cutmix_prob": config.cutmix_prob if config.aug == "cutmix" else None,
         "cutout_size": config.cutout_size if config.aug == "cutout" else None,
         "epochs": config.epochs,
@@ -546,7 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue from <out>/last.pt; flags not given are taken from it")
     p.add_argument("--stop-after", type=int, default=None, metavar="N",
                    help="stop after N epochs in this call (resume later)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar or lines")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per epoch remains)")
     return p
 
 

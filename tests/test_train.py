@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -245,7 +246,7 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) ->
 
 
 @pytest.mark.parametrize("aug", train.AUGS)
-def test_training_writes_a_loadable_checkpoint_and_card(cifar_dir, tmp_path, aug) -> None:
+def test_training_writes_a_loadable_checkpoint_and_card(cifar_dir, tmp_path, aug, capsys) -> None:
     precision = "auto" if aug == "cutmix" else "fp32"  # auto is bf16 on CPUs that have it
     config = _config(cifar_dir, tmp_path / aug, aug=aug, precision=precision)
     result = train.train(config, progress=False)
@@ -258,6 +259,7 @@ def test_training_writes_a_loadable_checkpoint_and_card(cifar_dir, tmp_path, aug
                 "device", "images_per_s", "test_accuracy", "precision", "history"):
         assert key in card, key
     assert card["arch"] == ARCH and card["aug"] == aug and card["train_images"] == 200
+    assert (card["alpha"] is None) == (aug in ("none", "cutout"))  # alpha only where it is used
     assert isinstance(card["test_accuracy"], float) and 0.0 <= card["test_accuracy"] <= 1.0
     assert card["images_per_s"] > 0 and card["wall_time_s"] >= 0
     loaded = models.load_checkpoint(result.checkpoint)
@@ -265,6 +267,9 @@ def test_training_writes_a_loadable_checkpoint_and_card(cifar_dir, tmp_path, aug
     # The card's number is the evaluation's: the saved checkpoint on the CPU in fp32.
     assert models.accuracy(loaded, test.images, test.labels) == card["test_accuracy"]
     assert card == result.card
+    # Without the bar, the epoch's summary still reaches the log.
+    assert re.search(r"^epoch 1/1 loss \d+\.\d{4} train_acc .* img/s \d+$",
+                     capsys.readouterr().err, re.M)
 
 
 def test_limit_and_stop_after(cifar_dir, tmp_path) -> None:
