@@ -120,6 +120,17 @@ def test_card_on_other_test_images_is_not_compared(report) -> None:
     assert ev.ModelEvaluation.from_dict({**m.to_dict(), "card_accuracy": None}).card_agrees is None
 
 
+@pytest.mark.parametrize("clean, card, agrees", [
+    (0.8010, 0.8009, True), (0.8009, 0.8010, True), (0.8778, 0.8778, True),
+    (0.8011, 0.8009, False), (0.5, 0.6, False)])
+def test_card_agrees_within_one_image(report, clean, card, agrees) -> None:
+    # 0.8010 - 0.8009 is a little over 1e-4 in floating point: the rule counts images.
+    m = ev.ModelEvaluation.from_dict({**report.models[1].to_dict(), "test_images": 10_000,
+                                      "card_test_images": 10_000, "clean_accuracy": clean,
+                                      "card_accuracy": card})
+    assert m.card_agrees is agrees
+
+
 # ---------------------------------------------------------------- pairs
 
 
