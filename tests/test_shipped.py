@@ -1,7 +1,7 @@
 """Checks on what ships in assets/: the four checkpoints, their cards, the evaluation report,
 and README's table, which must be exactly what the report says (no hand-copied numbers).
 
-Skipped where the checkpoints are absent (a fresh fork before training); CI has them.
+A check is skipped where its checkpoints are absent (a fresh fork before training); CI has them.
 """
 
 from __future__ import annotations
@@ -18,21 +18,31 @@ from cutmix_core.models import load_checkpoint
 MODELS = ROOT / "assets" / "models"
 AUGS = ("none", "cutmix", "mixup", "cutout")
 SHIPPED = {m.aug: m for m in find_models(MODELS)}
-pytestmark = pytest.mark.skipif(set(SHIPPED) != set(AUGS),
-                                reason=f"needs the four shipped checkpoints in {MODELS}")
 SCHEDULE = ("arch", "epochs", "batch_size", "lr", "momentum", "nesterov", "weight_decay",
             "label_smoothing", "schedule", "warmup_epochs", "seed", "channels_last")
 
 
+def _shipped(aug: str) -> Path:
+    if aug not in SHIPPED:
+        pytest.skip(f"no {aug} checkpoint in {MODELS} (not trained yet)")
+    return SHIPPED[aug].path
+
+
+def _all_four() -> None:
+    if set(SHIPPED) != set(AUGS):
+        pytest.skip(f"needs the four shipped checkpoints in {MODELS}; has {sorted(SHIPPED)}")
+
+
 @pytest.mark.parametrize("aug", AUGS)
 def test_checkpoint_loads_is_small_and_its_card_says_where_and_how_long(aug: str) -> None:
-    path: Path = SHIPPED[aug].path
+    path = _shipped(aug)
     assert path.stat().st_size <= 5 * 1024 * 1024
     loaded = load_checkpoint(path)  # verifies the card's sha256 and the architecture
     card = loaded.card
     assert card["aug"] == aug and card["num_parameters"] == 269_722
     assert card["device"] and card["wall_time_s"] > 0 and 0 < card["test_accuracy"] <= 1
     assert card["test_images"] == 10_000 and card["train_images"] == 50_000
+    # alpha where the augmentation uses it (1, as asked); older cards may carry an unused one
     if aug in ("cutmix", "mixup"):
         assert card["alpha"] == 1.0
 
@@ -41,16 +51,19 @@ def test_checkpoint_loads_is_small_and_its_card_says_where_and_how_long(aug: str
                    "2-core CPU, reaches 87.78%; retrain longer (scripts/train_shipped.sh DATA "
                    "EPOCHS, on a GPU) and drop this mark when it passes")
 def test_baseline_reaches_90_percent() -> None:
-    assert load_checkpoint(SHIPPED["none"].path).card["test_accuracy"] >= 0.90
+    assert load_checkpoint(_shipped("none")).card["test_accuracy"] >= 0.90
 
 
-def test_all_four_trained_on_one_schedule() -> None:
-    configs = [load_checkpoint(SHIPPED[aug].path).card["config"] for aug in AUGS]
+def test_shipped_models_trained_on_one_schedule() -> None:
+    if len(SHIPPED) < 2:
+        pytest.skip("fewer than two shipped checkpoints")
+    configs = [load_checkpoint(m.path).card["config"] for m in SHIPPED.values()]
     for key in SCHEDULE:
         assert len({repr(c[key]) for c in configs}) == 1, key
 
 
 def test_evaluation_reproduces_the_cards_and_readme_shows_it() -> None:
+    _all_four()
     report = load_report(ROOT / "assets" / "evaluation.json")
     assert [m.aug for m in report.models] == list(AUGS)
     assert report.test_images == 10_000
