@@ -42,8 +42,8 @@ from cutmix_core.model_view import (
     MODELS_DIR,
     ShippedModel,
     class_for,
-    explain_mix,
     find_models,
+    predict_mix,
 )
 from cutmix_core.models import (
     CheckpointError,
@@ -241,11 +241,10 @@ def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: 
                 continue
             ca = class_for(a.label, a.name, loaded.classes)
             cb = class_for(b.label, b.name, loaded.classes)
-            ex = explain_mix(loaded, img_a, img_b, res.image, res.box, class_a=ca, class_b=cb)
-            top = loaded.classes[int(np.argmax(ex.probs_mixed))]
+            pm = predict_mix(loaded, img_a, img_b, res.image, class_a=ca, class_b=cb)
             column.markdown(
-                f"{shipped.label}: p({loaded.classes[ex.class_a]}) = **{ex.p_a:.2f}**, "
-                f"p({loaded.classes[ex.class_b]}) = **{ex.p_b:.2f}**; top-1 {top}")
+                f"{shipped.label}: p({loaded.classes[pm.class_a]}) = **{pm.p_a:.2f}**, "
+                f"p({loaded.classes[pm.class_b]}) = **{pm.p_b:.2f}**; top-1 {pm.top1}")
         st.page_link("app_pages/models.py", label="Predictions and Grad-CAM on the Models page",
                      icon="🔬")
 

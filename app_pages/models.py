@@ -1,5 +1,6 @@
 """Models and Grad-CAM: what a classifier trained with or without CutMix makes of a mixed image."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,10 @@ LINK = (
 ui.link_state("models", LINK)
 ui.init_state({"pair_seed": 0})
 st.title("Models and Grad-CAM")
-st.caption("Two ResNet-20s trained on CIFAR-10 by this project, one without and one with CutMix: "
-           "does the prediction on a mixed image split between the two classes by area, and does "
-           "each class's Grad-CAM look where that class's pixels are?")
+st.caption("Two models side by side (by default ResNet-20s trained on CIFAR-10 by this project, "
+           "one without and one with CutMix): does the prediction on a mixed image split between "
+           "the two classes by area, and does each class's Grad-CAM look where that class's pixels "
+           "are?")
 if not SHIPPED:
     st.warning("No trained CIFAR-10 models in assets/models/. Train them with "
                "`scripts/train_shipped.sh`; the ImageNet model still works online.")
@@ -92,7 +94,7 @@ shown[3].markdown(
     f"{1 - res.lam_adjusted:.2f} × {b.name}**. A model that learned it should give p(A) ≈ "
     f"{res.lam_adjusted:.2f} and p(B) ≈ {1 - res.lam_adjusted:.2f} on the mixed image. "
     "Grad-CAM maps are on one scale per model, so A's and B's maps can be compared; the "
-    "yellow box is the pasted region.")
+    "pasted region is outlined in yellow here and in white on the maps.")
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _explain(key: str, weights: str | None, pair: tuple, box: tuple, class_a: int | None,
@@ -107,8 +109,8 @@ def _explain(key: str, weights: str | None, pair: tuple, box: tuple, class_a: in
 sweeps, colors = [], []
 pair_key = (a.key, b.key, policy, side)
 box_key = tuple(res.box.as_dict().values())
-for side, column, key in zip(("left", "right"), st.columns(2, border=True),
-                             (left_key, right_key)):
+for where, column, key in zip(("left", "right"), st.columns(2, border=True),
+                              (left_key, right_key)):
     with column:
         st.subheader(LABELS[key])
         loaded = ui.load_model(key)
@@ -145,7 +147,7 @@ for side, column, key in zip(("left", "right"), st.columns(2, border=True),
         target = soft_label(ex.class_a, ex.class_b, ex.lam_adjusted, len(loaded.classes))
         st.plotly_chart(prediction_figure(ex.probs_mixed, loaded.classes, target=target,
                                           class_a=ex.class_a, class_b=ex.class_b,
-                                          title="On the mixed image"), key=f"pred_{side}_mix")
+                                          title="On the mixed image"), key=f"pred_{where}_mix")
         cam_scale = display_scale(h, w, 224)
         g1, g2 = st.columns(2)
         g1.image(cam_panel(res.image, ex.cam_a, res.box, scale=cam_scale),
@@ -162,7 +164,7 @@ for side, column, key in zip(("left", "right"), st.columns(2, border=True),
                     probs, loaded.classes, target=onehot,
                     class_a=ex.class_a if which == "A" else None,
                     class_b=ex.class_b if which == "B" else None, title=f"On image {which}"),
-                    key=f"pred_{side}_{which}")
+                    key=f"pred_{where}_{which}")
 
 if sweeps:
     st.plotly_chart(sweep_figure(sweeps, name_a=a.name, name_b=b.name, colors=colors,
@@ -173,7 +175,7 @@ if sweeps:
 st.divider()
 st.header("Evaluation on the CIFAR-10 test set")
 try:
-    report = load_report(REPORT)
+    report = load_report(os.environ.get(defaults.EVALUATION_ENV) or REPORT)
 except ValueError as err:
     st.info(f"No evaluation to show: {err}.")
     st.stop()

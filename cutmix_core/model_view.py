@@ -137,6 +137,66 @@ def to_input(loaded: LoadedModel, images: Iterable[np.ndarray]) -> torch.Tensor:
     return loaded.normalize(np.stack(batch))  # (N, 3, S, S)
 
 
+@dataclass(frozen=True, eq=False)
+class MixPrediction:
+    """One model's probabilities ((num_classes,) float32) on A, B and their mix, without
+    Grad-CAM: what the playground's compact "model says" row needs."""
+
+    classes: tuple[str, ...]
+    class_a: int
+    class_b: int
+    probs_a: np.ndarray
+    probs_b: np.ndarray
+    probs_mixed: np.ndarray
+
+    @property
+    def p_a(self) -> float:
+        """p(class A) on the mixed image."""
+        return float(self.probs_mixed[self.class_a])
+
+    @property
+    def p_b(self) -> float:
+        """p(class B) on the mixed image."""
+        return float(self.probs_mixed[self.class_b])
+
+    @property
+    def top1(self) -> str:
+        """The most likely class on the mixed image (the first on ties)."""
+        return self.classes[int(np.argmax(self.probs_mixed))]
+
+
+def _checked_inputs(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray,
+                    class_a: int | None, class_b: int | None
+                    ) -> tuple[torch.Tensor, np.ndarray, int, int]:
+    """Validate, then ``(x (3, 3, S, S), probs (3, num_classes), class_a, class_b)``."""
+    for name, img in (("a", a), ("b", b), ("mixed", mixed)):
+        check_image(img, name)
+    if a.shape != mixed.shape or b.shape != mixed.shape:
+        raise ValueError(f"a, b and mixed must have one shape, got {a.shape}, {b.shape}, "
+                         f"{mixed.shape}")
+    n = len(loaded.classes)
+    for name, c in (("class_a", class_a), ("class_b", class_b)):
+        if c is not None and not 0 <= int(c) < n:
+            raise ValueError(f"{name} must lie in [0, {n}), got {c}")
+    x = to_input(loaded, (a, b, mixed))  # (3, 3, S, S)
+    probs = predict(loaded.model, x)  # (3, num_classes)
+    ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
+    cb = int(np.argmax(probs[1])) if class_b is None else int(class_b)
+    return x, probs, ca, cb
+
+
+def predict_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray, *,
+                class_a: int | None = None, class_b: int | None = None) -> MixPrediction:
+    """Predictions on A, B and the mix, as :func:`explain_mix` gives them, without Grad-CAM.
+
+    Raises:
+        ValueError: as :func:`explain_mix` (images of different shapes, a class out of range).
+    """
+    _, probs, ca, cb = _checked_inputs(loaded, a, b, mixed, class_a, class_b)
+    return MixPrediction(classes=tuple(loaded.classes), class_a=ca, class_b=cb,
+                         probs_a=probs[0], probs_b=probs[1], probs_mixed=probs[2])
+
+
 def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray, box: Box,
                 *, class_a: int | None = None, class_b: int | None = None) -> MixExplanation:
     """Predictions on A, B and the mix, and Grad-CAM for classes A and B on the mix.
@@ -151,22 +211,11 @@ def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.nda
         ValueError: on images of different shapes, a box that does not fit, or a class index
             outside the model's classes.
     """
-    for name, img in (("a", a), ("b", b), ("mixed", mixed)):
-        check_image(img, name)
+    check_image(mixed, "mixed")
     h, w = mixed.shape[:2]
-    if a.shape != mixed.shape or b.shape != mixed.shape:
-        raise ValueError(f"a, b and mixed must have one shape, got {a.shape}, {b.shape}, "
-                         f"{mixed.shape}")
     if not box.fits(h, w):
         raise ValueError(f"box {box} does not fit a {h}x{w} image")
-    n = len(loaded.classes)
-    for name, c in (("class_a", class_a), ("class_b", class_b)):
-        if c is not None and not 0 <= int(c) < n:
-            raise ValueError(f"{name} must lie in [0, {n}), got {c}")
-    x = to_input(loaded, (a, b, mixed))  # (3, 3, S, S)
-    probs = predict(loaded.model, x)  # (3, num_classes)
-    ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
-    cb = int(np.argmax(probs[1])) if class_b is None else int(class_b)
+    x, probs, ca, cb = _checked_inputs(loaded, a, b, mixed, class_a, class_b)
     cam = gradcam(loaded.model, x[2:], (ca, cb))
     # One bilinear step from the last stage's grid straight to the image's size (for a 32 x 32
     # CIFAR image the same numbers as cam.upsampled; for other sizes no second resampling).

@@ -355,6 +355,14 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
                        str(card.get("name", path.stem)), classes, preprocess)
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
     """A torchvision ImageNet classifier with its DEFAULT weights, classes and preprocessing.
 
@@ -391,7 +399,9 @@ def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
                               f"download them again ({type(err).__name__})") from err
     classes = tuple(weights.meta["categories"])
     card = {"arch": name, "weights": str(weights), "num_classes": len(classes),
-            "source": weights.url, "dataset": "ImageNet-1k"}
+            "source": weights.url, "dataset": "ImageNet-1k",
+            # of the file the weights were read from: callers can key caches on the weights
+            "sha256": _file_sha256(cached) if cached.is_file() else None}
     transforms = weights.transforms()
     return LoadedModel(_ready(model), MappingProxyType(card), name, classes,
                        partial(_imagenet_preprocess, transforms=transforms),

@@ -20,6 +20,7 @@ from cutmix_core.model_view import (
     explain_mix,
     find_models,
     mass_text,
+    predict_mix,
     sweep_split,
     to_input,
     top_k,
@@ -107,6 +108,25 @@ def test_explain_mix_rejects_bad_inputs(loaded: LoadedModel) -> None:
         explain_mix(loaded, a, b, a, Box(0, 40, 0, 1))
     with pytest.raises(ValueError, match=r"class_b must lie in \[0, 10\), got 10"):
         explain_mix(loaded, a, b, a, Box(0, 1, 0, 1), class_a=0, class_b=10)
+
+
+def test_predict_mix_is_explain_mix_without_grad_cam(loaded: LoadedModel) -> None:
+    a, b = _images(48, seed=3)
+    box = Box(8, 40, 0, 24)
+    mixed = paste(a, b, box)
+    for classes in ((3, 5), (None, None)):
+        ex = explain_mix(loaded, a, b, mixed, box, class_a=classes[0], class_b=classes[1])
+        pm = predict_mix(loaded, a, b, mixed, class_a=classes[0], class_b=classes[1])
+        assert (pm.class_a, pm.class_b, pm.classes) == (ex.class_a, ex.class_b, ex.classes)
+        for got, want in ((pm.probs_a, ex.probs_a), (pm.probs_b, ex.probs_b),
+                          (pm.probs_mixed, ex.probs_mixed)):
+            np.testing.assert_array_equal(got, want)
+        assert (pm.p_a, pm.p_b) == (ex.p_a, ex.p_b)
+        assert pm.top1 == CLASSES[int(np.argmax(loaded.predict(resize(mixed, 32, 32))[0]))]
+    with pytest.raises(ValueError, match="one shape"):
+        predict_mix(loaded, a, b[:16], a)
+    with pytest.raises(ValueError, match=r"class_a must lie in \[0, 10\), got -1"):
+        predict_mix(loaded, a, b, a, class_a=-1)
 
 
 def test_both_in_top2(loaded: LoadedModel) -> None:

@@ -6,6 +6,7 @@ the file name torchvision expects in a temporary ``$TORCH_HOME`` and replace the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from urllib.error import HTTPError, URLError
@@ -284,6 +285,8 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
     assert all(torch.equal(v, state[k]) for k, v in loaded.model.state_dict().items())
     assert not loaded.model.training and loaded.classes == tuple(weights.meta["categories"])
     assert len(loaded.classes) == 1000 and loaded.classes[0] == "tench"
+    # The weights' identity, for caches keyed on it (the page's explanations)
+    assert loaded.card["sha256"] == hashlib.sha256(cached.read_bytes()).hexdigest()
     image = np.zeros((60, 80, 3), np.uint8)
     x = loaded.preprocess(image)
     assert x.shape == (1, 3, 224, 224)  # resize 256, centre crop 224

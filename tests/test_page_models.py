@@ -21,12 +21,13 @@ from PIL import Image
 
 import ui
 from cutmix_core import cutmix
+from cutmix_core import evaluate as ev
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.evaluate import load_report
 from cutmix_core.evaluation_figures import display_rows
 from cutmix_core.images import fit_pair, limit_side, load_image
 from cutmix_core.model_view import explain_mix, find_models, mass_text
-from cutmix_core.models import load_checkpoint, load_imagenet_model
+from cutmix_core.models import build_model, load_checkpoint, load_imagenet_model, save_checkpoint
 
 PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
@@ -184,20 +185,42 @@ def test_uploads_use_typed_names_or_the_models_top1() -> None:
     assert any("top-1 on each image alone" in c.value for c in at.caption)
 
 
+def _assert_report_shown(at, report) -> None:
+    table = at.dataframe[0].value  # a pandas DataFrame
+    assert table.to_dict("records") == display_rows(report)
+    assert any(report.command in c.value for c in at.caption)
+    titles = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "Does p(B) follow the pasted area?" in titles
+
+
 @needs_models
-def test_evaluation_results_are_shown() -> None:
+def test_the_shipped_evaluation_is_shown() -> None:
     at = open_app(PAGE)
     assert_ok(at)
     report_path = ROOT / "assets" / "evaluation.json"
     if not report_path.exists():
         assert any("python -m cutmix_core.evaluate" in i.value for i in at.info)
         return
-    report = load_report(report_path)
-    table = at.dataframe[0].value  # a pandas DataFrame
-    assert table.to_dict("records") == display_rows(report)
-    assert any(report.command in c.value for c in at.caption)
-    titles = " ".join(c.proto.spec for c in at.get("plotly_chart"))
-    assert "Does p(B) follow the pasted area?" in titles
+    _assert_report_shown(at, load_report(report_path))
+
+
+def test_an_evaluation_report_is_shown_as_a_table_and_plots(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real report, made here by the evaluation's code on two small models and the bundled
+    sample, rendered by the page (whether or not assets/ has one)."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for aug, seed in (("none", 1), ("cutmix", 2)):
+        model = build_model("resnet8", generator=torch.Generator().manual_seed(seed))
+        save_checkpoint(folder / f"resnet8_{aug}.pt", model, {"aug": aug, "epochs": 1})
+    report = ev.evaluate(ev.load_models(folder), load_sample(), seed=0, n_pairs=12,
+                         holes=(0, 16), command="python -m cutmix_core.evaluate --pairs 12")
+    monkeypatch.setenv("CUTMIX_EVALUATION", str(ev.save_report(report, tmp_path / "ev.json")))
+    monkeypatch.setenv("CUTMIX_MODELS", str(folder))
+    at = open_app(PAGE)
+    assert_ok(at)
+    assert [m.name for m in report.models] == ["resnet8_none", "resnet8_cutmix"]
+    _assert_report_shown(at, report)
 
 
 @needs_models
