@@ -28,11 +28,6 @@ def _shipped(aug: str) -> Path:
     return SHIPPED[aug].path
 
 
-def _all_four() -> None:
-    if set(SHIPPED) != set(AUGS):
-        pytest.skip(f"needs the four shipped checkpoints in {MODELS}; has {sorted(SHIPPED)}")
-
-
 @pytest.mark.parametrize("aug", AUGS)
 def test_checkpoint_loads_is_small_and_its_card_says_where_and_how_long(aug: str) -> None:
     path = _shipped(aug)
@@ -62,10 +57,18 @@ def test_shipped_models_trained_on_one_schedule() -> None:
         assert len({repr(c[key]) for c in configs}) == 1, key
 
 
-def test_evaluation_reproduces_the_cards_and_readme_shows_it() -> None:
-    _all_four()
-    report = load_report(ROOT / "assets" / "evaluation.json")
-    assert [m.aug for m in report.models] == list(AUGS)
+@pytest.mark.xfail(strict=True, reason="a known gap: the Cutout model did not finish training "
+                   "in the session that shipped the others; scripts/train_shipped.sh resumes it "
+                   "(then re-run the evaluation and drop this mark)")
+def test_all_four_are_shipped() -> None:
+    assert set(SHIPPED) == set(AUGS), sorted(SHIPPED)
+
+
+def test_evaluation_covers_the_shipped_models_and_readme_shows_it() -> None:
+    if not SHIPPED:
+        pytest.skip(f"no shipped checkpoints in {MODELS}")
+    report = load_report(ROOT / "assets" / "evaluation.json")  # models ship: so does this
+    assert [m.aug for m in report.models] == [aug for aug in AUGS if aug in SHIPPED]
     assert report.test_images == 10_000
     for m in report.models:
         card = load_checkpoint(SHIPPED[m.aug].path).card
