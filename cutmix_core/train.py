@@ -548,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue from <out>/last.pt; flags not given are taken from it")
     p.add_argument("--stop-after", type=int, default=None, metavar="N",
                    help="stop after N epochs in this call (resume later)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (one line per epoch remains)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (one line per epoch remains)")
     return p
 
 
