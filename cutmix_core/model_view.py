@@ -77,9 +77,9 @@ def find_models(folder: Path | str = MODELS_DIR) -> tuple[ShippedModel, ...]:
 
 
 @dataclass(frozen=True, eq=False)
-class MixExplanation:
-    """One model on A, B and their mix. Probabilities are (num_classes,) float32; maps are
-    (H, W) float32 at the mixed image's size on ONE scale shared by both (max of the two = 1)."""
+class MixPrediction:
+    """One model's probabilities ((num_classes,) float32) on A, B and their mix, without
+    Grad-CAM: what the playground's compact "model says" row needs."""
 
     classes: tuple[str, ...]
     class_a: int
@@ -87,13 +87,6 @@ class MixExplanation:
     probs_a: np.ndarray
     probs_b: np.ndarray
     probs_mixed: np.ndarray
-    cam_a: np.ndarray
-    cam_b: np.ndarray
-    box: Box
-    lam_adjusted: float
-    mass_a_inside: float  # share of class A's map inside the box (NaN for an all-zero map)
-    mass_b_inside: float
-    input_size: int
 
     @property
     def p_a(self) -> float:
@@ -104,6 +97,25 @@ class MixExplanation:
     def p_b(self) -> float:
         """p(class B) on the mixed image."""
         return float(self.probs_mixed[self.class_b])
+
+    @property
+    def top1(self) -> str:
+        """The most likely class on the mixed image (the first on ties)."""
+        return self.classes[int(np.argmax(self.probs_mixed))]
+
+
+@dataclass(frozen=True, eq=False)
+class MixExplanation(MixPrediction):
+    """One model on A, B and their mix: the predictions of :class:`MixPrediction` and Grad-CAM
+    maps, (H, W) float32 at the mixed image's size on ONE scale shared by both (max = 1)."""
+
+    cam_a: np.ndarray
+    cam_b: np.ndarray
+    box: Box
+    lam_adjusted: float
+    mass_a_inside: float  # share of class A's map inside the box (NaN for an all-zero map)
+    mass_b_inside: float
+    input_size: int
 
     @property
     def both_in_top2(self) -> bool:
@@ -135,34 +147,6 @@ def to_input(loaded: LoadedModel, images: Iterable[np.ndarray]) -> torch.Tensor:
     side = loaded.input_size
     batch = [img if img.shape[:2] == (side, side) else resize(img, side, side) for img in images]
     return loaded.normalize(np.stack(batch))  # (N, 3, S, S)
-
-
-@dataclass(frozen=True, eq=False)
-class MixPrediction:
-    """One model's probabilities ((num_classes,) float32) on A, B and their mix, without
-    Grad-CAM: what the playground's compact "model says" row needs."""
-
-    classes: tuple[str, ...]
-    class_a: int
-    class_b: int
-    probs_a: np.ndarray
-    probs_b: np.ndarray
-    probs_mixed: np.ndarray
-
-    @property
-    def p_a(self) -> float:
-        """p(class A) on the mixed image."""
-        return float(self.probs_mixed[self.class_a])
-
-    @property
-    def p_b(self) -> float:
-        """p(class B) on the mixed image."""
-        return float(self.probs_mixed[self.class_b])
-
-    @property
-    def top1(self) -> str:
-        """The most likely class on the mixed image (the first on ties)."""
-        return self.classes[int(np.argmax(self.probs_mixed))]
 
 
 def _checked_inputs(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray,
