@@ -37,6 +37,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 
 import numpy as np
 import torch
@@ -44,7 +45,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from cutmix_core.cifar import CLASSES
+from cutmix_core.cifar import CLASSES, is_online
 
 #: Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (pixel / 255).
 #: (The often-copied std (0.2023, 0.1994, 0.2010) is a per-image average, not the dataset std.)
@@ -363,10 +364,13 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
+def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> LoadedModel:
     """A torchvision ImageNet classifier with its DEFAULT weights, classes and preprocessing.
 
-    Weights come from ``$TORCH_HOME/hub/checkpoints/`` (downloaded there on first use).
+    Weights come from ``$TORCH_HOME/hub/checkpoints/`` (downloaded there on first use). Before
+    a download, a TCP connection to the weights' host must open within ``timeout`` seconds:
+    ``torch.hub`` itself sets no timeout, so on a network that drops packets (a classroom
+    firewall) it would wait forever instead of saying the machine is offline.
 
     Raises:
         CheckpointError: if the name is unknown, the weights are not cached and cannot be
@@ -377,6 +381,12 @@ def load_imagenet_model(name: str = "resnet50") -> LoadedModel:
     except ValueError as err:
         raise CheckpointError(f"unknown torchvision model {name!r} ({err})") from err
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+    host = urlsplit(weights.url).hostname or weights.url
+    if not cached.is_file() and not is_online(host, timeout=timeout):
+        raise CheckpointError(
+            f"could not download {name} weights from {weights.url}: this machine appears to be "
+            f"offline; the CIFAR-10 models keep working (no connection to {host}:443 within "
+            f"{timeout:g} s; to use {name} offline, copy the file to {cached})")
     try:
         # fork_rng: building the model draws its (then overwritten) initial weights from
         # torch's global generator; the library never advances global random state.

@@ -16,6 +16,7 @@ import pytest
 import torch
 import torchvision
 
+from cutmix_core import models
 from cutmix_core.cifar import CLASSES
 from cutmix_core.models import (
     CIFAR10_MEAN,
@@ -259,14 +260,20 @@ def test_a_replaced_weight_file_fails_the_card_checksum(saved: Path, tmp_path: P
 # ------------------------------------------------------------------------ ImageNet, offline only
 @pytest.fixture
 def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """An empty TORCH_HOME whose downloads fail like an offline machine; returns the URLs tried."""
+    """An empty TORCH_HOME whose connection probe succeeds but whose downloads then fail like a
+    lost connection; returns what was tried: ``probe HOST TIMEOUT`` and the URLs downloaded."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     tried: list[str] = []
+
+    def probe(host: str, port: int = 443, *, timeout: float) -> bool:
+        tried.append(f"probe {host}:{port} {timeout:g}")
+        return True
 
     def offline(url: str, *args: object, **kwargs: object) -> None:
         tried.append(url)
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
+    monkeypatch.setattr(models, "is_online", probe)
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     return tried
 
@@ -308,7 +315,29 @@ def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> 
     with pytest.raises(CheckpointError, match="could not download resnet18 weights.*appears to be "
                                               "offline; the CIFAR-10 models keep working"):
         load_imagenet_model("resnet18")
-    assert torch_home == [torchvision.models.ResNet18_Weights.DEFAULT.url]
+    assert torch_home == ["probe download.pytorch.org:443 5",
+                          torchvision.models.ResNet18_Weights.DEFAULT.url]
+
+
+def test_imagenet_model_unreachable_host_is_offline_without_a_download(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packets dropped (no answer at all): the probe's timeout bounds the wait, and torch.hub,
+    which has no timeout of its own, is never called."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    probes: list[tuple[str, float]] = []
+
+    def silent(host: str, port: int = 443, *, timeout: float) -> bool:
+        probes.append((host, timeout))
+        return False
+
+    monkeypatch.setattr(models, "is_online", silent)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
+    with pytest.raises(CheckpointError, match=r"appears to be offline; the CIFAR-10 models keep "
+                                              r"working \(no connection to download\.pytorch\.org"
+                                              r":443 within 0\.5 s; to use resnet18 offline, copy "
+                                              r"the file to .*resnet18-f37072fd\.pth\)"):
+        load_imagenet_model("resnet18", timeout=0.5)
+    assert probes == [("download.pytorch.org", 0.5)]
 
 
 def test_imagenet_model_http_error_is_not_called_offline(
@@ -318,6 +347,7 @@ def test_imagenet_model_http_error_is_not_called_offline(
     def forbidden(url: str, *args: object, **kwargs: object) -> None:
         raise HTTPError(url, 403, "Forbidden", None, None)  # e.g. a proxy's answer
 
+    monkeypatch.setattr(models, "is_online", lambda host, port=443, *, timeout: True)
     monkeypatch.setattr(torch.hub, "download_url_to_file", forbidden)
     with pytest.raises(CheckpointError, match=r"server answered HTTP 403 \(Forbidden\); the "
                                               r"CIFAR-10 models keep working") as info:

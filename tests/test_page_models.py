@@ -22,6 +22,7 @@ from PIL import Image
 import ui
 from cutmix_core import cutmix
 from cutmix_core import evaluate as ev
+from cutmix_core import models
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.evaluate import load_report
 from cutmix_core.evaluation_figures import display_rows
@@ -103,6 +104,7 @@ def test_without_checkpoints_the_page_says_how_to_train_them(
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.setattr(models, "is_online", lambda host, port=443, *, timeout: False)
     ui.forget_imagenet()
     try:
         at = open_app(PAGE)
@@ -141,6 +143,8 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    # the connection probe passes, the download itself fails
+    monkeypatch.setattr(models, "is_online", lambda host, port=443, *, timeout: True)
     ui.forget_imagenet()  # the app caches a load (or its failure) per server process
     at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
                                "seed": "11"})
