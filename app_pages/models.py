@@ -24,14 +24,15 @@ from cutmix_core.model_view import class_for, explain_mix, mass_text, sweep_spli
 
 REPORT = Path(__file__).resolve().parent.parent / "assets" / "evaluation.json"
 SHIPPED = ui.shipped_models()
-IMAGENET = f"imagenet:{ui.IMAGENET_MODEL}"
-LABELS = {m.key: m.label for m in SHIPPED} | {IMAGENET: "ResNet-50 · ImageNet (torchvision)"}
+IMAGENET = {f"imagenet:{name}": f"{label} · ImageNet (torchvision)"
+            for name, label in ui.IMAGENET_MODELS.items()}
+LABELS = {m.key: m.label for m in SHIPPED} | IMAGENET
 CHOICES = tuple(LABELS)
 
 
 def _default(aug: str, fallback: int) -> str:
     keys = [m.key for m in SHIPPED if m.aug == aug] or [m.key for m in SHIPPED][fallback:] \
-        or [IMAGENET]
+        or list(IMAGENET)[:1]
     return keys[0]
 
 

@@ -241,27 +241,29 @@ def test_playground_shows_what_the_models_say() -> None:
 
 
 @needs_models
-def test_imagenet_resnet50_from_a_local_state_dict(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("name", "label"), [("resnet50", "ResNet-50"), ("resnet18", "ResNet-18")])
+def test_imagenet_model_from_a_local_state_dict(name: str, label: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The real loading path (torchvision's weights API, $TORCH_HOME cache), with a random
     state dict saved where the download would put it; the network is never touched."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
-    weights = torchvision.models.ResNet50_Weights.DEFAULT
+    monkeypatch.setattr(models, "is_online", lambda *a, **k: pytest.fail("network probe"))
+    weights = torchvision.models.get_model_weights(name).DEFAULT
     cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
     cached.parent.mkdir(parents=True)
-    model = torchvision.models.resnet50().eval()
+    model = torchvision.models.get_model(name).eval()
     torch.save(model.state_dict(), cached)
     ui.forget_imagenet()
     try:
-        at = open_app(PAGE, query={"left": "imagenet:resnet50", "right": SHIPPED["cutmix"].key})
+        at = open_app(PAGE, query={"left": f"imagenet:{name}", "right": SHIPPED["cutmix"].key})
     finally:
-        ui.forget_imagenet()  # do not leave a random ResNet-50 cached for other tests
+        ui.forget_imagenet()  # do not leave a random ImageNet model cached for other tests
     assert_ok(at)
     assert not at.warning, [w.value for w in at.warning]
-    assert at.subheader[0].value == "ResNet-50 · ImageNet (torchvision)"
+    assert at.subheader[0].value == f"{label} · ImageNet (torchvision)"
     a, b = _pair()
-    loaded = load_imagenet_model("resnet50")
+    loaded = load_imagenet_model(name)
     res = cutmix(a, b, 1.0, rng=np.random.default_rng(0))
     ex = explain_mix(loaded, a, b, res.image, res.box)  # classes: its top-1 on A and on B
     col = _columns(at)[0]
