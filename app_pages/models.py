@@ -54,7 +54,7 @@ st.caption("Two models side by side (by default ResNet-20s trained on CIFAR-10 b
            "are?")
 if not SHIPPED:
     st.warning("No trained CIFAR-10 models in assets/models/. Train them with "
-               "`scripts/train_shipped.sh`; the ImageNet model still works online.")
+               "`scripts/train_shipped.sh`; the ImageNet models still work online.")
 
 ds = ui.cifar()
 col_a, col_b, col_c = st.columns([2, 2, 3])
