@@ -36,6 +36,8 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -49,6 +51,7 @@ SPLITS: tuple[str, ...] = ("train", "test")
 SAMPLE_PATH: Path = Path(__file__).resolve().parent.parent / "assets" / "cifar10_sample.npz"
 TORCHVISION_FOLDER = "cifar-10-batches-py"
 DOWNLOAD_HOST = "www.cs.toronto.edu"  # where torchvision's CIFAR10 fetches cifar-10-python.tar.gz
+_PORTS = {"https": 443, "http": 80}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
 _LAYOUTS = (
@@ -365,6 +368,28 @@ def is_online(host: str = DOWNLOAD_HOST, port: int = 443, *, timeout: float = 5.
         return False
 
 
+def first_hop(url: str) -> tuple[str, int, bool]:
+    """Where a download of ``url`` first connects: (host, port, through a proxy?), following
+    the ``https_proxy`` / ``no_proxy`` environment as urllib (so torchvision and torch.hub) does."""
+    parts = urlsplit(url)
+    proxy = getproxies().get(parts.scheme)
+    if proxy and not proxy_bypass(parts.hostname or ""):
+        via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if via.hostname:
+            return via.hostname, via.port or _PORTS.get(via.scheme, 80), True
+    return parts.hostname or url, parts.port or _PORTS.get(parts.scheme, 80), False
+
+
+def offline_reason(url: str, *, timeout: float = 5.0) -> str | None:
+    """None if a download of ``url`` can open its first connection within ``timeout`` seconds,
+    else why not ("no connection to HOST:PORT within T s"). urllib sets no timeout, so on a
+    network that drops packets a download would wait forever; this bounds the connection only."""
+    host, port, proxied = first_hop(url)
+    if is_online(host, port, timeout=timeout):
+        return None
+    return f"no connection to {'the proxy ' if proxied else ''}{host}:{port} within {timeout:g} s"
+
+
 def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 5.0) -> CifarSet:
     """Download CIFAR-10 with torchvision into ``root`` (or reuse it there) and load ``split``.
 
@@ -373,9 +398,10 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
     """
     _check_split(split)
     hint = "Use the bundled sample or point CUTMIX_CIFAR10 at a local copy."
-    if not is_online(timeout=timeout):
+    reason = offline_reason(f"https://{DOWNLOAD_HOST}/", timeout=timeout)
+    if reason:
         raise CifarError(f"CIFAR-10 could not be downloaded: this machine appears to be offline "
-                         f"(no connection to {DOWNLOAD_HOST}:443 within {timeout:g} s). {hint}")
+                         f"({reason}). {hint}")
     try:
         from torchvision.datasets import CIFAR10  # lazy: torch is slow to import and optional here
 

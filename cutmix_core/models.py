@@ -37,8 +37,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
 
 import numpy as np
 import torch
@@ -46,7 +44,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from cutmix_core.cifar import CLASSES, is_online
+from cutmix_core.cifar import CLASSES, offline_reason
 
 #: Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (pixel / 255).
 #: (The often-copied std (0.2023, 0.1994, 0.2010) is a per-image average, not the dataset std.)
@@ -365,28 +363,13 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _first_hop(url: str) -> tuple[str, int, bool]:
-    """Where a download of ``url`` first connects: (host, port, through a proxy?), following
-    the ``https_proxy`` / ``no_proxy`` environment as urllib (and so torch.hub) does."""
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    proxy = getproxies().get(parts.scheme)
-    if proxy and not proxy_bypass(host):
-        via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        if via.hostname:
-            return via.hostname, via.port or (443 if via.scheme == "https" else 80), True
-    return host, parts.port or (443 if parts.scheme == "https" else 80), False
-
-
 def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> LoadedModel:
     """A torchvision ImageNet classifier with its DEFAULT weights, classes and preprocessing.
 
     Weights come from ``$TORCH_HOME/hub/checkpoints/`` (downloaded there on first use). Before
-    a download, a TCP connection to the weights' host (or to the proxy the environment names
-    for it) must open within ``timeout`` seconds: ``torch.hub`` itself sets no timeout, so on a
-    network that drops packets (a classroom firewall) it would wait forever instead of saying
-    the machine is offline. The probe bounds only the connection: a transfer that stalls
-    after it can still wait.
+    a download, its first connection must open within ``timeout`` seconds
+    (:func:`~cutmix_core.cifar.offline_reason`): ``torch.hub`` sets no timeout, so on a network
+    that drops packets (a classroom firewall) it would wait forever instead of saying so.
 
     Raises:
         CheckpointError: if the name is unknown, the weights are not cached and cannot be
@@ -397,14 +380,12 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     except ValueError as err:
         raise CheckpointError(f"unknown torchvision model {name!r} ({err})") from err
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    if not cached.is_file():
-        host, port, proxied = _first_hop(weights.url)
-        if not is_online(host, port, timeout=timeout):
-            raise CheckpointError(
-                f"could not download {name} weights from {weights.url}: this machine appears to "
-                f"be offline; the CIFAR-10 models keep working (no connection to "
-                f"{'the proxy ' if proxied else ''}{host}:{port} within {timeout:g} s; to use "
-                f"{name} offline, copy the file to {cached})")
+    offline = (f"could not download {name} weights from {weights.url}: this machine appears to "
+               f"be offline; the CIFAR-10 models keep working (to use {name} offline, copy the "
+               f"file to {cached}")
+    reason = None if cached.is_file() else offline_reason(weights.url, timeout=timeout)
+    if reason:
+        raise CheckpointError(f"{offline}; {reason})")
     try:
         # fork_rng: building the model draws its (then overwritten) initial weights from
         # torch's global generator; the library never advances global random state.
@@ -416,10 +397,7 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
             f"{err.code} ({err.reason}); the CIFAR-10 models keep working (to use {name}, copy "
             f"the file to {cached})") from err
     except _OFFLINE_ERRORS as err:
-        raise CheckpointError(
-            f"could not download {name} weights from {weights.url}: this machine appears to be "
-            f"offline; the CIFAR-10 models keep working (to use {name} offline, copy the file "
-            f"to {cached})") from err
+        raise CheckpointError(f"{offline})") from err
     except OSError as err:
         raise CheckpointError(f"could not download or cache {name} weights at {cached}: {err}")
     except Exception as err:  # torch.load / load_state_dict on a damaged cached file

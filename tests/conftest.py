@@ -1,15 +1,27 @@
-"""Shared test helpers: the repo root, and reading plotly charts back from AppTest."""
+"""Shared test helpers: the repo root, reading plotly charts back from AppTest, and a fixture
+that clears the machine's proxy variables."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget the machine's *_proxy variables, so that which host a download would connect to
+    first (cutmix_core.cifar.first_hop) does not depend on the machine the tests run on."""
+    for var in list(os.environ):
+        if var.lower().endswith("_proxy"):
+            monkeypatch.delenv(var)
 
 
 def _decode(value: Any) -> Any:

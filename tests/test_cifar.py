@@ -25,6 +25,7 @@ from cutmix_core.cifar import (
     is_online,
     load_cifar10,
     load_sample,
+    offline_reason,
     random_pair,
     resolve_path,
 )
@@ -472,6 +473,31 @@ def test_is_online_uses_a_socket_with_the_timeout(monkeypatch):
     assert calls == [(("up.example", 443), 0.5), (("down.example", 443), 0.5)]
 
 
+def test_offline_reason_probes_the_first_hop_a_download_would_take(monkeypatch, no_proxies):
+    """Behind a proxy (a school network) urllib connects to the proxy: that is what must answer,
+    not the file's host, which may well be unreachable directly; no_proxy skips the proxy."""
+    probes, up = [], set()
+
+    def probe(host, port, *, timeout):
+        probes.append((host, port, timeout))
+        return host in up
+
+    monkeypatch.setattr(cifar, "is_online", probe)
+    url = "https://download.example.org/w/resnet.pth"
+    assert offline_reason(url, timeout=0.5) == ("no connection to download.example.org:443 "
+                                                "within 0.5 s")
+    up.add("download.example.org")
+    assert offline_reason(url) is None
+    monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
+    assert offline_reason(url) == "no connection to the proxy proxy.school.example:3128 within 5 s"
+    monkeypatch.setenv("no_proxy", "example.org")
+    assert offline_reason("http://download.example.org:8080/x") is None  # http: no http_proxy
+    assert offline_reason(url) is None  # bypassed: the host itself answers
+    assert probes == [("download.example.org", 443, 0.5), ("download.example.org", 443, 5.0),
+                      ("proxy.school.example", 3128, 5.0), ("download.example.org", 8080, 5.0),
+                      ("download.example.org", 443, 5.0)]
+
+
 @pytest.fixture
 def fake_torchvision(monkeypatch):
     """A stand-in torchvision whose CIFAR10 runs ``behaviour(root)`` and records its arguments."""
@@ -490,19 +516,19 @@ def fake_torchvision(monkeypatch):
     return calls, state
 
 
-def test_download_offline_message(monkeypatch, fake_torchvision, tmp_path):
+def test_download_offline_message(monkeypatch, fake_torchvision, tmp_path, no_proxies):
     calls, _ = fake_torchvision
-    monkeypatch.setattr(cifar, "is_online", lambda timeout: False)
+    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: False)
     with pytest.raises(CifarError, match=r"could not be downloaded: this machine appears to be "
-                       r"offline \(no connection to .* within 0\.5 s\)\. Use the bundled sample "
-                       r"or point CUTMIX_CIFAR10 at a local copy\."):
+                       r"offline \(no connection to www\.cs\.toronto\.edu:443 within 0\.5 s\)\. "
+                       r"Use the bundled sample or point CUTMIX_CIFAR10 at a local copy\."):
         download_cifar10(tmp_path, timeout=0.5)
     assert calls == []  # no download attempted when offline
 
 
 def test_download_error_and_missing_torchvision(monkeypatch, fake_torchvision, tmp_path):
     _, state = fake_torchvision
-    monkeypatch.setattr(cifar, "is_online", lambda timeout: True)
+    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
 
     def fail(root):
         raise OSError("connection reset")
@@ -521,7 +547,7 @@ def test_download_error_and_missing_torchvision(monkeypatch, fake_torchvision, t
 def test_download_loads_what_torchvision_wrote(monkeypatch, fake_torchvision, tmp_path, split):
     calls, state = fake_torchvision
     expected = {}
-    monkeypatch.setattr(cifar, "is_online", lambda timeout: True)
+    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
     state["behaviour"] = lambda root: expected.update(_write_batches(root / "cifar-10-batches-py"))
     ds = download_cifar10(tmp_path / "data", split)
     assert calls == [(str(tmp_path / "data"), split == "train", True)]

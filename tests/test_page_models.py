@@ -22,7 +22,7 @@ from PIL import Image
 import ui
 from cutmix_core import cutmix
 from cutmix_core import evaluate as ev
-from cutmix_core import models
+from cutmix_core import cifar
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.evaluate import load_report
 from cutmix_core.evaluation_figures import display_rows
@@ -100,7 +100,7 @@ def test_without_checkpoints_the_page_says_how_to_train_them(
     monkeypatch.setenv("CUTMIX_MODELS", str(tmp_path / "none-here"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
-    monkeypatch.setattr(models, "is_online", lambda host, port=443, *, timeout: False)
+    monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: False)
     ui.forget_imagenet()
     try:
         at = open_app(PAGE)
@@ -140,7 +140,7 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     # the connection probe passes, the download itself fails
-    monkeypatch.setattr(models, "is_online", lambda host, port=443, *, timeout: True)
+    monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: True)
     ui.forget_imagenet()  # the app caches a load (or its failure) per server process
     at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
                                "seed": "11"})
@@ -244,7 +244,7 @@ def test_imagenet_model_from_a_local_state_dict(name: str, label: str, tmp_path:
     state dict saved where the download would put it; the network is never touched."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
-    monkeypatch.setattr(models, "is_online", lambda *a, **k: pytest.fail("network probe"))
+    monkeypatch.setattr(cifar, "is_online", lambda *a, **k: pytest.fail("network probe"))
     weights = torchvision.models.get_model_weights(name).DEFAULT
     cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
     cached.parent.mkdir(parents=True)
