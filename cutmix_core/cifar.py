@@ -43,6 +43,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from cutmix_core.defaults import CIFAR_ENV
+from cutmix_core.download import DownloadError, fetch, has_digest
 
 CLASSES: tuple[str, ...] = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -391,28 +392,42 @@ def offline_reason(url: str, *, timeout: float = 5.0) -> str | None:
 
 
 def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 5.0) -> CifarSet:
-    """Download CIFAR-10 with torchvision into ``root`` (or reuse it there) and load ``split``.
+    """Download CIFAR-10 into ``root`` (or reuse it there) and load ``split``.
+
+    torchvision's ``CIFAR10`` checks and extracts the archive, but its own download has no
+    timeout and would hang on a stalled transfer, so the archive is fetched first by
+    :func:`~cutmix_core.download.fetch` (after a connection probe, :func:`offline_reason`),
+    which gives up after ``timeout`` seconds without data. A copy already in ``root`` is reused
+    without touching the network.
 
     Raises:
         CifarError: offline, torchvision missing, or the download failed.
     """
     _check_split(split)
     hint = "Use the bundled sample or point CUTMIX_CIFAR10 at a local copy."
-    reason = offline_reason(f"https://{DOWNLOAD_HOST}/", timeout=timeout)
-    if reason:
-        raise CifarError(f"CIFAR-10 could not be downloaded: this machine appears to be offline "
-                         f"({reason}). {hint}")
     try:
         from torchvision.datasets import CIFAR10  # lazy: torch is slow to import and optional here
-
-        CIFAR10(str(root), train=split == "train", download=True)
     except ImportError as err:
         raise CifarError(f"CIFAR-10 could not be downloaded: torchvision is not installed "
                          f"({err}). {hint}") from err
-    except Exception as err:  # network, disk and checksum errors all mean the same to the user
-        raise CifarError(f"CIFAR-10 could not be downloaded: this machine appears to be offline "
-                         f"or the download failed ({type(err).__name__}: {err}). {hint}") from err
-    return load_torchvision_folder(Path(root) / TORCHVISION_FOLDER, split)
+    root = Path(root)
+    archive = root / CIFAR10.filename
+    if not (root / CIFAR10.base_folder).is_dir() and not has_digest(archive, md5=CIFAR10.tgz_md5):
+        reason = offline_reason(CIFAR10.url, timeout=timeout)
+        if reason:
+            raise CifarError(f"CIFAR-10 could not be downloaded: this machine appears to be "
+                             f"offline ({reason}). {hint}")
+        try:
+            fetch(CIFAR10.url, archive, timeout=timeout, md5=CIFAR10.tgz_md5)
+        except DownloadError as err:
+            raise CifarError(f"CIFAR-10 could not be downloaded from {CIFAR10.url}: {err}. "
+                             f"{hint}") from err
+    try:
+        CIFAR10(str(root), train=split == "train", download=True)  # md5 checks, then extracts
+    except Exception as err:  # disk and checksum errors all mean the same to the user
+        raise CifarError(f"CIFAR-10 could not be read from {archive} "
+                         f"({type(err).__name__}: {err}). {hint}") from err
+    return load_torchvision_folder(root / TORCHVISION_FOLDER, split)
 
 
 def random_pair(

@@ -28,7 +28,6 @@ import io
 import json
 import os
 import re
-import socket
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from urllib.error import HTTPError, URLError
 
 import numpy as np
 import torch
@@ -45,6 +43,7 @@ import torchvision
 from torch import nn
 
 from cutmix_core.cifar import CLASSES, offline_reason
+from cutmix_core.download import DownloadError, fetch
 
 #: Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (pixel / 255).
 #: (The often-copied std (0.2023, 0.1994, 0.2010) is a per-image average, not the dataset std.)
@@ -52,7 +51,6 @@ CIFAR10_MEAN: tuple[float, float, float] = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD: tuple[float, float, float] = (0.2470, 0.2435, 0.2616)
 CARD_VERSION = 1
 _ARCH = re.compile(r"resnet(?P<depth>\d+)(?:x(?P<mult>\d+)|w(?P<width>\d+))?(?P<option_b>-b)?")
-_OFFLINE_ERRORS = (URLError, ConnectionError, TimeoutError, socket.gaierror)
 
 
 class CheckpointError(ValueError):
@@ -366,10 +364,13 @@ def _file_sha256(path: Path) -> str:
 def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> LoadedModel:
     """A torchvision ImageNet classifier with its DEFAULT weights, classes and preprocessing.
 
-    Weights come from ``$TORCH_HOME/hub/checkpoints/`` (downloaded there on first use). Before
-    a download, its first connection must open within ``timeout`` seconds
-    (:func:`~cutmix_core.cifar.offline_reason`): ``torch.hub`` sets no timeout, so on a network
-    that drops packets (a classroom firewall) it would wait forever instead of saying so.
+    Weights come from ``$TORCH_HOME/hub/checkpoints/``, where torchvision looks for them. On
+    first use they are downloaded there by :func:`~cutmix_core.download.fetch`, not by
+    ``torch.hub``, which sets no timeout: on a network that drops packets (a classroom firewall)
+    it would wait forever instead of saying so. First, a probe of the connection
+    (:func:`~cutmix_core.cifar.offline_reason`) names the host, or the proxy, that did not answer;
+    then the download gives up after ``timeout`` seconds without data, and keeps the file only if
+    its sha256 matches the prefix in its name.
 
     Raises:
         CheckpointError: if the name is unknown, the weights are not cached and cannot be
@@ -380,26 +381,27 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     except ValueError as err:
         raise CheckpointError(f"unknown torchvision model {name!r} ({err})") from err
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    offline = (f"could not download {name} weights from {weights.url}: this machine appears to "
-               f"be offline; the CIFAR-10 models keep working (to use {name} offline, copy the "
-               f"file to {cached}")
-    reason = None if cached.is_file() else offline_reason(weights.url, timeout=timeout)
-    if reason:
-        raise CheckpointError(f"{offline}; {reason})")
+    keeps = (f"the CIFAR-10 models keep working (to use {name} without a download, copy the file "
+             f"to {cached}")
+    if not cached.is_file():
+        failed = f"could not download {name} weights from {weights.url}"
+        reason = offline_reason(weights.url, timeout=timeout)
+        if reason:
+            raise CheckpointError(f"{failed}: this machine appears to be offline; {keeps}; "
+                                  f"{reason})")
+        prefix = torch.hub.HASH_REGEX.search(cached.name)  # torch.hub's name-<sha256 prefix>.pth
+        try:
+            fetch(weights.url, cached, timeout=timeout,
+                  sha256_prefix=prefix.group(1) if prefix else None)
+        except DownloadError as err:
+            raise CheckpointError(f"{failed}: {err}; {keeps})") from err
     try:
         # fork_rng: building the model draws its (then overwritten) initial weights from
         # torch's global generator; the library never advances global random state.
         with torch.random.fork_rng(devices=[]):
             model = torchvision.models.get_model(name, weights=weights, progress=False)
-    except HTTPError as err:  # a URLError too, but the server (or a proxy) did answer
-        raise CheckpointError(
-            f"could not download {name} weights from {weights.url}: the server answered HTTP "
-            f"{err.code} ({err.reason}); the CIFAR-10 models keep working (to use {name}, copy "
-            f"the file to {cached})") from err
-    except _OFFLINE_ERRORS as err:
-        raise CheckpointError(f"{offline})") from err
-    except OSError as err:
-        raise CheckpointError(f"could not download or cache {name} weights at {cached}: {err}")
+    except OSError as err:  # the cached file vanished or cannot be read
+        raise CheckpointError(f"could not read {name} weights at {cached}: {err}") from err
     except Exception as err:  # torch.load / load_state_dict on a damaged cached file
         raise CheckpointError(f"cached {name} weights at {cached} are damaged; delete the file to "
                               f"download them again ({type(err).__name__})") from err

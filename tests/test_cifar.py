@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import pickle
 import re
@@ -19,6 +20,7 @@ from PIL import Image
 from cutmix_core import cifar
 from cutmix_core.cifar import (
     CLASSES,
+    TORCHVISION_FOLDER,
     CifarError,
     CifarSet,
     download_cifar10,
@@ -29,6 +31,7 @@ from cutmix_core.cifar import (
     random_pair,
     resolve_path,
 )
+from cutmix_core.download import DownloadError
 
 SHARED_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10"
 STEMS = ["2", "10", "1"]  # written in this order; plain string order reads them as 1, 10, 2
@@ -498,14 +501,27 @@ def test_offline_reason_probes_the_first_hop_a_download_would_take(monkeypatch, 
                       ("download.example.org", 443, 5.0)]
 
 
+ARCHIVE_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+
+
 @pytest.fixture
 def fake_torchvision(monkeypatch):
-    """A stand-in torchvision whose CIFAR10 runs ``behaviour(root)`` and records its arguments."""
+    """A stand-in torchvision whose CIFAR10 runs ``behaviour(root)`` and records its arguments,
+    and a stand-in :func:`cutmix_core.download.fetch` that records its calls and writes the
+    archive (tests/test_download.py runs the real one against a local server)."""
     calls, state = [], {"behaviour": lambda root: None}
 
     def cifar10(root, train, download):
         calls.append((root, train, download))
         state["behaviour"](Path(root))
+
+    cifar10.url, cifar10.filename = ARCHIVE_URL, "cifar-10-python.tar.gz"
+    cifar10.tgz_md5, cifar10.base_folder = hashlib.md5(b"archive").hexdigest(), TORCHVISION_FOLDER
+
+    def fetch(url, dst, *, timeout, md5):
+        calls.append(("fetch", url, Path(dst), timeout, md5))
+        Path(dst).parent.mkdir(parents=True, exist_ok=True)
+        Path(dst).write_bytes(b"archive")
 
     datasets = types.ModuleType("torchvision.datasets")
     datasets.CIFAR10 = cifar10
@@ -513,6 +529,7 @@ def fake_torchvision(monkeypatch):
     package.datasets = datasets
     monkeypatch.setitem(sys.modules, "torchvision", package)
     monkeypatch.setitem(sys.modules, "torchvision.datasets", datasets)
+    monkeypatch.setattr(cifar, "fetch", fetch)
     return calls, state
 
 
@@ -526,16 +543,29 @@ def test_download_offline_message(monkeypatch, fake_torchvision, tmp_path, no_pr
     assert calls == []  # no download attempted when offline
 
 
-def test_download_error_and_missing_torchvision(monkeypatch, fake_torchvision, tmp_path):
-    _, state = fake_torchvision
+def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, tmp_path):
+    calls, state = fake_torchvision
     monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
 
+    def stalled(url, dst, *, timeout, md5):
+        raise DownloadError("the transfer stalled after 3.1 MB of 170.5 MB: nothing arrived for "
+                            "5 s")
+
+    with monkeypatch.context() as m:
+        m.setattr(cifar, "fetch", stalled)
+        with pytest.raises(CifarError, match=r"^CIFAR-10 could not be downloaded from https://www\."
+                           r"cs\.toronto\.edu/~kriz/cifar-10-python\.tar\.gz: the transfer stalled "
+                           r"after 3\.1 MB of 170\.5 MB: nothing arrived for 5 s\. Use the bundled "
+                           r"sample"):
+            download_cifar10(tmp_path)
+    assert calls == []  # torchvision never got to download it itself (no timeout there)
+
     def fail(root):
-        raise OSError("connection reset")
+        raise OSError("disk full")
 
     state["behaviour"] = fail
-    with pytest.raises(CifarError, match=r"could not be downloaded.*OSError: connection reset.*"
-                                         r"bundled sample"):
+    with pytest.raises(CifarError, match=r"could not be read from .*cifar-10-python\.tar\.gz "
+                                         r"\(OSError: disk full\).*bundled sample"):
         download_cifar10(tmp_path)
     monkeypatch.setitem(sys.modules, "torchvision", None)
     monkeypatch.delitem(sys.modules, "torchvision.datasets")
@@ -548,10 +578,33 @@ def test_download_loads_what_torchvision_wrote(monkeypatch, fake_torchvision, tm
     calls, state = fake_torchvision
     expected = {}
     monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
-    state["behaviour"] = lambda root: expected.update(_write_batches(root / "cifar-10-batches-py"))
-    ds = download_cifar10(tmp_path / "data", split)
-    assert calls == [(str(tmp_path / "data"), split == "train", True)]
+    state["behaviour"] = lambda root: expected.update(_write_batches(root / TORCHVISION_FOLDER))
+    root = tmp_path / "data"
+    ds = download_cifar10(root, split, timeout=2)
+    md5 = hashlib.md5(b"archive").hexdigest()
+    assert calls == [("fetch", ARCHIVE_URL, root / "cifar-10-python.tar.gz", 2, md5),
+                     (str(root), split == "train", True)]
     _check_batches(ds, expected, split)
+
+
+def test_download_reuses_a_copy_without_the_network(monkeypatch, fake_torchvision, tmp_path):
+    """An extracted folder, or an intact archive, in root: no probe and no download (offline
+    reuse works); a damaged archive is fetched again, since torchvision would re-download it
+    with no timeout."""
+    calls, state = fake_torchvision
+    monkeypatch.setattr(cifar, "is_online", lambda *a, **k: pytest.fail("probed the network"))
+    expected = _write_batches(tmp_path / "a" / TORCHVISION_FOLDER)
+    _check_batches(download_cifar10(tmp_path / "a"), expected, "test")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "cifar-10-python.tar.gz").write_bytes(b"archive")
+    state["behaviour"] = lambda root: _write_batches(root / TORCHVISION_FOLDER)
+    download_cifar10(tmp_path / "b")
+    assert [c[0] for c in calls] == [str(tmp_path / "a"), str(tmp_path / "b")]
+    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "cifar-10-python.tar.gz").write_bytes(b"half an archive")
+    download_cifar10(tmp_path / "c")
+    assert calls[2][:3] == ("fetch", ARCHIVE_URL, tmp_path / "c" / "cifar-10-python.tar.gz")
 
 
 def test_random_pair_is_seeded_and_crosses_classes():

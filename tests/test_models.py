@@ -1,22 +1,25 @@
 """Tests for cutmix_core.models: CIFAR ResNets, preprocessing, checkpoints, ImageNet models offline.
 
 Nothing here touches the network: the ImageNet tests put a randomly initialised state dict under
-the file name torchvision expects in a temporary ``$TORCH_HOME`` and replace the download function.
+the file name torchvision expects in a temporary ``$TORCH_HOME``, or replace ``urlopen`` under
+cutmix_core.download (tests/test_download.py runs that module against a real local server).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 from urllib.error import HTTPError, URLError
+from urllib.request import Request
 
 import numpy as np
 import pytest
 import torch
 import torchvision
 
-from cutmix_core import cifar
+from cutmix_core import cifar, download
 from cutmix_core.cifar import CLASSES
 from cutmix_core.models import (
     CIFAR10_MEAN,
@@ -261,7 +264,8 @@ def test_a_replaced_weight_file_fails_the_card_checksum(saved: Path, tmp_path: P
 @pytest.fixture
 def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxies: None) -> list[str]:
     """An empty TORCH_HOME whose connection probe succeeds but whose downloads then fail like a
-    lost connection; returns what was tried: ``probe HOST:PORT TIMEOUT`` and the URLs downloaded."""
+    lost connection; returns what was tried: ``probe HOST:PORT TIMEOUT`` and the URLs downloaded.
+    torch.hub's own download (no timeout) must never run."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     tried: list[str] = []
 
@@ -269,13 +273,29 @@ def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxies: None
         tried.append(f"probe {host}:{port} {timeout:g}")
         return True
 
-    def offline(url: str, *args: object, **kwargs: object) -> None:
-        tried.append(url)
+    def offline(request: Request, timeout: float) -> None:
+        tried.append(request.full_url)
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(cifar, "is_online", probe)
-    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.setattr(download, "urlopen", offline)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("hub"))
     return tried
+
+
+class _Response(io.BytesIO):
+    """What urlopen returns, enough for fetch: ``headers`` and ``read``; after ``stall_at``
+    bytes a read times out, as a socket does when a transfer goes silent."""
+
+    def __init__(self, body: bytes, stall_at: int | None = None) -> None:
+        super().__init__(body)
+        self.headers = {"Content-Length": str(len(body))}
+        self.stall_at = stall_at
+
+    def read(self, n: int = -1) -> bytes:
+        if self.stall_at is not None and self.tell() >= self.stall_at:
+            raise TimeoutError("timed out")
+        return super().read(n)
 
 
 def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> None:
@@ -312,47 +332,72 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
 
 
 def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> None:
-    with pytest.raises(CheckpointError, match="could not download resnet18 weights.*appears to be "
-                                              "offline; the CIFAR-10 models keep working"):
+    url = torchvision.models.ResNet18_Weights.DEFAULT.url
+    with pytest.raises(CheckpointError, match=r"^could not download resnet18 weights from "
+                       r"https://download\.pytorch\.org/models/resnet18-f37072fd\.pth: this machine "
+                       r"appears to be offline \(\[Errno -3\] Temporary failure in name resolution\); "
+                       r"the CIFAR-10 models keep working \(to use resnet18 without a download, copy "
+                       r"the file to .*resnet18-f37072fd\.pth\)$"):
         load_imagenet_model("resnet18")
-    assert torch_home == ["probe download.pytorch.org:443 5",
-                          torchvision.models.ResNet18_Weights.DEFAULT.url]
+    assert torch_home == ["probe download.pytorch.org:443 5", url]
+    assert not (Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name).exists()
 
 
 def test_imagenet_model_unreachable_host_is_offline_without_a_download(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxies: None) -> None:
-    """Packets dropped (no answer at all): the probe's timeout bounds the wait, and torch.hub,
-    which has no timeout of its own, is never called."""
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    probes: list[tuple[str, int, float]] = []
-
+        torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packets dropped (no answer at all): the probe's timeout bounds the wait, and nothing is
+    downloaded."""
     def silent(host: str, port: int = 443, *, timeout: float) -> bool:
-        probes.append((host, port, timeout))
+        torch_home.append(f"probe {host}:{port} {timeout:g}")
         return False
 
     monkeypatch.setattr(cifar, "is_online", silent)
-    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
     with pytest.raises(CheckpointError, match=r"appears to be offline; the CIFAR-10 models keep "
-                                              r"working \(to use resnet18 offline, copy the file "
-                                              r"to .*resnet18-f37072fd\.pth; no connection to "
-                                              r"download\.pytorch\.org:443 within 0\.5 s\)$"):
+                                              r"working \(to use resnet18 without a download, copy "
+                                              r"the file to .*resnet18-f37072fd\.pth; no connection "
+                                              r"to download\.pytorch\.org:443 within 0\.5 s\)$"):
         load_imagenet_model("resnet18", timeout=0.5)
-    assert probes == [("download.pytorch.org", 443, 0.5)]
+    assert torch_home == ["probe download.pytorch.org:443 0.5"]
 
 
 def test_imagenet_model_http_error_is_not_called_offline(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+        torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(request: Request, timeout: float) -> None:
+        raise HTTPError(request.full_url, 403, "Forbidden", None, None)  # e.g. a proxy's answer
 
-    def forbidden(url: str, *args: object, **kwargs: object) -> None:
-        raise HTTPError(url, 403, "Forbidden", None, None)  # e.g. a proxy's answer
-
-    monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: True)
-    monkeypatch.setattr(torch.hub, "download_url_to_file", forbidden)
+    monkeypatch.setattr(download, "urlopen", forbidden)
     with pytest.raises(CheckpointError, match=r"server answered HTTP 403 \(Forbidden\); the "
                                               r"CIFAR-10 models keep working") as info:
         load_imagenet_model("resnet18")
     assert "offline" not in str(info.value)
+
+
+def test_imagenet_download_stalled_or_not_the_published_file_is_not_cached(
+        torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real download path, fed by a fake response: a transfer that goes silent gives up with
+    a message (torch.hub would hang), and a complete file whose sha256 does not start with the
+    prefix in torchvision's file name is refused; neither leaves a file in the cache."""
+    buf = io.BytesIO()
+    torch.save(torchvision.models.resnet18().state_dict(), buf)  # random: not the published file
+    body = buf.getvalue()
+    responses = iter([_Response(body, stall_at=1 << 20), _Response(body)])
+    timeouts: list[float] = []
+
+    def serve(request: Request, timeout: float) -> _Response:
+        timeouts.append(timeout)
+        return next(responses)
+
+    monkeypatch.setattr(download, "urlopen", serve)
+    with pytest.raises(CheckpointError, match=r"resnet18 weights from .*: the transfer stalled "
+                                              r"after 1\.0 MB of 46\.\d MB: nothing arrived for 2 s; "
+                                              r"the CIFAR-10 models keep working"):
+        load_imagenet_model("resnet18", timeout=2)
+    with pytest.raises(CheckpointError, match=r"the downloaded file is not the expected one \(its "
+                                              r"sha256 starts [0-9a-f]{8}, expected f37072fd\)"):
+        load_imagenet_model("resnet18", timeout=2)
+    assert timeouts == [2, 2]
+    checkpoints = Path(torch.hub.get_dir()) / "checkpoints"
+    assert list(checkpoints.iterdir()) == []  # no partial or wrong file under any name
 
 
 def test_imagenet_model_damaged_cache_and_unknown_name_raise(torch_home: list[str]) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 from urllib.error import URLError
+from urllib.request import Request
 
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from PIL import Image
 import ui
 from cutmix_core import cutmix
 from cutmix_core import evaluate as ev
-from cutmix_core import cifar
+from cutmix_core import cifar, download
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.evaluate import load_report
 from cutmix_core.evaluation_figures import display_rows
@@ -100,6 +101,7 @@ def test_without_checkpoints_the_page_says_how_to_train_them(
     monkeypatch.setenv("CUTMIX_MODELS", str(tmp_path / "none-here"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
+    monkeypatch.setattr(download, "urlopen", lambda *a, **k: pytest.fail("download"))
     monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: False)
     ui.forget_imagenet()
     try:
@@ -134,11 +136,11 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     tried: list[str] = []
 
-    def offline(url: str, *args: object, **kwargs: object) -> None:
-        tried.append(url)
+    def offline(request: Request, timeout: float) -> None:
+        tried.append(request.full_url)
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.setattr(download, "urlopen", offline)
     # the connection probe passes, the download itself fails
     monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: True)
     ui.forget_imagenet()  # the app caches a load (or its failure) per server process
@@ -147,7 +149,8 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
     assert_ok(at)
     assert tried == [torchvision.models.ResNet50_Weights.DEFAULT.url]
     warning = " ".join(w.value for w in at.warning)
-    assert re.search(r"resnet50 weights.*offline; the CIFAR-10 models keep working", warning)
+    assert re.search(r"resnet50 weights.*offline \(.*name resolution\); the CIFAR-10 models keep "
+                     r"working", warning)
     a, b = _pair()
     _, ex = _expected("none", a, b, seed=11)
     assert _columns(at)[0]["p(A: cat)"] == f"{ex.p_a:.2f}"
