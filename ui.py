@@ -119,8 +119,9 @@ def sidebar() -> None:
             f"The {defaults.CIFAR_ENV} environment variable sets the default.",
         )
         st.selectbox("Split", ("test", "train"), key="cifar_split")
-        st.button("Download with torchvision", on_click=_download,
-                  help=f"Needs internet; saves to {DOWNLOAD_ROOT}")
+        st.button("Download CIFAR-10", on_click=_download,
+                  help=f"Needs internet: 170 MB, checked and extracted by torchvision into "
+                  f"{DOWNLOAD_ROOT}; a copy already there is reused offline")
         in_use = cifar()  # first, so that a load problem of this run is shown in this run
         for key in ("cifar_notice", "cifar_load_notice"):
             if st.session_state.get(key):

@@ -36,14 +36,12 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import getproxies, proxy_bypass
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from cutmix_core.defaults import CIFAR_ENV
-from cutmix_core.download import DownloadError, fetch, has_digest
+from cutmix_core.download import DownloadError, fetch, first_hop, has_digest
 
 CLASSES: tuple[str, ...] = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -52,7 +50,6 @@ SPLITS: tuple[str, ...] = ("train", "test")
 SAMPLE_PATH: Path = Path(__file__).resolve().parent.parent / "assets" / "cifar10_sample.npz"
 TORCHVISION_FOLDER = "cifar-10-batches-py"
 DOWNLOAD_HOST = "www.cs.toronto.edu"  # where torchvision's CIFAR10 fetches cifar-10-python.tar.gz
-_PORTS = {"https": 443, "http": 80}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
 _LAYOUTS = (
@@ -369,18 +366,6 @@ def is_online(host: str = DOWNLOAD_HOST, port: int = 443, *, timeout: float = 5.
         return False
 
 
-def first_hop(url: str) -> tuple[str, int, bool]:
-    """Where a download of ``url`` first connects: (host, port, through a proxy?), following
-    the ``https_proxy`` / ``no_proxy`` environment as urllib (so torchvision and torch.hub) does."""
-    parts = urlsplit(url)
-    proxy = getproxies().get(parts.scheme)
-    if proxy and not proxy_bypass(parts.hostname or ""):
-        via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        if via.hostname:
-            return via.hostname, via.port or _PORTS.get(via.scheme, 80), True
-    return parts.hostname or url, parts.port or _PORTS.get(parts.scheme, 80), False
-
-
 def offline_reason(url: str, *, timeout: float = 5.0) -> str | None:
     """None if a download of ``url`` can open its first connection within ``timeout`` seconds,
     else why not ("no connection to HOST:PORT within T s"). urllib sets no timeout, so on a
@@ -397,8 +382,8 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
     torchvision's ``CIFAR10`` checks and extracts the archive, but its own download has no
     timeout and would hang on a stalled transfer, so the archive is fetched first by
     :func:`~cutmix_core.download.fetch` (after a connection probe, :func:`offline_reason`),
-    which gives up after ``timeout`` seconds without data. A copy already in ``root`` is reused
-    without touching the network.
+    which gives up after ``timeout`` seconds without data. An intact copy already in ``root``
+    (the extracted batches, or the archive, by md5) is reused without touching the network.
 
     Raises:
         CifarError: offline, torchvision missing, or the download failed.
@@ -412,7 +397,11 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
                          f"({err}). {hint}") from err
     root = Path(root)
     archive = root / CIFAR10.filename
-    if not (root / CIFAR10.base_folder).is_dir() and not has_digest(archive, md5=CIFAR10.tgz_md5):
+    folder = root / CIFAR10.base_folder
+    intact = folder.is_dir() and all(has_digest(folder / name, md5=md5)
+                                     for name, md5 in (*CIFAR10.train_list, *CIFAR10.test_list))
+    # Anything less, and torchvision would download the archive itself, with no timeout.
+    if not intact and not has_digest(archive, md5=CIFAR10.tgz_md5):
         reason = offline_reason(CIFAR10.url, timeout=timeout)
         if reason:
             raise CifarError(f"CIFAR-10 could not be downloaded: this machine appears to be "
@@ -425,7 +414,7 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
     try:
         CIFAR10(str(root), train=split == "train", download=True)  # md5 checks, then extracts
     except Exception as err:  # disk and checksum errors all mean the same to the user
-        raise CifarError(f"CIFAR-10 could not be read from {archive} "
+        raise CifarError(f"CIFAR-10 could not be extracted or read in {root} "
                          f"({type(err).__name__}: {err}). {hint}") from err
     return load_torchvision_folder(root / TORCHVISION_FOLDER, split)
 

@@ -5,10 +5,11 @@ downloads open their URL with no timeout. When a transfer stalls after its conne
 (a classroom firewall that drops packets mid-transfer, a captive portal, a dying proxy) they wait
 forever, and in the app every session waiting on that model's cache entry waits with them.
 Neither library accepts a timeout, so this module is hand-written: urllib (the same proxy
-settings those libraries follow), ``timeout`` on every socket operation (the connection and each
-read), the bytes streamed into a temporary file beside the destination, checked against the
-expected hash, then renamed into place. Both libraries then find the file where they look for it
-and download nothing. A partial or wrong file never takes the destination's name.
+settings those libraries follow), ``timeout`` on the connection, the TLS handshake and each read
+(name resolution keeps the system's own limit), the bytes streamed into a temporary file beside
+the destination, checked against the expected hash, then renamed into place. Both libraries
+then find the file where they look for it and download nothing. A partial or wrong file never
+takes the destination's name, and a failed download leaves an existing destination untouched.
 """
 
 from __future__ import annotations
@@ -17,49 +18,62 @@ import hashlib
 import http.client
 import os
 import socket
+import ssl
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import Request, build_opener, getproxies, proxy_bypass
 
 USER_AGENT = "cutmix-lab"
+_PORTS = {"https": 443, "http": 80}
 
 
 class DownloadError(OSError):
     """A download failed; ``str()`` says why, for a person. ``offline`` is True when no
-    connection could be made at all (rather than a server's refusal or a broken transfer)."""
+    connection could be made at all (rather than a refusal, a broken transfer or a bad file)."""
 
     def __init__(self, message: str, *, offline: bool = False) -> None:
         super().__init__(message)
         self.offline = offline
 
 
-def _size(n_bytes: int) -> str:
-    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 100_000 else f"{n_bytes:,} bytes"
+def first_hop(url: str) -> tuple[str, int, bool]:
+    """Where a download of ``url`` first connects: (host, port, through a proxy?), following
+    the ``https_proxy`` / ``no_proxy`` environment as urllib (so torchvision and torch.hub) does."""
+    parts = urlsplit(url)
+    proxy = getproxies().get(parts.scheme)
+    if proxy and not proxy_bypass(parts.hostname or ""):
+        via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        if via.hostname:
+            return via.hostname, via.port or _PORTS.get(via.scheme, 80), True
+    return parts.hostname or url, parts.port or _PORTS.get(parts.scheme, 80), False
 
 
 def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str | None = None,
-          md5: str | None = None, chunk_size: int = 1 << 20) -> Path:
+          md5: str | None = None, chunk_size: int = 1 << 16) -> Path:
     """Download ``url`` to ``dst`` (replacing it), giving up after ``timeout`` seconds of silence.
 
     Args:
+        url: an http(s) URL; ``*_proxy`` variables apply as they do for urllib.
+        dst: the file to write; its folder is created if needed.
         timeout: seconds to wait for the connection and for each read; a slow but moving
             transfer goes on, a stalled one stops.
         sha256_prefix: the file's sha256 must start with this (torch.hub names files
             ``name-<prefix>.pth``); ``md5``: its full md5 (torchvision's datasets).
+        chunk_size: the most bytes taken from the connection at a time.
     Returns:
         ``dst`` as a Path.
     Raises:
-        DownloadError: no connection (``offline``), an HTTP error, a stalled or broken
-            transfer, a checksum mismatch, or a destination that cannot be written.
+        DownloadError: no connection (``offline``), a refusal (HTTP error, proxy, TLS), a stalled
+            or broken transfer, a checksum mismatch, or a destination that cannot be written.
         ValueError: if ``timeout`` or ``chunk_size`` is not positive.
     """
     if not timeout > 0 or chunk_size < 1:
         raise ValueError(f"timeout and chunk_size must be positive, got {timeout!r}, "
                          f"{chunk_size!r}")
     dst = Path(dst)
-    host = urlsplit(url).hostname or url
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
@@ -67,29 +81,45 @@ def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str
         raise DownloadError(f"could not write to {dst.parent} ({err})") from err
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(handle, "wb") as out:
-            digests = _stream(url, host, out, timeout=timeout, chunk_size=chunk_size)
-        _check(digests, sha256_prefix, md5)
-        os.replace(tmp, dst)
-    except BaseException:
+        try:
+            with os.fdopen(handle, "wb") as out:
+                digests = _stream(url, out, dst, timeout=timeout, chunk_size=chunk_size)
+            _check(digests, sha256_prefix, md5)
+            os.replace(tmp, dst)
+        except DownloadError:
+            raise
+        except OSError as err:  # closing (the last flush) or renaming: the disk
+            raise DownloadError(f"could not write {dst} ({err})") from err
+    except BaseException:  # also an interrupt, or Streamlit stopping the script mid-download
         tmp.unlink(missing_ok=True)
         raise
     return dst
 
 
-def _stream(url: str, host: str, out, *, timeout: float, chunk_size: int) -> dict[str, str]:
-    """Copy the response body of ``url`` into ``out``; returns its sha256 and md5 hex digests."""
+def _open(request: Request, timeout: float) -> http.client.HTTPResponse:
+    # A fresh opener each time: urllib's urlopen() builds one per process and keeps the proxy
+    # settings it saw first, while first_hop (and the connection probe) read them now.
+    return build_opener().open(request, timeout=timeout)
+
+
+def _stream(url: str, out: BinaryIO, dst: Path, *, timeout: float,
+            chunk_size: int) -> dict[str, str]:
+    """Copy the response body of ``url`` into ``out`` (bound for ``dst``); returns its sha256
+    and md5 hex digests. Every failure, of the network or of the disk, is a DownloadError."""
+    host, port, proxied = first_hop(url)
+    hop = f"{'the proxy ' if proxied else ''}{host}:{port}"
     sha256, md5 = hashlib.sha256(), hashlib.md5()
-    done, total = 0, None
+    done, total, answered = 0, None, False
     try:
-        with urlopen(Request(url, headers={"User-Agent": USER_AGENT}), timeout=timeout) as resp:
+        with _open(Request(url, headers={"User-Agent": USER_AGENT}), timeout) as resp:
+            answered = True
             length = resp.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            while chunk := resp.read(chunk_size):
+            while chunk := resp.read1(chunk_size):  # read1: what has arrived, counted at once
                 try:
                     out.write(chunk)
-                except OSError as err:
-                    raise DownloadError(f"could not write the download ({err})") from err
+                except OSError as err:  # a full disk, not the network
+                    raise DownloadError(f"could not write {dst} ({err})") from err
                 sha256.update(chunk)
                 md5.update(chunk)
                 done += len(chunk)
@@ -97,22 +127,38 @@ def _stream(url: str, host: str, out, *, timeout: float, chunk_size: int) -> dic
         raise
     except HTTPError as err:  # a URLError too, but the server (or a proxy) did answer
         raise DownloadError(f"the server answered HTTP {err.code} ({err.reason})") from err
-    except URLError as err:  # no connection: name resolution, refused, or no answer in time
-        reason = err.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            reason = f"no answer from {host} within {timeout:g} s"
-        raise DownloadError(f"this machine appears to be offline ({reason})",
-                            offline=True) from err
+    except URLError as err:
+        raise _connection_error(err.reason, hop, timeout) from err
     except (TimeoutError, socket.timeout) as err:  # the connection opened, then went silent
+        if not answered:
+            raise DownloadError(f"{hop} accepted the connection but sent nothing for "
+                                f"{timeout:g} s") from err
         of = f" of {_size(total)}" if total else ""
         raise DownloadError(f"the transfer stalled after {_size(done)}{of}: nothing arrived for "
                             f"{timeout:g} s") from err
-    except (OSError, http.client.HTTPException) as err:  # reset, or the body ended early
+    except (OSError, http.client.HTTPException) as err:  # reset, TLS, or not HTTP at all
+        detail = " ".join(str(err).split())  # a bad status line may hold raw \r\n
         raise DownloadError(f"the connection broke after {_size(done)} "
-                            f"({type(err).__name__}: {err})") from err
+                            f"({type(err).__name__}: {detail})") from err
     if total is not None and done != total:
         raise DownloadError(f"the transfer ended after {_size(done)} of {_size(total)}")
     return {"sha256": sha256.hexdigest(), "md5": md5.hexdigest()}
+
+
+def _connection_error(reason: object, hop: str, timeout: float) -> DownloadError:
+    """What a URLError's ``reason`` means: offline only when nothing answered at all."""
+    if isinstance(reason, ssl.SSLError):  # a TLS-intercepting filter, a captive portal
+        return DownloadError(f"the secure connection through {hop} failed ({reason}); a network "
+                             f"filter may be intercepting it")
+    if str(reason).startswith("Tunnel connection failed"):  # the proxy's answer to CONNECT
+        return DownloadError(f"the proxy refused the connection ({reason})")
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        reason = f"no answer from {hop} within {timeout:g} s"
+    return DownloadError(f"this machine appears to be offline ({reason})", offline=True)
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 100_000 else f"{n_bytes:,} bytes"
 
 
 def has_digest(path: str | Path, *, md5: str) -> bool:

@@ -387,8 +387,8 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
         failed = f"could not download {name} weights from {weights.url}"
         reason = offline_reason(weights.url, timeout=timeout)
         if reason:
-            raise CheckpointError(f"{failed}: this machine appears to be offline; {keeps}; "
-                                  f"{reason})")
+            raise CheckpointError(f"{failed}: this machine appears to be offline ({reason}); "
+                                  f"{keeps})")
         prefix = torch.hub.HASH_REGEX.search(cached.name)  # torch.hub's name-<sha256 prefix>.pth
         try:
             fetch(weights.url, cached, timeout=timeout,

@@ -7,6 +7,7 @@ import hashlib
 import os
 import pickle
 import re
+import shutil
 import struct
 import sys
 import types
@@ -517,6 +518,8 @@ def fake_torchvision(monkeypatch):
 
     cifar10.url, cifar10.filename = ARCHIVE_URL, "cifar-10-python.tar.gz"
     cifar10.tgz_md5, cifar10.base_folder = hashlib.md5(b"archive").hexdigest(), TORCHVISION_FOLDER
+    cifar10.train_list, cifar10.test_list = [], []  # [file name, md5] of the extracted batches
+    state["dataset"] = cifar10
 
     def fetch(url, dst, *, timeout, md5):
         calls.append(("fetch", url, Path(dst), timeout, md5))
@@ -564,8 +567,8 @@ def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, 
         raise OSError("disk full")
 
     state["behaviour"] = fail
-    with pytest.raises(CifarError, match=r"could not be read from .*cifar-10-python\.tar\.gz "
-                                         r"\(OSError: disk full\).*bundled sample"):
+    with pytest.raises(CifarError, match=r"could not be extracted or read in .* "
+                                         r"\(OSError: disk full\)\. Use the bundled sample"):
         download_cifar10(tmp_path)
     monkeypatch.setitem(sys.modules, "torchvision", None)
     monkeypatch.delitem(sys.modules, "torchvision.datasets")
@@ -588,23 +591,42 @@ def test_download_loads_what_torchvision_wrote(monkeypatch, fake_torchvision, tm
 
 
 def test_download_reuses_a_copy_without_the_network(monkeypatch, fake_torchvision, tmp_path):
-    """An extracted folder, or an intact archive, in root: no probe and no download (offline
-    reuse works); a damaged archive is fetched again, since torchvision would re-download it
-    with no timeout."""
+    """Intact extracted batches (by md5), or an intact archive, in root: no probe and no
+    download, so offline reuse works. A damaged folder or archive is fetched again: torchvision
+    would otherwise download it itself, with no timeout."""
     calls, state = fake_torchvision
+    dataset = state["dataset"]
     monkeypatch.setattr(cifar, "is_online", lambda *a, **k: pytest.fail("probed the network"))
-    expected = _write_batches(tmp_path / "a" / TORCHVISION_FOLDER)
+    folder = tmp_path / "a" / TORCHVISION_FOLDER
+    expected = _write_batches(folder)
+    dataset.train_list = [[f"data_batch_{i}", _md5(folder / f"data_batch_{i}")]
+                          for i in range(1, 6)]
+    dataset.test_list = [["test_batch", _md5(folder / "test_batch")]]
     _check_batches(download_cifar10(tmp_path / "a"), expected, "test")
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "cifar-10-python.tar.gz").write_bytes(b"archive")
     state["behaviour"] = lambda root: _write_batches(root / TORCHVISION_FOLDER)
     download_cifar10(tmp_path / "b")
     assert [c[0] for c in calls] == [str(tmp_path / "a"), str(tmp_path / "b")]
+
     monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
+    def extract(root):  # as torchvision does from the archive: the folder written anew
+        shutil.rmtree(root / TORCHVISION_FOLDER, ignore_errors=True)
+        _write_batches(root / TORCHVISION_FOLDER)
+
+    state["behaviour"] = extract
+    (folder / "test_batch").write_bytes(b"half a batch")  # a damaged folder, no archive
+    download_cifar10(tmp_path / "a")
+    assert calls[2] == ("fetch", ARCHIVE_URL, tmp_path / "a" / "cifar-10-python.tar.gz", 5.0,
+                        dataset.tgz_md5)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "cifar-10-python.tar.gz").write_bytes(b"half an archive")
     download_cifar10(tmp_path / "c")
-    assert calls[2][:3] == ("fetch", ARCHIVE_URL, tmp_path / "c" / "cifar-10-python.tar.gz")
+    assert calls[4][:3] == ("fetch", ARCHIVE_URL, tmp_path / "c" / "cifar-10-python.tar.gz")
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
 
 
 def test_random_pair_is_seeded_and_crosses_classes():

@@ -1,6 +1,7 @@
-"""Tests for cutmix_core.download against a real HTTP server on localhost (no internet needed):
-whole files, checksums, HTTP errors, refused connections, transfers that stall, end early or
-just go slowly, and a destination that cannot be written."""
+"""Tests for cutmix_core.download against real servers on localhost (no internet needed): whole
+files, checksums, HTTP errors, refused connections, a proxy that refuses, TLS that fails,
+servers that go silent, transfers that end early or just go slowly, and destinations that
+cannot be written."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from urllib.error import URLError
 import pytest
 
 from cutmix_core import download
-from cutmix_core.download import DownloadError, fetch, has_digest
+from cutmix_core.download import DownloadError, fetch, first_hop, has_digest
 
 BODY = bytes(range(256)) * 600  # 153,600 bytes
 SHA256 = hashlib.sha256(BODY).hexdigest()
@@ -42,10 +43,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/short":  # the connection closes before Content-Length bytes
             self.wfile.write(BODY[:1000])
         elif self.path == "/slow":  # moving, but slower in total than the timeout
-            for i in range(0, len(BODY), len(BODY) // 6):
-                self.wfile.write(BODY[i:i + len(BODY) // 6])
+            step = len(BODY) // 6
+            for i in range(0, len(BODY), step):
+                self.wfile.write(BODY[i:i + step])
                 self.wfile.flush()
-                time.sleep(0.15)
+                time.sleep(0.3)
 
     def log_message(self, *args: object) -> None:  # keep the test output clean
         pass
@@ -58,13 +60,44 @@ def server(no_proxies: None) -> Iterator[str]:
     handler = type("Handler", (_Handler,), {"release": release})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     release.set()
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def raw_server(no_proxies: None) -> Iterator[tuple[int, list[bytes], list[bytes]]]:
+    """A bare TCP server on 127.0.0.1: it answers each connection with the next of ``replies``
+    (nothing if the list is empty, holding the connection open) and records what it received.
+    Yields (port, replies, received)."""
+    replies: list[bytes] = []
+    received: list[bytes] = []
+    done = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(5)
+                try:
+                    received.append(conn.recv(4096))
+                    if replies:
+                        conn.sendall(replies.pop(0))
+                    done.wait(10)
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], replies, received
+    done.set()
+    listener.close()
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -85,14 +118,17 @@ def test_fetch_writes_the_whole_file_and_checks_both_hashes(server: str, tmp_pat
 
 @pytest.mark.parametrize("check", [{"sha256_prefix": "00000000"}, {"md5": "0" * 32}])
 def test_a_wrong_checksum_keeps_nothing(server: str, tmp_path: Path, check: dict) -> None:
+    dst = tmp_path / "w.pth"
+    dst.write_bytes(b"the copy we had")
     with pytest.raises(DownloadError, match="the downloaded file is not the expected one") as info:
-        fetch(f"{server}/file", tmp_path / "w.pth", **check)
+        fetch(f"{server}/file", dst, **check)
     assert not info.value.offline
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(tmp_path) == ["w.pth"] and dst.read_bytes() == b"the copy we had"
 
 
 def test_http_error_says_what_the_server_answered(server: str, tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match=r"^the server answered HTTP 404 \(Not Found\)$") as info:
+    with pytest.raises(DownloadError, match=r"^the server answered HTTP 404 \(Not Found\)$") \
+            as info:
         fetch(f"{server}/missing", tmp_path / "w.pth")
     assert not info.value.offline
     assert _leftovers(tmp_path) == []
@@ -102,26 +138,70 @@ def test_refused_connection_is_offline(tmp_path: Path, no_proxies: None) -> None
     with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(.*refused")\
+    with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(.*refused") \
             as info:
         fetch(f"http://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=2)
     assert info.value.offline
     assert _leftovers(tmp_path) == []
 
 
-def test_no_answer_in_time_is_offline_and_names_the_host(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_no_answer_in_time_is_offline_and_names_the_first_hop(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None) -> None:
     seen = []
 
     def silent(request, timeout):
         seen.append((request.full_url, request.get_header("User-agent"), timeout))
         raise URLError(TimeoutError("timed out"))
 
-    monkeypatch.setattr(download, "urlopen", silent)
+    monkeypatch.setattr(download, "_open", silent)
     with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(no answer "
-                                            r"from files\.example\.org within 0\.5 s\)$"):
+                                            r"from files\.example\.org:443 within 0\.5 s\)$"):
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=0.5)
-    assert seen == [("https://files.example.org/w.pth", "cutmix-lab", 0.5)]
+    monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
+    with pytest.raises(DownloadError, match=r"no answer from the proxy proxy\.school\.example"):
+        fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=0.5)
+    assert seen == [("https://files.example.org/w.pth", "cutmix-lab", 0.5)] * 2
+    assert first_hop("https://files.example.org/w.pth") == ("proxy.school.example", 3128, True)
+
+
+def test_a_proxy_that_refuses_is_not_called_offline(
+        raw_server: tuple[int, list[bytes], list[bytes]], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    """A school proxy answering CONNECT with 407: urllib reports a URLError, not an HTTPError;
+    the machine is online, the proxy said no. Also shows the proxy set now is the one used."""
+    port, replies, received = raw_server
+    replies.append(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
+    with pytest.raises(DownloadError, match=r"^the proxy refused the connection \(Tunnel "
+                                            r"connection failed: 407 Proxy Authentication "
+                                            r"Required\)$") as info:
+        fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=5)
+    assert not info.value.offline
+    assert received and received[0].startswith(b"CONNECT files.example.org:443 ")
+
+
+def test_a_failed_tls_handshake_is_not_called_offline(
+        raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path) -> None:
+    """https to a server that answers in plain HTTP (as a captive portal may): a TLS error."""
+    port, replies, _ = raw_server
+    replies.append(b"HTTP/1.1 302 Found\r\nLocation: http://portal.example/\r\n\r\n")
+    with pytest.raises(DownloadError, match=r"^the secure connection through 127\.0\.0\.1:\d+ "
+                                            r"failed \(.*\); a network filter may be intercepting "
+                                            r"it$") as info:
+        fetch(f"https://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=5)
+    assert not info.value.offline
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_server_that_accepts_and_says_nothing(
+        raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path) -> None:
+    port, _, received = raw_server  # no reply: the connection opens, the request is read, silence
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=rf"^127\.0\.0\.1:{port} accepted the connection but "
+                                            r"sent nothing for 1 s$"):
+        fetch(f"http://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=1)
+    assert time.monotonic() - start < 4
+    assert received and received[0].startswith(b"GET /w.pth HTTP/1.1")
 
 
 def test_a_stalled_transfer_gives_up_after_the_timeout(server: str, tmp_path: Path) -> None:
@@ -129,9 +209,9 @@ def test_a_stalled_transfer_gives_up_after_the_timeout(server: str, tmp_path: Pa
     forever here; fetch stops after `timeout` seconds of silence and keeps no partial file."""
     start = time.monotonic()
     with pytest.raises(DownloadError, match=r"^the transfer stalled after 1,000 bytes of 0\.2 MB: "
-                                            r"nothing arrived for 0\.3 s$") as info:
-        fetch(f"{server}/stall", tmp_path / "w.pth", timeout=0.3, chunk_size=1000)
-    assert time.monotonic() - start < 5
+                                            r"nothing arrived for 1 s$") as info:
+        fetch(f"{server}/stall", tmp_path / "w.pth", timeout=1)
+    assert time.monotonic() - start < 4
     assert not info.value.offline
     assert _leftovers(tmp_path) == []
 
@@ -143,11 +223,31 @@ def test_a_transfer_that_ends_early_is_not_kept(server: str, tmp_path: Path) -> 
 
 
 def test_a_slow_transfer_that_keeps_moving_finishes(server: str, tmp_path: Path) -> None:
-    """The timeout bounds each wait for data, not the whole download (~1 s here)."""
+    """The timeout bounds each wait for data, not the whole download (~1.8 s here)."""
     start = time.monotonic()
-    fetch(f"{server}/slow", tmp_path / "w.pth", timeout=0.5, md5=MD5, chunk_size=1 << 14)
-    assert time.monotonic() - start > 0.5
+    fetch(f"{server}/slow", tmp_path / "w.pth", timeout=1, md5=MD5)
+    assert time.monotonic() - start > 1
     assert (tmp_path / "w.pth").read_bytes() == BODY
+
+
+def test_an_interrupted_download_leaves_no_temporary_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    class Interrupted:
+        headers = {"Content-Length": "10"}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read1(self, n):
+            raise KeyboardInterrupt  # or Streamlit stopping the script: not an Exception
+
+    monkeypatch.setattr(download, "_open", lambda request, timeout: Interrupted())
+    with pytest.raises(KeyboardInterrupt):
+        fetch("https://files.example.org/w.pth", tmp_path / "w.pth")
+    assert _leftovers(tmp_path) == []
 
 
 def test_unwritable_destination_and_bad_arguments(server: str, tmp_path: Path) -> None:
@@ -155,7 +255,11 @@ def test_unwritable_destination_and_bad_arguments(server: str, tmp_path: Path) -
     blocker.write_bytes(b"")
     with pytest.raises(DownloadError, match=r"^could not write to .*a-file"):
         fetch(f"{server}/file", blocker / "w.pth")
-    with pytest.raises(ValueError, match=r"must be positive, got 0, 1048576"):
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(DownloadError, match=r"^could not write .*a-folder \(.*Is a directory"):
+        fetch(f"{server}/file", tmp_path / "a-folder")  # the rename onto a folder fails
+    assert _leftovers(tmp_path) == ["a-file", "a-folder"]
+    with pytest.raises(ValueError, match=r"must be positive, got 0, 65536"):
         fetch(f"{server}/file", tmp_path / "w.pth", timeout=0)
     with pytest.raises(ValueError, match=r"got 5.0, 0"):
         fetch(f"{server}/file", tmp_path / "w.pth", chunk_size=0)

@@ -1,7 +1,7 @@
 """Tests for cutmix_core.models: CIFAR ResNets, preprocessing, checkpoints, ImageNet models offline.
 
 Nothing here touches the network: the ImageNet tests put a randomly initialised state dict under
-the file name torchvision expects in a temporary ``$TORCH_HOME``, or replace ``urlopen`` under
+the file name torchvision expects in a temporary ``$TORCH_HOME``, or replace ``_open`` under
 cutmix_core.download (tests/test_download.py runs that module against a real local server).
 """
 
@@ -278,13 +278,13 @@ def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxies: None
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(cifar, "is_online", probe)
-    monkeypatch.setattr(download, "urlopen", offline)
+    monkeypatch.setattr(download, "_open", offline)
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("hub"))
     return tried
 
 
 class _Response(io.BytesIO):
-    """What urlopen returns, enough for fetch: ``headers`` and ``read``; after ``stall_at``
+    """What an opened URL gives fetch: ``headers`` and ``read1``; after ``stall_at``
     bytes a read times out, as a socket does when a transfer goes silent."""
 
     def __init__(self, body: bytes, stall_at: int | None = None) -> None:
@@ -292,10 +292,10 @@ class _Response(io.BytesIO):
         self.headers = {"Content-Length": str(len(body))}
         self.stall_at = stall_at
 
-    def read(self, n: int = -1) -> bytes:
+    def read1(self, n: int = -1) -> bytes:
         if self.stall_at is not None and self.tell() >= self.stall_at:
             raise TimeoutError("timed out")
-        return super().read(n)
+        return super().read1(n)
 
 
 def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> None:
@@ -333,11 +333,11 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
 
 def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> None:
     url = torchvision.models.ResNet18_Weights.DEFAULT.url
-    with pytest.raises(CheckpointError, match=r"^could not download resnet18 weights from "
-                       r"https://download\.pytorch\.org/models/resnet18-f37072fd\.pth: this machine "
-                       r"appears to be offline \(\[Errno -3\] Temporary failure in name resolution\); "
-                       r"the CIFAR-10 models keep working \(to use resnet18 without a download, copy "
-                       r"the file to .*resnet18-f37072fd\.pth\)$"):
+    with pytest.raises(CheckpointError, match=(
+            r"^could not download resnet18 weights from https://download\.pytorch\.org/models/"
+            r"resnet18-f37072fd\.pth: this machine appears to be offline \(\[Errno -3\] "
+            r"Temporary failure in name resolution\); the CIFAR-10 models keep working \(to use "
+            r"resnet18 without a download, copy the file to .*resnet18-f37072fd\.pth\)$")):
         load_imagenet_model("resnet18")
     assert torch_home == ["probe download.pytorch.org:443 5", url]
     assert not (Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name).exists()
@@ -352,10 +352,11 @@ def test_imagenet_model_unreachable_host_is_offline_without_a_download(
         return False
 
     monkeypatch.setattr(cifar, "is_online", silent)
-    with pytest.raises(CheckpointError, match=r"appears to be offline; the CIFAR-10 models keep "
-                                              r"working \(to use resnet18 without a download, copy "
-                                              r"the file to .*resnet18-f37072fd\.pth; no connection "
-                                              r"to download\.pytorch\.org:443 within 0\.5 s\)$"):
+    with pytest.raises(CheckpointError, match=r"appears to be offline \(no connection to "
+                                              r"download\.pytorch\.org:443 within 0\.5 s\); the "
+                                              r"CIFAR-10 models keep working \(to use resnet18 "
+                                              r"without a download, copy the file to "
+                                              r".*resnet18-f37072fd\.pth\)$"):
         load_imagenet_model("resnet18", timeout=0.5)
     assert torch_home == ["probe download.pytorch.org:443 0.5"]
 
@@ -363,9 +364,9 @@ def test_imagenet_model_unreachable_host_is_offline_without_a_download(
 def test_imagenet_model_http_error_is_not_called_offline(
         torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(request: Request, timeout: float) -> None:
-        raise HTTPError(request.full_url, 403, "Forbidden", None, None)  # e.g. a proxy's answer
+        raise HTTPError(request.full_url, 403, "Forbidden", None, None)  # the server says no
 
-    monkeypatch.setattr(download, "urlopen", forbidden)
+    monkeypatch.setattr(download, "_open", forbidden)
     with pytest.raises(CheckpointError, match=r"server answered HTTP 403 \(Forbidden\); the "
                                               r"CIFAR-10 models keep working") as info:
         load_imagenet_model("resnet18")
@@ -387,10 +388,10 @@ def test_imagenet_download_stalled_or_not_the_published_file_is_not_cached(
         timeouts.append(timeout)
         return next(responses)
 
-    monkeypatch.setattr(download, "urlopen", serve)
+    monkeypatch.setattr(download, "_open", serve)
     with pytest.raises(CheckpointError, match=r"resnet18 weights from .*: the transfer stalled "
-                                              r"after 1\.0 MB of 46\.\d MB: nothing arrived for 2 s; "
-                                              r"the CIFAR-10 models keep working"):
+                                              r"after 1\.0 MB of 46\.\d MB: nothing arrived for "
+                                              r"2 s; the CIFAR-10 models keep working"):
         load_imagenet_model("resnet18", timeout=2)
     with pytest.raises(CheckpointError, match=r"the downloaded file is not the expected one \(its "
                                               r"sha256 starts [0-9a-f]{8}, expected f37072fd\)"):
