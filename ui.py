@@ -120,8 +120,8 @@ def sidebar() -> None:
         )
         st.selectbox("Split", ("test", "train"), key="cifar_split")
         st.button("Download CIFAR-10", on_click=_download,
-                  help=f"Needs internet: 170 MB, checked and extracted by torchvision into "
-                  f"{DOWNLOAD_ROOT}; a copy already there is reused offline")
+                  help=f"Needs internet: 170 MB, checked by its md5 and extracted into "
+                  f"{DOWNLOAD_ROOT}; an intact copy already there is reused offline")
         in_use = cifar()  # first, so that a load problem of this run is shown in this run
         for key in ("cifar_notice", "cifar_load_notice"):
             if st.session_state.get(key):

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from urllib.request import Request, build_opener, getproxies, proxy_bypass
 
 USER_AGENT = "cutmix-lab"
@@ -31,8 +31,9 @@ _PORTS = {"https": 443, "http": 80}
 
 
 class DownloadError(OSError):
-    """A download failed; ``str()`` says why, for a person. ``offline`` is True when no
-    connection could be made at all (rather than a refusal, a broken transfer or a bad file)."""
+    """A download failed; ``str()`` says why, for a person. ``offline`` is True when the first
+    connection failed outright (no route, no name resolution, refused), rather than a host that
+    connected and then fell silent, a refusal, a broken transfer or a bad file."""
 
     def __init__(self, message: str, *, offline: bool = False) -> None:
         super().__init__(message)
@@ -43,12 +44,20 @@ def first_hop(url: str) -> tuple[str, int, bool]:
     """Where a download of ``url`` first connects: (host, port, through a proxy?), following
     the ``https_proxy`` / ``no_proxy`` environment as urllib (so torchvision and torch.hub) does."""
     parts = urlsplit(url)
-    proxy = getproxies().get(parts.scheme)
+    default = _PORTS.get(parts.scheme, 80)  # also through a proxy: urllib opens a connection of
+    proxy = getproxies().get(parts.scheme)  # the URL's scheme to it (https: a CONNECT tunnel)
     if proxy and not proxy_bypass(parts.hostname or ""):
         via = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         if via.hostname:
-            return via.hostname, via.port or _PORTS.get(via.scheme, 80), True
-    return parts.hostname or url, parts.port or _PORTS.get(parts.scheme, 80), False
+            return via.hostname, _port(via) or default, True
+    return parts.hostname or url, _port(parts) or default, False
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # "host:abc": urllib will reject it, with a message fetch passes on
+        return None
 
 
 def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str | None = None,
@@ -128,9 +137,12 @@ def _stream(url: str, out: BinaryIO, dst: Path, *, timeout: float,
     except HTTPError as err:  # a URLError too, but the server (or a proxy) did answer
         raise DownloadError(f"the server answered HTTP {err.code} ({err.reason})") from err
     except URLError as err:
-        raise _connection_error(err.reason, hop, timeout) from err
+        raise _connection_error(err.reason, hop, url, timeout) from err
+    except (ValueError, http.client.InvalidURL) as err:  # a malformed URL or *_proxy setting
+        raise DownloadError(f"could not open {url} ({err}); check the URL and the *_proxy "
+                            f"settings") from err
     except (TimeoutError, socket.timeout) as err:  # the connection opened, then went silent
-        if not answered:
+        if not answered:  # (plain http; over https the handshake times out, a URLError)
             raise DownloadError(f"{hop} accepted the connection but sent nothing for "
                                 f"{timeout:g} s") from err
         of = f" of {_size(total)}" if total else ""
@@ -145,16 +157,21 @@ def _stream(url: str, out: BinaryIO, dst: Path, *, timeout: float,
     return {"sha256": sha256.hexdigest(), "md5": md5.hexdigest()}
 
 
-def _connection_error(reason: object, hop: str, timeout: float) -> DownloadError:
-    """What a URLError's ``reason`` means: offline only when nothing answered at all."""
+def _connection_error(reason: object, hop: str, url: str, timeout: float) -> DownloadError:
+    """What a URLError's ``reason`` means: offline only when the connection failed outright."""
+    if str(reason) == "no host given":  # "https:///x", or a proxy setting of "http://"
+        return DownloadError(f"could not open {url} (no host given); check the URL and the "
+                             f"*_proxy settings")
     if isinstance(reason, ssl.SSLError):  # a TLS-intercepting filter, a captive portal
         return DownloadError(f"the secure connection through {hop} failed ({reason}); a network "
                              f"filter may be intercepting it")
     if str(reason).startswith("Tunnel connection failed"):  # the proxy's answer to CONNECT
-        return DownloadError(f"the proxy refused the connection ({reason})")
-    if isinstance(reason, (TimeoutError, socket.timeout)):
-        reason = f"no answer from {hop} within {timeout:g} s"
-    return DownloadError(f"this machine appears to be offline ({reason})", offline=True)
+        return DownloadError(f"{hop} would not connect to {urlsplit(url).hostname} ({reason})")
+    if isinstance(reason, (TimeoutError, socket.timeout)):  # the TCP connection, the TLS
+        # handshake or a proxy's answer: the probe just before connected, so not "offline"
+        return DownloadError(f"{hop} did not answer within {timeout:g} s")
+    return DownloadError(f"this machine appears to be offline (no connection to {hop}: "
+                         f"{reason})", offline=True)
 
 
 def _size(n_bytes: int) -> str:

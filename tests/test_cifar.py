@@ -21,6 +21,7 @@ from PIL import Image
 from cutmix_core import cifar
 from cutmix_core.cifar import (
     CLASSES,
+    DOWNLOAD_HOST,
     TORCHVISION_FOLDER,
     CifarError,
     CifarSet,
@@ -505,33 +506,52 @@ def test_offline_reason_probes_the_first_hop_a_download_would_take(monkeypatch, 
 ARCHIVE_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
 
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
 @pytest.fixture
 def fake_torchvision(monkeypatch):
-    """A stand-in torchvision whose CIFAR10 runs ``behaviour(root)`` and records its arguments,
-    and a stand-in :func:`cutmix_core.download.fetch` that records its calls and writes the
-    archive (tests/test_download.py runs the real one against a local server)."""
-    calls, state = [], {"behaviour": lambda root: None}
+    """A stand-in torchvision: ``CIFAR10``'s file names and md5s, and an ``extract_archive``
+    that records its call and runs ``state["behaviour"](root)``, by default writing small batches
+    (``state["expected"]``) whose md5s it lists as ``CIFAR10.train_list`` / ``test_list``; and a
+    stand-in :func:`cutmix_core.download.fetch` that records its call and writes the "archive"
+    (tests/test_download.py runs the real fetch against local servers)."""
+    calls = []
+    dataset = types.SimpleNamespace(
+        url=ARCHIVE_URL, filename="cifar-10-python.tar.gz", tgz_md5=hashlib.md5(b"archive")
+        .hexdigest(), base_folder=TORCHVISION_FOLDER, train_list=[], test_list=[],
+        meta={"filename": "batches.meta", "md5": hashlib.md5(b"meta").hexdigest()})
 
-    def cifar10(root, train, download):
-        calls.append((root, train, download))
-        state["behaviour"](Path(root))
+    def extract(root):
+        folder = root / TORCHVISION_FOLDER
+        shutil.rmtree(folder, ignore_errors=True)
+        state["expected"] = _write_batches(folder)
+        (folder / "batches.meta").write_bytes(b"meta")
+        dataset.train_list = [[f"data_batch_{i}", _md5(folder / f"data_batch_{i}")]
+                              for i in range(1, 6)]
+        dataset.test_list = [["test_batch", _md5(folder / "test_batch")]]
 
-    cifar10.url, cifar10.filename = ARCHIVE_URL, "cifar-10-python.tar.gz"
-    cifar10.tgz_md5, cifar10.base_folder = hashlib.md5(b"archive").hexdigest(), TORCHVISION_FOLDER
-    cifar10.train_list, cifar10.test_list = [], []  # [file name, md5] of the extracted batches
-    state["dataset"] = cifar10
+    state = {"behaviour": extract, "dataset": dataset}
+
+    def extract_archive(from_path, to_path):
+        calls.append(("extract", Path(from_path), Path(to_path)))
+        state["behaviour"](Path(to_path))
 
     def fetch(url, dst, *, timeout, md5):
         calls.append(("fetch", url, Path(dst), timeout, md5))
         Path(dst).parent.mkdir(parents=True, exist_ok=True)
         Path(dst).write_bytes(b"archive")
 
+    utils = types.ModuleType("torchvision.datasets.utils")
+    utils.extract_archive = extract_archive
     datasets = types.ModuleType("torchvision.datasets")
-    datasets.CIFAR10 = cifar10
+    datasets.CIFAR10, datasets.utils = dataset, utils
     package = types.ModuleType("torchvision")
     package.datasets = datasets
     monkeypatch.setitem(sys.modules, "torchvision", package)
     monkeypatch.setitem(sys.modules, "torchvision.datasets", datasets)
+    monkeypatch.setitem(sys.modules, "torchvision.datasets.utils", utils)
     monkeypatch.setattr(cifar, "fetch", fetch)
     return calls, state
 
@@ -561,14 +581,14 @@ def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, 
                            r"after 3\.1 MB of 170\.5 MB: nothing arrived for 5 s\. Use the bundled "
                            r"sample"):
             download_cifar10(tmp_path)
-    assert calls == []  # torchvision never got to download it itself (no timeout there)
+    assert calls == []  # nothing to extract
 
     def fail(root):
         raise OSError("disk full")
 
     state["behaviour"] = fail
-    with pytest.raises(CifarError, match=r"could not be extracted or read in .* "
-                                         r"\(OSError: disk full\)\. Use the bundled sample"):
+    with pytest.raises(CifarError, match=r"could not be extracted into .* \(OSError: disk full\)\. "
+                                         r"Use the bundled sample"):
         download_cifar10(tmp_path)
     monkeypatch.setitem(sys.modules, "torchvision", None)
     monkeypatch.delitem(sys.modules, "torchvision.datasets")
@@ -577,56 +597,41 @@ def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, 
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
-def test_download_loads_what_torchvision_wrote(monkeypatch, fake_torchvision, tmp_path, split):
+def test_download_fetches_extracts_and_loads(monkeypatch, fake_torchvision, tmp_path, split):
     calls, state = fake_torchvision
-    expected = {}
     monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
-    state["behaviour"] = lambda root: expected.update(_write_batches(root / TORCHVISION_FOLDER))
     root = tmp_path / "data"
     ds = download_cifar10(root, split, timeout=2)
-    md5 = hashlib.md5(b"archive").hexdigest()
-    assert calls == [("fetch", ARCHIVE_URL, root / "cifar-10-python.tar.gz", 2, md5),
-                     (str(root), split == "train", True)]
-    _check_batches(ds, expected, split)
+    archive = root / "cifar-10-python.tar.gz"
+    assert calls == [("fetch", ARCHIVE_URL, archive, 2, hashlib.md5(b"archive").hexdigest()),
+                     ("extract", archive, root)]
+    _check_batches(ds, state["expected"], split)
 
 
-def test_download_reuses_a_copy_without_the_network(monkeypatch, fake_torchvision, tmp_path):
-    """Intact extracted batches (by md5), or an intact archive, in root: no probe and no
-    download, so offline reuse works. A damaged folder or archive is fetched again: torchvision
-    would otherwise download it itself, with no timeout."""
+def test_download_reuses_an_intact_copy_and_repairs_a_damaged_one(
+        monkeypatch, fake_torchvision, tmp_path):
+    """Intact extracted files (by md5): no probe, no download, no extraction, so reuse works
+    offline. A damaged file is extracted again from an intact archive, and a damaged archive is
+    fetched again, so that torchvision never downloads (it has no timeout)."""
     calls, state = fake_torchvision
-    dataset = state["dataset"]
-    monkeypatch.setattr(cifar, "is_online", lambda *a, **k: pytest.fail("probed the network"))
-    folder = tmp_path / "a" / TORCHVISION_FOLDER
-    expected = _write_batches(folder)
-    dataset.train_list = [[f"data_batch_{i}", _md5(folder / f"data_batch_{i}")]
-                          for i in range(1, 6)]
-    dataset.test_list = [["test_batch", _md5(folder / "test_batch")]]
-    _check_batches(download_cifar10(tmp_path / "a"), expected, "test")
-    (tmp_path / "b").mkdir()
-    (tmp_path / "b" / "cifar-10-python.tar.gz").write_bytes(b"archive")
-    state["behaviour"] = lambda root: _write_batches(root / TORCHVISION_FOLDER)
-    download_cifar10(tmp_path / "b")
-    assert [c[0] for c in calls] == [str(tmp_path / "a"), str(tmp_path / "b")]
-
-    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
-    def extract(root):  # as torchvision does from the archive: the folder written anew
-        shutil.rmtree(root / TORCHVISION_FOLDER, ignore_errors=True)
-        _write_batches(root / TORCHVISION_FOLDER)
-
-    state["behaviour"] = extract
-    (folder / "test_batch").write_bytes(b"half a batch")  # a damaged folder, no archive
-    download_cifar10(tmp_path / "a")
-    assert calls[2] == ("fetch", ARCHIVE_URL, tmp_path / "a" / "cifar-10-python.tar.gz", 5.0,
-                        dataset.tgz_md5)
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "cifar-10-python.tar.gz").write_bytes(b"half an archive")
-    download_cifar10(tmp_path / "c")
-    assert calls[4][:3] == ("fetch", ARCHIVE_URL, tmp_path / "c" / "cifar-10-python.tar.gz")
-
-
-def _md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
+    probes = []
+    monkeypatch.setattr(cifar, "is_online",
+                        lambda host, port, *, timeout: probes.append(host) or True)
+    root = tmp_path / "data"
+    folder, archive = root / TORCHVISION_FOLDER, root / "cifar-10-python.tar.gz"
+    download_cifar10(root)
+    assert [c[0] for c in calls] == ["fetch", "extract"] and probes == [DOWNLOAD_HOST]
+    calls.clear()
+    probes.clear()
+    _check_batches(download_cifar10(root), state["expected"], "test")
+    assert calls == [] and probes == []
+    (folder / "test_batch").write_bytes(b"half a batch")
+    _check_batches(download_cifar10(root), state["expected"], "test")
+    assert calls == [("extract", archive, root)] and probes == []
+    (folder / "batches.meta").unlink()
+    archive.write_bytes(b"half an archive")
+    _check_batches(download_cifar10(root), state["expected"], "test")
+    assert [c[0] for c in calls] == ["extract", "fetch", "extract"] and probes == [DOWNLOAD_HOST]
 
 
 def test_random_pair_is_seeded_and_crosses_classes():

@@ -138,15 +138,18 @@ def test_refused_connection_is_offline(tmp_path: Path, no_proxies: None) -> None
     with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(.*refused") \
+    with pytest.raises(DownloadError, match=rf"^this machine appears to be offline \(no connection "
+                                            rf"to 127\.0\.0\.1:{port}: .*refused") \
             as info:
         fetch(f"http://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=2)
     assert info.value.offline
     assert _leftovers(tmp_path) == []
 
 
-def test_no_answer_in_time_is_offline_and_names_the_first_hop(
+def test_no_answer_in_time_names_the_first_hop(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None) -> None:
+    """A timeout while connecting (the TCP connection, the TLS handshake, a proxy's answer):
+    the probe before it connected, so the message names who fell silent, not "offline"."""
     seen = []
 
     def silent(request, timeout):
@@ -154,14 +157,43 @@ def test_no_answer_in_time_is_offline_and_names_the_first_hop(
         raise URLError(TimeoutError("timed out"))
 
     monkeypatch.setattr(download, "_open", silent)
-    with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(no answer "
-                                            r"from files\.example\.org:443 within 0\.5 s\)$"):
+    with pytest.raises(DownloadError, match=r"^files\.example\.org:443 did not answer within "
+                                            r"0\.5 s$") as info:
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=0.5)
+    assert not info.value.offline
     monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
-    with pytest.raises(DownloadError, match=r"no answer from the proxy proxy\.school\.example"):
+    with pytest.raises(DownloadError, match=r"^the proxy proxy\.school\.example:3128 did not "):
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=0.5)
     assert seen == [("https://files.example.org/w.pth", "cutmix-lab", 0.5)] * 2
-    assert first_hop("https://files.example.org/w.pth") == ("proxy.school.example", 3128, True)
+
+
+def test_first_hop_follows_the_proxy_settings_as_urllib_does(
+        monkeypatch: pytest.MonkeyPatch, no_proxies: None) -> None:
+    url = "https://files.example.org/w.pth"
+    assert first_hop(url) == ("files.example.org", 443, False)
+    assert first_hop("http://files.example.org:8080/w") == ("files.example.org", 8080, False)
+    monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
+    assert first_hop(url) == ("proxy.school.example", 3128, True)
+    monkeypatch.setenv("https_proxy", "proxy.school.example")  # no port: the URL's (a tunnel)
+    assert first_hop(url) == ("proxy.school.example", 443, True)
+    monkeypatch.setenv("https_proxy", "http://proxy.school.example:abc")  # urllib will say no
+    assert first_hop(url) == ("proxy.school.example", 443, True)
+    monkeypatch.setenv("no_proxy", "example.org")
+    assert first_hop(url) == ("files.example.org", 443, False)
+
+
+@pytest.mark.parametrize(("proxy", "why"), [("http://", "no host given"),
+                                             ("http:proxy", "nonnumeric port: 'proxy'")])
+def test_a_malformed_proxy_setting_gets_a_message(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None, proxy: str,
+        why: str) -> None:
+    monkeypatch.setenv("https_proxy", proxy)
+    with pytest.raises(DownloadError, match=rf"^could not open https://files\.example\.org/w\.pth "
+                                            rf"\({why}\); check the URL and the \*_proxy "
+                                            r"settings$") as info:
+        fetch("https://files.example.org/w.pth", tmp_path / "w.pth")
+    assert not info.value.offline
+    assert _leftovers(tmp_path) == []
 
 
 def test_a_proxy_that_refuses_is_not_called_offline(
@@ -172,9 +204,9 @@ def test_a_proxy_that_refuses_is_not_called_offline(
     port, replies, received = raw_server
     replies.append(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
     monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
-    with pytest.raises(DownloadError, match=r"^the proxy refused the connection \(Tunnel "
-                                            r"connection failed: 407 Proxy Authentication "
-                                            r"Required\)$") as info:
+    with pytest.raises(DownloadError, match=rf"^the proxy 127\.0\.0\.1:{port} would not connect "
+                                            r"to files\.example\.org \(Tunnel connection failed: "
+                                            r"407 Proxy Authentication Required\)$") as info:
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=5)
     assert not info.value.offline
     assert received and received[0].startswith(b"CONNECT files.example.org:443 ")
@@ -193,15 +225,21 @@ def test_a_failed_tls_handshake_is_not_called_offline(
     assert _leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_server_that_accepts_and_says_nothing(
-        raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path) -> None:
-    port, _, received = raw_server  # no reply: the connection opens, the request is read, silence
+        raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path, scheme: str) -> None:
+    """The connection opens, then silence: over http the request is read and not answered,
+    over https the TLS handshake never completes. Either way, a message within the timeout."""
+    port, _, received = raw_server
     start = time.monotonic()
-    with pytest.raises(DownloadError, match=rf"^127\.0\.0\.1:{port} accepted the connection but "
-                                            r"sent nothing for 1 s$"):
-        fetch(f"http://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=1)
+    expected = {"http": "accepted the connection but sent nothing for 1 s",
+                "https": "did not answer within 1 s"}[scheme]
+    with pytest.raises(DownloadError, match=rf"^127\.0\.0\.1:{port} {expected}$") as info:
+        fetch(f"{scheme}://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=1)
     assert time.monotonic() - start < 4
-    assert received and received[0].startswith(b"GET /w.pth HTTP/1.1")
+    assert not info.value.offline
+    assert received  # it did connect
+    assert _leftovers(tmp_path) == []
 
 
 def test_a_stalled_transfer_gives_up_after_the_timeout(server: str, tmp_path: Path) -> None:

@@ -335,8 +335,9 @@ def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> 
     url = torchvision.models.ResNet18_Weights.DEFAULT.url
     with pytest.raises(CheckpointError, match=(
             r"^could not download resnet18 weights from https://download\.pytorch\.org/models/"
-            r"resnet18-f37072fd\.pth: this machine appears to be offline \(\[Errno -3\] "
-            r"Temporary failure in name resolution\); the CIFAR-10 models keep working \(to use "
+            r"resnet18-f37072fd\.pth: this machine appears to be offline \(no connection to "
+            r"download\.pytorch\.org:443: \[Errno -3\] Temporary failure in name resolution\); "
+            r"the CIFAR-10 models keep working \(to use "
             r"resnet18 without a download, copy the file to .*resnet18-f37072fd\.pth\)$")):
         load_imagenet_model("resnet18")
     assert torch_home == ["probe download.pytorch.org:443 5", url]
