@@ -29,7 +29,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import socket
 import struct
 import zipfile
 import zlib
@@ -41,7 +40,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from cutmix_core.defaults import CIFAR_ENV
-from cutmix_core.download import DownloadError, fetch, first_hop, has_digest
+from cutmix_core.download import DownloadError, fetch, has_digest
 
 CLASSES: tuple[str, ...] = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
@@ -49,7 +48,6 @@ CLASSES: tuple[str, ...] = (
 SPLITS: tuple[str, ...] = ("train", "test")
 SAMPLE_PATH: Path = Path(__file__).resolve().parent.parent / "assets" / "cifar10_sample.npz"
 TORCHVISION_FOLDER = "cifar-10-batches-py"
-DOWNLOAD_HOST = "www.cs.toronto.edu"  # where torchvision's CIFAR10 fetches cifar-10-python.tar.gz
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
 _LAYOUTS = (
@@ -357,32 +355,13 @@ def resolve_path(user_path: str | None, environ: Mapping[str, str] = os.environ)
     return None
 
 
-def is_online(host: str = DOWNLOAD_HOST, port: int = 443, *, timeout: float = 5.0) -> bool:
-    """True if a TCP connection to ``host:port`` opens within ``timeout`` seconds."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except (OSError, UnicodeError):  # UnicodeError: a malformed name ("proxy..school")
-        return False
-
-
-def offline_reason(url: str, *, timeout: float = 5.0) -> str | None:
-    """None if a download of ``url`` can open its first connection within ``timeout`` seconds,
-    else why not ("no connection to HOST:PORT within T s"). urllib sets no timeout, so on a
-    network that drops packets a download would wait forever; this bounds the connection only."""
-    host, port, proxied = first_hop(url)
-    if is_online(host, port, timeout=timeout):
-        return None
-    return f"no connection to {'the proxy ' if proxied else ''}{host}:{port} within {timeout:g} s"
-
-
 def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 5.0) -> CifarSet:
     """Download CIFAR-10 into ``root`` (or reuse it there) and load ``split``.
 
     The archive (torchvision's ``CIFAR10.url``, checked against its md5) is fetched by
-    :func:`~cutmix_core.download.fetch` after a connection probe (:func:`offline_reason`), and
-    extracted with torchvision's ``extract_archive``. torchvision's own download has no timeout
-    and would hang on a stalled transfer; fetch gives up after ``timeout`` seconds without data.
+    :func:`~cutmix_core.download.fetch` and extracted with torchvision's ``extract_archive``.
+    torchvision's own download has no timeout and would hang on a stalled transfer; fetch gives
+    up after ``timeout`` seconds without data.
     An intact copy already in ``root`` (every extracted file, or the archive, by md5) is reused
     without touching the network; a damaged one is repaired.
 
@@ -403,10 +382,6 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
                                                        CIFAR10.meta["md5"]))
     if not all(has_digest(folder / name, md5=md5) for name, md5 in files):
         if not has_digest(archive, md5=CIFAR10.tgz_md5):
-            reason = offline_reason(CIFAR10.url, timeout=timeout)
-            if reason:
-                raise CifarError(f"CIFAR-10 could not be downloaded: this machine appears to be "
-                                 f"offline ({reason}). {hint}")
             try:
                 fetch(CIFAR10.url, archive, timeout=timeout, md5=CIFAR10.tgz_md5)
             except DownloadError as err:

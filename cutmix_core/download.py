@@ -60,9 +60,30 @@ def _port(parts: SplitResult) -> int | None:
         return None
 
 
+def is_online(host: str, port: int = 443, *, timeout: float = 5.0) -> bool:
+    """True if a TCP connection to ``host:port`` opens within ``timeout`` seconds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except (OSError, UnicodeError):  # UnicodeError: a malformed name ("proxy..school")
+        return False
+
+
+def offline_reason(url: str, *, timeout: float = 5.0) -> str | None:
+    """None if a download of ``url`` can open its first connection within ``timeout`` seconds,
+    else why not ("no connection to [the proxy ]HOST:PORT within T s")."""
+    host, port, proxied = first_hop(url)
+    if is_online(host, port, timeout=timeout):
+        return None
+    return f"no connection to {'the proxy ' if proxied else ''}{host}:{port} within {timeout:g} s"
+
+
 def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str | None = None,
           md5: str | None = None, chunk_size: int = 1 << 16) -> Path:
     """Download ``url`` to ``dst`` (replacing it), giving up after ``timeout`` seconds of silence.
+
+    First a connection probe (:func:`offline_reason`): if the first hop (the host, or the proxy)
+    does not accept a connection within ``timeout``, nothing is requested.
 
     Args:
         url: an http(s) URL; ``*_proxy`` variables apply as they do for urllib.
@@ -82,6 +103,9 @@ def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str
     if not timeout > 0 or chunk_size < 1:
         raise ValueError(f"timeout and chunk_size must be positive, got {timeout!r}, "
                          f"{chunk_size!r}")
+    reason = offline_reason(url, timeout=timeout)  # first: names the host, or proxy, that is
+    if reason:                                     # silent, before anything is written
+        raise DownloadError(f"this machine appears to be offline ({reason})", offline=True)
     dst = Path(dst)
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)

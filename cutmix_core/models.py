@@ -42,7 +42,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from cutmix_core.cifar import CLASSES, offline_reason
+from cutmix_core.cifar import CLASSES
 from cutmix_core.download import DownloadError, fetch
 
 #: Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (pixel / 255).
@@ -367,10 +367,9 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     Weights come from ``$TORCH_HOME/hub/checkpoints/``, where torchvision looks for them. On
     first use they are downloaded there by :func:`~cutmix_core.download.fetch`, not by
     ``torch.hub``, which sets no timeout: on a network that drops packets (a classroom firewall)
-    it would wait forever instead of saying so. First, a probe of the connection
-    (:func:`~cutmix_core.cifar.offline_reason`) names the host, or the proxy, that did not answer;
-    then the download gives up after ``timeout`` seconds without data, and keeps the file only if
-    its sha256 matches the prefix in its name.
+    it would wait forever instead of saying so. fetch names the host, or the proxy, that did not
+    answer, gives up after ``timeout`` seconds without data, and keeps the file only if its
+    sha256 matches the prefix in its name.
 
     Raises:
         CheckpointError: if the name is unknown, the weights are not cached and cannot be
@@ -381,20 +380,16 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     except ValueError as err:
         raise CheckpointError(f"unknown torchvision model {name!r} ({err})") from err
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
-    keeps = (f"the CIFAR-10 models keep working (to use {name} without a download, copy the file "
-             f"to {cached}")
     if not cached.is_file():
-        failed = f"could not download {name} weights from {weights.url}"
-        reason = offline_reason(weights.url, timeout=timeout)
-        if reason:
-            raise CheckpointError(f"{failed}: this machine appears to be offline ({reason}); "
-                                  f"{keeps})")
         prefix = torch.hub.HASH_REGEX.search(cached.name)  # torch.hub's name-<sha256 prefix>.pth
         try:
             fetch(weights.url, cached, timeout=timeout,
                   sha256_prefix=prefix.group(1) if prefix else None)
         except DownloadError as err:
-            raise CheckpointError(f"{failed}: {err}; {keeps})") from err
+            raise CheckpointError(
+                f"could not download {name} weights from {weights.url}: {err}; the CIFAR-10 "
+                f"models keep working (to use {name} without a download, copy the file to "
+                f"{cached})") from err
     try:
         # fork_rng: building the model draws its (then overwritten) initial weights from
         # torch's global generator; the library never advances global random state.

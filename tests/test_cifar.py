@@ -21,15 +21,12 @@ from PIL import Image
 from cutmix_core import cifar
 from cutmix_core.cifar import (
     CLASSES,
-    DOWNLOAD_HOST,
     TORCHVISION_FOLDER,
     CifarError,
     CifarSet,
     download_cifar10,
-    is_online,
     load_cifar10,
     load_sample,
-    offline_reason,
     random_pair,
     resolve_path,
 )
@@ -456,53 +453,6 @@ def test_resolve_path_precedence(tmp_path):
     assert resolve_path("~/x", {}) == Path.home() / "x"
 
 
-def test_is_online_uses_a_socket_with_the_timeout(monkeypatch):
-    calls = []
-
-    class Conn:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def fake_connect(address, timeout):
-        calls.append((address, timeout))
-        if address[0] == "down.example":
-            raise OSError("unreachable")
-        return Conn()
-
-    monkeypatch.setattr(cifar.socket, "create_connection", fake_connect)
-    assert is_online("up.example", timeout=0.5) is True
-    assert is_online("down.example", timeout=0.5) is False
-    assert calls == [(("up.example", 443), 0.5), (("down.example", 443), 0.5)]
-
-
-def test_offline_reason_probes_the_first_hop_a_download_would_take(monkeypatch, no_proxies):
-    """Behind a proxy (a school network) urllib connects to the proxy: that is what must answer,
-    not the file's host, which may well be unreachable directly; no_proxy skips the proxy."""
-    probes, up = [], set()
-
-    def probe(host, port, *, timeout):
-        probes.append((host, port, timeout))
-        return host in up
-
-    monkeypatch.setattr(cifar, "is_online", probe)
-    url = "https://download.example.org/w/resnet.pth"
-    assert offline_reason(url, timeout=0.5) == ("no connection to download.example.org:443 "
-                                                "within 0.5 s")
-    up.add("download.example.org")
-    assert offline_reason(url) is None
-    monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
-    assert offline_reason(url) == "no connection to the proxy proxy.school.example:3128 within 5 s"
-    monkeypatch.setenv("no_proxy", "example.org")
-    assert offline_reason("http://download.example.org:8080/x") is None  # http: no http_proxy
-    assert offline_reason(url) is None  # bypassed: the host itself answers
-    assert probes == [("download.example.org", 443, 0.5), ("download.example.org", 443, 5.0),
-                      ("proxy.school.example", 3128, 5.0), ("download.example.org", 8080, 5.0),
-                      ("download.example.org", 443, 5.0)]
-
-
 ARCHIVE_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
 
@@ -556,19 +506,26 @@ def fake_torchvision(monkeypatch):
     return calls, state
 
 
-def test_download_offline_message(monkeypatch, fake_torchvision, tmp_path, no_proxies):
+def test_download_offline_message(monkeypatch, fake_torchvision, tmp_path):
     calls, _ = fake_torchvision
-    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: False)
-    with pytest.raises(CifarError, match=r"could not be downloaded: this machine appears to be "
-                       r"offline \(no connection to www\.cs\.toronto\.edu:443 within 0\.5 s\)\. "
-                       r"Use the bundled sample or point CUTMIX_CIFAR10 at a local copy\."):
+
+    def offline(url, dst, *, timeout, md5):
+        calls.append(("fetch", url))
+        raise DownloadError("this machine appears to be offline (no connection to "
+                            "www.cs.toronto.edu:443 within 0.5 s)", offline=True)
+
+    monkeypatch.setattr(cifar, "fetch", offline)
+    with pytest.raises(CifarError, match=r"^CIFAR-10 could not be downloaded from https://www\."
+                       r"cs\.toronto\.edu/~kriz/cifar-10-python\.tar\.gz: this machine appears "
+                       r"to be offline \(no connection to www\.cs\.toronto\.edu:443 within "
+                       r"0\.5 s\)\. Use the bundled sample or point CUTMIX_CIFAR10 at a local "
+                       r"copy\.$"):
         download_cifar10(tmp_path, timeout=0.5)
-    assert calls == []  # no download attempted when offline
+    assert calls == [("fetch", ARCHIVE_URL)]  # nothing to extract
 
 
 def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, tmp_path):
     calls, state = fake_torchvision
-    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
 
     def stalled(url, dst, *, timeout, md5):
         raise DownloadError("the transfer stalled after 3.1 MB of 170.5 MB: nothing arrived for "
@@ -597,9 +554,8 @@ def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, 
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
-def test_download_fetches_extracts_and_loads(monkeypatch, fake_torchvision, tmp_path, split):
+def test_download_fetches_extracts_and_loads(fake_torchvision, tmp_path, split):
     calls, state = fake_torchvision
-    monkeypatch.setattr(cifar, "is_online", lambda host, port, *, timeout: True)
     root = tmp_path / "data"
     ds = download_cifar10(root, split, timeout=2)
     archive = root / "cifar-10-python.tar.gz"
@@ -608,30 +564,25 @@ def test_download_fetches_extracts_and_loads(monkeypatch, fake_torchvision, tmp_
     _check_batches(ds, state["expected"], split)
 
 
-def test_download_reuses_an_intact_copy_and_repairs_a_damaged_one(
-        monkeypatch, fake_torchvision, tmp_path):
-    """Intact extracted files (by md5): no probe, no download, no extraction, so reuse works
-    offline. A damaged file is extracted again from an intact archive, and a damaged archive is
-    fetched again, so that torchvision never downloads (it has no timeout)."""
+def test_download_reuses_an_intact_copy_and_repairs_a_damaged_one(fake_torchvision, tmp_path):
+    """Intact extracted files (by md5): no download (so no network) and no extraction, so reuse
+    works offline. A damaged file is extracted again from an intact archive, and a damaged
+    archive is fetched again, so that torchvision never downloads (it has no timeout)."""
     calls, state = fake_torchvision
-    probes = []
-    monkeypatch.setattr(cifar, "is_online",
-                        lambda host, port, *, timeout: probes.append(host) or True)
     root = tmp_path / "data"
     folder, archive = root / TORCHVISION_FOLDER, root / "cifar-10-python.tar.gz"
     download_cifar10(root)
-    assert [c[0] for c in calls] == ["fetch", "extract"] and probes == [DOWNLOAD_HOST]
+    assert [c[0] for c in calls] == ["fetch", "extract"]
     calls.clear()
-    probes.clear()
     _check_batches(download_cifar10(root), state["expected"], "test")
-    assert calls == [] and probes == []
+    assert calls == []
     (folder / "test_batch").write_bytes(b"half a batch")
     _check_batches(download_cifar10(root), state["expected"], "test")
-    assert calls == [("extract", archive, root)] and probes == []
+    assert calls == [("extract", archive, root)]
     (folder / "batches.meta").unlink()
     archive.write_bytes(b"half an archive")
     _check_batches(download_cifar10(root), state["expected"], "test")
-    assert [c[0] for c in calls] == ["extract", "fetch", "extract"] and probes == [DOWNLOAD_HOST]
+    assert [c[0] for c in calls] == ["extract", "fetch", "extract"]
 
 
 def test_random_pair_is_seeded_and_crosses_classes():

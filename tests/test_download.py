@@ -17,11 +17,25 @@ from urllib.error import URLError
 import pytest
 
 from cutmix_core import download
-from cutmix_core.download import DownloadError, fetch, first_hop, has_digest
+from cutmix_core.download import (
+    DownloadError,
+    fetch,
+    first_hop,
+    has_digest,
+    is_online,
+    offline_reason,
+)
 
 BODY = bytes(range(256)) * 600  # 153,600 bytes
 SHA256 = hashlib.sha256(BODY).hexdigest()
 MD5 = hashlib.md5(BODY).hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def probe_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fetch's connection probe answers "online" without connecting, so that the servers below
+    see only the download's own connections; the probe has tests of its own at the end."""
+    monkeypatch.setattr(download, "offline_reason", lambda url, *, timeout: None)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -301,3 +315,75 @@ def test_unwritable_destination_and_bad_arguments(server: str, tmp_path: Path) -
         fetch(f"{server}/file", tmp_path / "w.pth", timeout=0)
     with pytest.raises(ValueError, match=r"got 5.0, 0"):
         fetch(f"{server}/file", tmp_path / "w.pth", chunk_size=0)
+
+
+# --- the connection probe ------------------------------------------------------------------------
+
+
+def test_fetch_requests_nothing_when_the_probe_fails(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None) -> None:
+    """Packets dropped (no answer at all): the probe's timeout bounds the wait and names the
+    first hop, and nothing is requested or written."""
+    probes = []
+
+    def silent(host: str, port: int = 443, *, timeout: float) -> bool:
+        probes.append((host, port, timeout))
+        return False
+
+    monkeypatch.setattr(download, "offline_reason", offline_reason)  # the real probe
+    monkeypatch.setattr(download, "is_online", silent)
+    monkeypatch.setattr(download, "_open", lambda *a, **k: pytest.fail("requested"))
+    with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(no connection "
+                                            r"to files\.example\.org:443 within 0\.5 s\)$") as info:
+        fetch("https://files.example.org/w.pth", tmp_path / "sub" / "w.pth", timeout=0.5)
+    assert info.value.offline
+    assert probes == [("files.example.org", 443, 0.5)]
+    assert _leftovers(tmp_path) == []
+
+
+def test_is_online_uses_a_socket_with_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    class Conn:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def fake_connect(address, timeout):
+        calls.append((address, timeout))
+        if address[0] == "down.example":
+            raise OSError("unreachable")
+        return Conn()
+
+    monkeypatch.setattr(download.socket, "create_connection", fake_connect)
+    assert is_online("up.example", timeout=0.5) is True
+    assert is_online("down.example", timeout=0.5) is False
+    assert calls == [(("up.example", 443), 0.5), (("down.example", 443), 0.5)]
+
+
+def test_offline_reason_probes_the_first_hop_a_download_would_take(
+        monkeypatch: pytest.MonkeyPatch, no_proxies: None) -> None:
+    """Behind a proxy (a school network) urllib connects to the proxy: that is what must answer,
+    not the file's host, which may well be unreachable directly; no_proxy skips the proxy."""
+    probes, up = [], set()
+
+    def probe(host, port, *, timeout):
+        probes.append((host, port, timeout))
+        return host in up
+
+    monkeypatch.setattr(download, "is_online", probe)
+    url = "https://download.example.org/w/resnet.pth"
+    assert offline_reason(url, timeout=0.5) == ("no connection to download.example.org:443 "
+                                                "within 0.5 s")
+    up.add("download.example.org")
+    assert offline_reason(url) is None
+    monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
+    assert offline_reason(url) == "no connection to the proxy proxy.school.example:3128 within 5 s"
+    monkeypatch.setenv("no_proxy", "example.org")
+    assert offline_reason("http://download.example.org:8080/x") is None  # http: no http_proxy
+    assert offline_reason(url) is None  # bypassed: the host itself answers
+    assert probes == [("download.example.org", 443, 0.5), ("download.example.org", 443, 5.0),
+                      ("proxy.school.example", 3128, 5.0), ("download.example.org", 8080, 5.0),
+                      ("download.example.org", 443, 5.0)]

@@ -19,7 +19,7 @@ import pytest
 import torch
 import torchvision
 
-from cutmix_core import cifar, download
+from cutmix_core import download
 from cutmix_core.cifar import CLASSES
 from cutmix_core.models import (
     CIFAR10_MEAN,
@@ -277,7 +277,7 @@ def torch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_proxies: None
         tried.append(request.full_url)
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(cifar, "is_online", probe)
+    monkeypatch.setattr(download, "is_online", probe)
     monkeypatch.setattr(download, "_open", offline)
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("hub"))
     return tried
@@ -352,7 +352,7 @@ def test_imagenet_model_unreachable_host_is_offline_without_a_download(
         torch_home.append(f"probe {host}:{port} {timeout:g}")
         return False
 
-    monkeypatch.setattr(cifar, "is_online", silent)
+    monkeypatch.setattr(download, "is_online", silent)
     with pytest.raises(CheckpointError, match=r"appears to be offline \(no connection to "
                                               r"download\.pytorch\.org:443 within 0\.5 s\); the "
                                               r"CIFAR-10 models keep working \(to use resnet18 "

@@ -23,7 +23,7 @@ from PIL import Image
 import ui
 from cutmix_core import cutmix
 from cutmix_core import evaluate as ev
-from cutmix_core import cifar, download
+from cutmix_core import download
 from cutmix_core.cifar import CLASSES, load_sample
 from cutmix_core.evaluate import load_report
 from cutmix_core.evaluation_figures import display_rows
@@ -102,7 +102,7 @@ def test_without_checkpoints_the_page_says_how_to_train_them(
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
     monkeypatch.setattr(download, "_open", lambda *a, **k: pytest.fail("download"))
-    monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: False)
+    monkeypatch.setattr(download, "is_online", lambda host, port=443, *, timeout: False)
     ui.forget_imagenet()
     try:
         at = open_app(PAGE)
@@ -143,7 +143,7 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
 
     monkeypatch.setattr(download, "_open", offline)
     # the connection probe passes, the download itself fails
-    monkeypatch.setattr(cifar, "is_online", lambda host, port=443, *, timeout: True)
+    monkeypatch.setattr(download, "is_online", lambda host, port=443, *, timeout: True)
     ui.forget_imagenet()  # the app caches a load (or its failure) per server process
     at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
                                "seed": "11"})
@@ -248,7 +248,7 @@ def test_imagenet_model_from_a_local_state_dict(name: str, label: str, tmp_path:
     state dict saved where the download would put it; the network is never touched."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
-    monkeypatch.setattr(cifar, "is_online", lambda *a, **k: pytest.fail("network probe"))
+    monkeypatch.setattr(download, "is_online", lambda *a, **k: pytest.fail("network probe"))
     weights = torchvision.models.get_model_weights(name).DEFAULT
     cached = tmp_path / "hub" / "checkpoints" / Path(weights.url).name
     cached.parent.mkdir(parents=True)
