@@ -115,6 +115,22 @@ def balanced_subset(ds: CifarSet, limit: int | None) -> CifarSet:
                     f"{ds.source} (first {order.size} balanced)")
 
 
+def holdout_split(ds: CifarSet, n: int) -> tuple[CifarSet, CifarSet]:
+    """``(rest, held_out)``: the last ``n`` images of the balanced order of
+    :func:`balanced_subset` are held out (``n / 10`` per class when classes are equal in size).
+
+    Raises:
+        ValueError: unless ``0 < n < len(ds)``.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n < len(ds):
+        raise ValueError(f"holdout must be an int in [1, {len(ds) - 1}], got {n!r}")
+    rest = balanced_subset(ds, len(ds) - n)
+    keep = np.isin(ds.indices, rest.indices, invert=True)
+    held = CifarSet(ds.images[keep], ds.labels[keep], ds.indices[keep], ds.split,
+                    f"{ds.source} (held-out {int(keep.sum())})")
+    return rest, held
+
+
 def to_tensors(
     ds: CifarSet, device: torch.device | str = "cpu"
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -42,6 +42,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
+from cutmix_core import airnet
 from cutmix_core.cifar import CLASSES
 from cutmix_core.download import DownloadError, fetch
 
@@ -50,6 +51,7 @@ from cutmix_core.download import DownloadError, fetch
 CIFAR10_MEAN: tuple[float, float, float] = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD: tuple[float, float, float] = (0.2470, 0.2435, 0.2616)
 CARD_VERSION = 1
+_BN_STATS = ("running_mean", "running_var")
 _ARCH = re.compile(r"resnet(?P<depth>\d+)(?:x(?P<mult>\d+)|w(?P<width>\d+))?(?P<option_b>-b)?")
 
 
@@ -134,19 +136,22 @@ def _init_weights(model: nn.Module, generator: torch.Generator) -> None:
 
 
 def build_model(arch: str, num_classes: int = 10, *,
-                generator: torch.Generator | None = None) -> CifarResNet:
-    """A freshly initialised CIFAR ResNet from a name such as ``resnet20``, ``resnet56``,
-    ``resnet20x4`` (4x wider: base width 64), ``resnet20w24`` (base width 24) or ``resnet20-b``
-    (option-B shortcuts).
+                generator: torch.Generator | None = None) -> nn.Module:
+    """A freshly initialised CIFAR-10 network: ``airnet`` (:mod:`cutmix_core.airnet`, the shipped
+    models) or a CIFAR ResNet from a name such as ``resnet20``, ``resnet56``, ``resnet20x4`` (4x
+    wider: base width 64), ``resnet20w24`` (base width 24) or ``resnet20-b`` (option-B shortcuts).
 
     Args:
         generator: seeds the initial weights; ``None`` means a generator seeded with 0.
     Raises:
         ValueError: if the name does not parse or the depth is not 6n+2.
     """
+    if arch == airnet.ARCH:
+        return airnet.AirNet(num_classes, generator=generator)
     match = _ARCH.fullmatch(arch) if isinstance(arch, str) else None
     if match is None:
-        raise ValueError(f"arch must look like resnet20, resnet56x2, resnet20-b; got {arch!r}")
+        raise ValueError(f"arch must be airnet or look like resnet20, resnet56x2, resnet20-b; "
+                         f"got {arch!r}")
     width = int(match["width"]) if match["width"] else 16 * int(match["mult"] or 1)
     return CifarResNet(int(match["depth"]), width=width, num_classes=num_classes,
                        option_b=bool(match["option_b"]), generator=generator)
@@ -247,9 +252,12 @@ def _ready(model: nn.Module) -> nn.Module:
     return model.eval().requires_grad_(False)
 
 
-def save_checkpoint(path: str | Path, model: CifarResNet, card: Mapping[str, Any], *,
+def save_checkpoint(path: str | Path, model: nn.Module, card: Mapping[str, Any], *,
                     dtype: torch.dtype = torch.float32) -> dict[str, Any]:
     """Write ``path`` (state dict, floats as ``dtype``) and its card ``path.with_suffix('.json')``.
+
+    BatchNorm running statistics stay float32 whatever ``dtype`` is: a variance below float16's
+    smallest value would round to 0 and, with a tiny ``eps``, blow the normalisation up.
 
     The card is ``card`` plus ``arch``, ``num_classes``, ``classes`` (CIFAR-10's by default),
     ``num_parameters``, ``dtype``, ``sha256`` (of the weight file) and ``card_version``.
@@ -266,8 +274,8 @@ def save_checkpoint(path: str | Path, model: CifarResNet, card: Mapping[str, Any
     arch = getattr(model, "arch", None)
     if card.get("arch", arch) != arch or arch is None:
         raise ValueError(f"card arch {card.get('arch')!r} does not match the model's arch {arch!r}")
-    state = {k: (v.to(dtype) if v.is_floating_point() else v).detach().cpu().clone()
-             for k, v in model.state_dict().items()}
+    state = {k: (v.to(dtype) if v.is_floating_point() and not k.endswith(_BN_STATS) else v)
+             .detach().cpu().clone() for k, v in model.state_dict().items()}
     torch.save(state, buffer := io.BytesIO())
     data = buffer.getvalue()
     num_classes = model.head.fc.out_features

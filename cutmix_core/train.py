@@ -53,16 +53,38 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cutmix_core import data, defaults, models
+from cutmix_core import airnet, data, defaults, models
 from cutmix_core.batch import cutmix_batch, cutout_batch, mixup_batch, soft_targets
+from cutmix_core.optim import SCHEDULES, Lookahead, lr_factor, param_groups
 
 AUGS = ("none", "cutmix", "mixup", "cutout")
-SCHEDULES = ("onecycle", "cosine")
 PRECISIONS = ("auto", "bf16", "fp32")
 NUM_CLASSES = 10
 #: Fields that may change between a run and its resumption: they do not change the result
 #: (``data`` may point to the same copy at another path, e.g. on another machine).
 RUN_ONLY = frozenset({"data", "out", "cache", "device", "compile", "eval_every", "eval_batch_size"})
+
+#: The two recipes: the fast one of :mod:`cutmix_core.airnet` (airbench94's settings, with its
+#: per-1024-images learning rate 11.5 and decay 0.0153 converted to a mean loss: lr 11.5 / (1 +
+#: 1 / (1 - 0.85)) = 1.5, decay 0.0153 / 11.5 per unit of lr), and the classic CIFAR ResNet one.
+#: A field left None in :class:`TrainConfig` takes its value from the recipe of its ``arch``;
+#: ``warmup_fraction`` (if set) makes the warm-up that share of ``epochs``.
+RECIPES: dict[str, dict[str, Any]] = {
+    "airnet": dict(epochs=10, batch_size=1024, lr=1.5, momentum=0.85, weight_decay=0.0153 / 11.5,
+                   label_smoothing=0.2, schedule="triangle", warmup_fraction=0.23,
+                   bias_lr_scale=64.0, lookahead=True, translate=2, alternating_flip=True,
+                   whiten_bias_epochs=3, checkpoint_dtype="float16"),
+    "resnet": dict(epochs=30, batch_size=256, lr=0.2, momentum=0.9, weight_decay=5e-4,
+                   label_smoothing=0.0, schedule="onecycle", warmup_fraction=None,
+                   warmup_epochs=2.0,
+                   bias_lr_scale=1.0, lookahead=False, translate=4, alternating_flip=False,
+                   whiten_bias_epochs=0, checkpoint_dtype="float32"),
+}
+
+
+def recipe_of(arch: str) -> dict[str, Any]:
+    """The default training settings for ``arch`` (``airnet`` or a ``resnet...`` name)."""
+    return RECIPES["airnet" if arch == airnet.ARCH else "resnet"]
 
 
 @dataclass(frozen=True)
@@ -71,20 +93,28 @@ class TrainConfig:
 
     data: str  # any layout cutmix_core.cifar.load_cifar10 accepts
     out: str  # run folder: last.pt, then <arch>_<aug>.pt and its card
-    arch: str = "resnet20"
+    arch: str = airnet.ARCH  # airnet | resnet20, resnet56, ...
     aug: str = "cutmix"  # none | cutmix | mixup | cutout
     alpha: float = defaults.ALPHA  # Beta(alpha, alpha) for CutMix and Mixup
     cutmix_prob: float = 0.5  # official CIFAR value
     cutout_size: int = 16  # DeVries & Taylor's CIFAR-10 value
-    epochs: int = 30
-    batch_size: int = 256
-    lr: float = 0.2  # peak learning rate
-    momentum: float = 0.9
+    # None: the recipe of ``arch`` (RECIPES)
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None  # peak learning rate (of a mean loss)
+    momentum: float | None = None
     nesterov: bool = True
-    weight_decay: float = 5e-4
-    label_smoothing: float = 0.0
-    schedule: str = "onecycle"  # onecycle | cosine
-    warmup_epochs: float = 2.0
+    weight_decay: float | None = None
+    label_smoothing: float | None = None
+    schedule: str | None = None  # onecycle | cosine | triangle
+    warmup_epochs: float | None = None
+    bias_lr_scale: float | None = None  # BatchNorm shifts' lr multiplier
+    lookahead: bool | None = None  # slow weights (cutmix_core.optim.Lookahead)
+    translate: int | None = None  # pad of the random crop, pixels
+    alternating_flip: bool | None = None  # flip each image every other epoch (else at random)
+    whiten_bias_epochs: int | None = None  # train the whitening bias this many epochs (airnet)
+    checkpoint_dtype: str | None = None  # float16 | float32: how the final weights are stored
+    holdout: int = 0  # keep this many train images (balanced) out, and report accuracy on them
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     precision: str = "auto"  # auto | bf16 | fp32 (autocast of the forward pass)
@@ -96,12 +126,23 @@ class TrainConfig:
     eval_batch_size: int = 1000
 
     def __post_init__(self) -> None:
-        for name, choices in (("aug", AUGS), ("schedule", SCHEDULES), ("precision", PRECISIONS)):
+        if not isinstance(self.arch, str):
+            raise ValueError(f"arch must be a string, got {self.arch!r}")
+        recipe = dict(recipe_of(self.arch))
+        fraction = recipe.pop("warmup_fraction")
+        for name, value in recipe.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        if self.warmup_epochs is None and isinstance(self.epochs, int):
+            object.__setattr__(self, "warmup_epochs", fraction * self.epochs)
+        for name, choices in (("aug", AUGS), ("schedule", SCHEDULES), ("precision", PRECISIONS),
+                              ("checkpoint_dtype", ("float16", "float32"))):
             if getattr(self, name) not in choices:
                 raise ValueError(f"{name} must be one of {', '.join(choices)}; "
                                  f"got {getattr(self, name)!r}")
         ints = {"epochs": 1, "batch_size": 1, "eval_batch_size": 1, "cutout_size": 0, "seed": 0,
-                "eval_every": 0, "limit": 1}
+                "eval_every": 0, "limit": 1, "translate": 0, "whiten_bias_epochs": 0,
+                "holdout": 0}
         for name, lo in ints.items():
             value = getattr(self, name)
             if not (name == "limit" and value is None) and (
@@ -109,7 +150,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be an int >= {lo}, got {value!r}")
         reals = {"alpha": (0, math.inf), "cutmix_prob": (0, 1), "momentum": (0, 1),
                  "label_smoothing": (0, 0.999), "lr": (0, math.inf), "weight_decay": (0, math.inf),
-                 "warmup_epochs": (0, self.epochs)}
+                 "warmup_epochs": (0, self.epochs), "bias_lr_scale": (1e-9, math.inf)}
         for name, (lo, hi) in reals.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
@@ -173,21 +214,6 @@ def device_name(device: torch.device) -> str:
     except OSError:
         pass
     return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
-
-
-def lr_factor(step: int, total_steps: int, warmup_steps: int, schedule: str) -> float:
-    """Multiplier of the peak ``lr`` at optimiser step ``step`` (0-based) of ``total_steps``.
-
-    Linear warm-up from ~0 to 1 over ``warmup_steps``, then to 0 at ``total_steps``: linearly
-    (``onecycle``) or along a half cosine (``cosine``).
-    """
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    rest = max(total_steps - warmup_steps, 1)
-    t = min((step - warmup_steps) / rest, 1.0)  # 0 -> 1 after the warm-up
-    return 1.0 - t if schedule == "onecycle" else 0.5 * (1.0 + math.cos(math.pi * t))
 
 
 def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -331,45 +357,74 @@ class _Parts:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LambdaLR
     generator: torch.Generator
+    lookahead: Lookahead | None
+    flips: torch.Tensor  # (N,) bool: which train images the first epoch mirrors
 
     @classmethod
-    def build(cls, config: TrainConfig, device: torch.device, steps_per_epoch: int) -> _Parts:
-        generator = torch.Generator().manual_seed(config.seed)  # draws the initial weights first
-        model = models.build_model(config.arch, NUM_CLASSES, generator=generator).to(device)
+    def build(cls, config: TrainConfig, device: torch.device, x_train: torch.Tensor) -> _Parts:
+        """Draws, from one generator seeded with ``config.seed``: the initial weights, then the
+        first epoch's flips (used only with ``alternating_flip``)."""
+        generator = torch.Generator().manual_seed(config.seed)
+        model = models.build_model(config.arch, NUM_CLASSES, generator=generator)
+        if isinstance(model, airnet.AirNet):  # deterministic: evenly spaced images, unaugmented
+            stride = max(1, x_train.shape[0] // airnet.WHITEN_IMAGES)
+            sample = x_train[::stride][:airnet.WHITEN_IMAGES].cpu()
+            airnet.init_whitening(model, normalize(sample))
+        model = model.to(device)
         if config.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                                    nesterov=config.nesterov, weight_decay=config.weight_decay)
+        groups = param_groups(model, config.lr, config.weight_decay, config.bias_lr_scale)
+        optimizer = torch.optim.SGD(groups, momentum=config.momentum, nesterov=config.nesterov)
+        steps_per_epoch = data.num_batches(x_train.shape[0], config.batch_size)
         total = steps_per_epoch * config.epochs
         warmup = round(config.warmup_epochs * steps_per_epoch)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: lr_factor(step, total, warmup, config.schedule))
-        return cls(model, optimizer, scheduler, generator)
+        lookahead = Lookahead(model) if config.lookahead else None
+        flips = (torch.rand(x_train.shape[0], generator=generator) < 0.5
+                 if config.alternating_flip else torch.zeros(0, dtype=torch.bool))
+        return cls(model, optimizer, scheduler, generator, lookahead, flips)
 
     def state_dict(self) -> dict[str, Any]:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "generator": self.generator.get_state()}
+                "scheduler": self.scheduler.state_dict(), "generator": self.generator.get_state(),
+                "lookahead": self.lookahead.state_dict() if self.lookahead else {},
+                "flips": self.flips}
 
     def load_state_dict(self, saved: dict[str, Any]) -> None:
         self.model.load_state_dict(saved["model"])
         self.optimizer.load_state_dict(saved["optimizer"])  # moves its state to the params' device
         self.scheduler.load_state_dict(saved["scheduler"])
         self.generator.set_state(saved["generator"])
+        if self.lookahead is not None:
+            self.lookahead.load_state_dict(saved["lookahead"])
+        self.flips = saved["flips"]
 
 
 def _tensors(config: TrainConfig, device: torch.device) -> tuple[torch.Tensor, ...]:
-    """``(x_train, y_train, x_test, y_test)`` on ``device``: uint8 (N, 3, 32, 32) and int64 (N,)."""
+    """``(x_train, y_train, x_eval, y_eval)`` on ``device``: uint8 (N, 3, 32, 32) and int64 (N,).
+
+    The evaluation set is the test split, or with ``holdout`` the last ``holdout`` train images
+    of a balanced order (:func:`cutmix_core.data.holdout_split`), which are then not trained on.
+    """
     train_set = data.load_cached(config.data, "train", config.cache)
+    if config.holdout:
+        train_set, eval_set = data.holdout_split(train_set, config.holdout)
+    else:
+        eval_set = data.load_cached(config.data, "test", config.cache)
     train_set = data.balanced_subset(train_set, config.limit)
     if len(train_set) < config.batch_size:
         raise ValueError(f"batch_size {config.batch_size} exceeds the {len(train_set)} "
                          f"train images")
-    test_set = data.load_cached(config.data, "test", config.cache)
-    return (*data.to_tensors(train_set, device), *data.to_tensors(test_set, device))
+    return (*data.to_tensors(train_set, device), *data.to_tensors(eval_set, device))
+
+
+def _eval_key(config: TrainConfig) -> str:
+    return "holdout_accuracy" if config.holdout else "test_accuracy"
 
 
 def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None = None,
-          progress: bool = True) -> TrainResult:
+          progress: bool = True, command: str | None = None) -> TrainResult:
     """Run (or resume) training; see the module docstring.
 
     Args:
@@ -378,6 +433,7 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
         stop_after: stop after this many epochs in this call (to fit a time slot); resume later.
         progress: show a progress bar (tqdm if installed) or plain lines on stderr; one
             summary line per epoch goes to stderr either way.
+        command: the command line that started the run, recorded in the model card.
     Returns:
         A TrainResult; ``checkpoint`` and ``card`` are set once all epochs are done.
     Raises:
@@ -389,7 +445,7 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
     Path(config.out).mkdir(parents=True, exist_ok=True)
     x_train, y_train, x_test, y_test = _tensors(config, device)
     steps = data.num_batches(len(y_train), config.batch_size)
-    parts = _Parts.build(config, device, steps)
+    parts = _Parts.build(config, device, x_train)
     state: dict[str, Any] = {"epoch": 0, "train_time_s": 0.0, "wall_time_s": 0.0, "history": []}
     if resume:  # on the CPU, as the generator state must stay there
         saved = torch.load(_state_path(config), map_location="cpu", weights_only=True)
@@ -409,27 +465,29 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
         state["epoch"] = epoch
         state["train_time_s"] += train_s
         state["wall_time_s"] += time.perf_counter() - t0
-        state["history"].append({"epoch": epoch, **stats, "test_accuracy": test_acc,
+        state["history"].append({"epoch": epoch, **stats, _eval_key(config): test_acc,
                                  "images_per_s": steps * config.batch_size / train_s})
         # One line per epoch even without the bar, so a log of a long run shows how it goes.
         print(f"epoch {epoch}/{config.epochs} loss {stats['loss']:.4f} train_acc "
-              f"{stats['train_accuracy']:.4f} test_acc {test_acc} img/s "
+              f"{stats['train_accuracy']:.4f} {_eval_key(config)} {test_acc} img/s "
               f"{state['history'][-1]['images_per_s']:.0f}", file=sys.stderr, flush=True)
         _save_atomic({"config": dataclasses.asdict(config), **parts.state_dict(), **state},
                      _state_path(config))
     if state["epoch"] < config.epochs:
         return TrainResult(state["epoch"], None, None, _state_path(config))
     card = _card(config, parts.model, device, amp_dtype, state, len(y_train), len(y_test))
+    card["command"] = command
     path = final_checkpoint_path(config)
     model = parts.model.to(memory_format=torch.contiguous_format)
-    models.save_checkpoint(path, model, card)
+    dtype = getattr(torch, config.checkpoint_dtype)
+    models.save_checkpoint(path, model, card, dtype=dtype)
     # The card's accuracy is measured the way the evaluation command measures it: on the saved
     # checkpoint, loaded back, on the CPU in fp32 (the number above came from the training
-    # model, channels_last, perhaps on a GPU with TF32, and may differ by an image or two).
-    test_set = data.load_cached(config.data, "test", config.cache)
-    card["test_accuracy"] = models.accuracy(models.load_checkpoint(path), test_set.images,
-                                            test_set.labels)
-    card = models.save_checkpoint(path, model, card)
+    # model, channels_last, perhaps in bf16 or on a GPU with TF32, and may differ a little).
+    loaded = models.load_checkpoint(path)
+    card[_eval_key(config)] = models.accuracy(loaded, x_test.permute(0, 2, 3, 1).cpu().numpy(),
+                                              y_test.cpu().numpy())
+    card = models.save_checkpoint(path, model, card, dtype=dtype)
     return TrainResult(state["epoch"], path, card, _state_path(config))
 
 
@@ -448,10 +506,18 @@ def _train_epoch(config: TrainConfig, model: torch.nn.Module, parts: _Parts,
     bar = _Progress(steps, f"epoch {epoch}/{config.epochs}", progress)
     memory = torch.channels_last if config.channels_last else torch.contiguous_format
     generator, optimizer = parts.generator, parts.optimizer
+    whiten = getattr(parts.model, "whiten", None)
+    if whiten is not None and whiten.bias is not None:  # trained only for the first epochs
+        whiten.bias.requires_grad_(epoch <= config.whiten_bias_epochs)
+    if config.alternating_flip:  # every image mirrored every other epoch (airbench94)
+        flip = (parts.flips ^ (epoch % 2 == 0)).to(device).view(-1, 1, 1, 1)
+        x_all = torch.where(flip, x_all.flip(-1), x_all)
+    total_steps = steps * config.epochs
     batches = data.iterate_batches(x_all, y_all, config.batch_size, generator=generator)
     for i, (x, y) in enumerate(batches):
-        x = normalize(data.augment(x, generator=generator))  # (B, 3, 32, 32) float32
-        images, targets = mix(config, x, y, generator=generator)
+        x = data.augment(x, generator=generator, pad=config.translate,
+                         flip=not config.alternating_flip)
+        images, targets = mix(config, normalize(x), y, generator=generator)  # (B, 3, 32, 32)
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
             logits = model(images.contiguous(memory_format=memory))
         loss = soft_cross_entropy(logits, targets)
@@ -459,6 +525,8 @@ def _train_epoch(config: TrainConfig, model: torch.nn.Module, parts: _Parts,
         loss.backward()
         optimizer.step()
         parts.scheduler.step()
+        if parts.lookahead is not None:
+            parts.lookahead.step(parts.model, (epoch - 1) * steps + i + 1, total_steps)
         loss_sum += loss.detach()
         correct += (logits.detach().argmax(1) == y).sum()
         seen += y.shape[0]
@@ -489,7 +557,7 @@ def _card(config: TrainConfig, model: torch.nn.Module, device: torch.device,
         "epochs": config.epochs,
         "batch_size": config.batch_size,
         "seed": config.seed,
-        "test_accuracy": state["history"][-1]["test_accuracy"],  # replaced by train()
+        _eval_key(config): state["history"][-1][_eval_key(config)],  # replaced by train()
         "train_images": n_train,
         "test_images": n_test,
         "data": config.data,
@@ -532,14 +600,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: python -m cutmix_core.train --data /data/cifar10 --out runs/r20-cutmix "
                "--arch resnet20 --aug cutmix --epochs 30   (then --out runs/r20-cutmix --resume "
                "to continue an interrupted run)")
-    types = {"int": int, "float": float, "int | None": int}
-    choices = {"aug": AUGS, "schedule": SCHEDULES, "precision": PRECISIONS}
+    types = {"int": int, "float": float, "int | None": int, "float | None": float}
+    choices = {"aug": AUGS, "schedule": SCHEDULES, "precision": PRECISIONS,
+               "checkpoint_dtype": ("float16", "float32")}
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         text = _HELP.get(f.name, f.name.replace("_", " "))
         if f.default is not dataclasses.MISSING:
             text += f" (default: {f.default})"
-        if str(f.type) == "bool":
+        if str(f.type) in ("bool", "bool | None"):
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
         else:
             p.add_argument(flag, type=types.get(str(f.type), str), default=None, help=text,
@@ -580,14 +649,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(err))
     try:
         result = train(config, resume=args.resume, stop_after=args.stop_after,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress,
+                       command=" ".join(["python -m cutmix_core.train", *sys.argv[1:]]
+                                        if argv is None else ["python -m cutmix_core.train",
+                                                              *argv]))
     except ValueError as err:  # CifarError, a resume mismatch, too few images: the user's to fix
         parser.error(str(err))
     if result.checkpoint is None:
         print(f"stopped after epoch {result.epochs_done}/{config.epochs}; continue with: "
               f"python -m cutmix_core.train --out {config.out} --resume", file=sys.stderr)
     else:
-        print(f"wrote {result.checkpoint} (test accuracy {result.card['test_accuracy']:.4f})")
+        key = _eval_key(config)
+        print(f"wrote {result.checkpoint} ({key.replace('_', ' ')} {result.card[key]:.4f})")
     return 0
 
 

@@ -1,36 +1,44 @@
 #!/usr/bin/env bash
-# Train the four checkpoints shipped in assets/models/ on one schedule, then copy all four there.
+# Train the shipped airnet checkpoints (four augmentations on one schedule, seeds 0 and 1 for
+# the baseline and CutMix), then copy the seed-0 four into assets/models/.
 #   scripts/train_shipped.sh [CIFAR10_PATH] [EPOCHS]
-# Each schedule has its own run folders, runs/r20-e<EPOCHS>-<aug>, so a longer retrain never
-# touches the shipped models: assets/models/ changes only once all four are trained (the tests
-# require one schedule for all of them). Then re-run the evaluation and paste its table.
-# One run at a time with every core (THREADS, default: all of them): on the 2-core AMD EPYC
-# (Zen 3, AVX2, no AVX512-BF16, so fp32) machine the shipped models were trained on, one
-# two-thread run did ~320 images/s and two one-thread runs side by side did no better in total,
-# so sequential runs give each model sooner. The measured test accuracy lands in each model
-# card; `python -m cutmix_core.evaluate` re-measures it.
-# Interrupted? Run again: a finished model is skipped and a started one resumes from its
-# last.pt.
+# Each run has its own folder, runs/airnet-e<EPOCHS>-<aug>-s<SEED>, so a longer schedule never
+# touches the shipped models: assets/models/ changes only once all four seed-0 models exist (the
+# tests require one schedule for all of them). Then re-run the evaluation and paste its table.
+# HOLDOUT=1 first trains the baseline with 5,000 training images held out (the run the recipe's
+# settings were checked on; it never sees the test set).
+# Interrupted? Run again: a finished run is skipped and a started one resumes from its last.pt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${1:-${CUTMIX_CIFAR10:-../shared/data/cifar10}}"
-EPOCHS="${2:-30}"
+EPOCHS="${2:-10}"
 THREADS="${THREADS:-$(nproc)}"
-AUGS=(none cutmix mixup cutout)
 mkdir -p runs assets/models
-for aug in "${AUGS[@]}"; do
-  out="runs/r20-e$EPOCHS-$aug"
-  if [[ ! -f "$out/resnet20_$aug.pt" ]]; then
-    resume=()
+
+run() {  # run <out> <aug> <seed> [extra flags...]
+  local out="$1" aug="$2" seed="$3"
+  shift 3
+  if [[ ! -f "$out/airnet_$aug.pt" ]]; then
+    local resume=()
     [[ -f "$out/last.pt" ]] && resume=(--resume)
     OMP_NUM_THREADS=$THREADS python -m cutmix_core.train --data "$DATA" --out "$out" \
-      --arch resnet20 --aug "$aug" --epochs "$EPOCHS" --seed 0 --eval-every 5 --no-progress \
-      "${resume[@]}" >> "runs/train-e$EPOCHS-$aug.log" 2>&1
+      --arch airnet --aug "$aug" --epochs "$EPOCHS" --seed "$seed" --no-progress "$@" \
+      "${resume[@]}" >> "$out.log" 2>&1
   fi
-  echo "$(date -u +%H:%M) $aug done: $(grep -o '"test_accuracy": [0-9.]*' "$out/resnet20_$aug.json" | head -1)"
+  echo "$(date -u +%H:%M) $out: $(grep -o '"[a-z]*_accuracy": [0-9.]*' "$out/airnet_$aug.json" | head -1)"
+}
+
+if [[ "${HOLDOUT:-0}" == 1 ]]; then
+  run "runs/airnet-e$EPOCHS-none-holdout" none 0 --holdout 5000
+fi
+for aug in none cutmix mixup cutout; do
+  run "runs/airnet-e$EPOCHS-$aug-s0" "$aug" 0
 done
-for aug in "${AUGS[@]}"; do
-  cp "runs/r20-e$EPOCHS-$aug/resnet20_$aug.pt" "runs/r20-e$EPOCHS-$aug/resnet20_$aug.json" \
+for aug in none cutmix; do
+  run "runs/airnet-e$EPOCHS-$aug-s1" "$aug" 1
+done
+for aug in none cutmix mixup cutout; do
+  cp "runs/airnet-e$EPOCHS-$aug-s0/airnet_$aug.pt" "runs/airnet-e$EPOCHS-$aug-s0/airnet_$aug.json" \
     assets/models/
 done
 echo "shipped: $(ls assets/models | tr "\n" " ")"
