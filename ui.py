@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from cutmix_core import defaults
-from cutmix_core.cifar import (
+from cutmix_core.data.cifar import (
     CLASSES,
     CifarError,
     CifarSet,
@@ -29,7 +29,7 @@ from cutmix_core.cifar import (
     random_pair,
     resolve_path,
 )
-from cutmix_core.images import (
+from cutmix_core.data.images import (
     DEFAULT_SIZE_POLICY,
     SIZE_POLICIES,
     ImageError,
@@ -37,15 +37,15 @@ from cutmix_core.images import (
     limit_side,
     load_image,
 )
-from cutmix_core.links import Param, encode_params, parse_params
-from cutmix_core.model_view import (
+from cutmix_core.views.links import Param, encode_params, parse_params
+from cutmix_core.views.model_view import (
     MODELS_DIR,
     ShippedModel,
     class_for,
     find_models,
     predict_mix,
 )
-from cutmix_core.models import (
+from cutmix_core.models.checkpoints import (
     CheckpointError,
     LoadedModel,
     load_checkpoint,

@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from cutmix_core import defaults
-from cutmix_core.explorer import (
+from cutmix_core.mixing.explorer import (
     ALPHAS,
     MAX_SIDE,
     N_CHOICES,
@@ -14,7 +14,7 @@ from cutmix_core.explorer import (
     alpha_stats,
     beta_mean_var,
 )
-from cutmix_core.explorer_figures import (
+from cutmix_core.views.explorer_figures import (
     area_figure,
     aspect_figure,
     coverage_figure,
@@ -22,7 +22,7 @@ from cutmix_core.explorer_figures import (
     lambda_histogram_figure,
     lambda_scatter_figure,
 )
-from cutmix_core.links import Param
+from cutmix_core.views.links import Param
 
 SIZES = {"32": "32 × 32 (CIFAR)", "224": "224 × 224 (ImageNet)", "custom": "Custom H × W"}
 LINK = (

@@ -5,12 +5,12 @@ import streamlit as st
 
 import ui
 from cutmix_core import defaults, sample_box, sample_lambda
-from cutmix_core.batch_view import CUTOUT_FILLS, DEFAULT_FILL, compare_three
-from cutmix_core.cifar import CLASSES
-from cutmix_core.describe import label_space
-from cutmix_core.figures import BOX_RGB, soft_label_figure
-from cutmix_core.images import display_scale, draw_box
-from cutmix_core.links import Param
+from cutmix_core.views.batch_view import CUTOUT_FILLS, DEFAULT_FILL, compare_three
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.views.describe import label_space
+from cutmix_core.views.figures import BOX_RGB, soft_label_figure
+from cutmix_core.data.images import display_scale, draw_box
+from cutmix_core.views.links import Param
 
 ALPHAS = defaults.ALPHAS
 LAM_MODES = {"sample": "Sample λ ~ Beta(α, α)", "manual": "Set λ by hand"}

@@ -7,22 +7,22 @@ import numpy as np
 import streamlit as st
 
 import ui
-from cutmix_core import Box, cutmix, defaults, soft_label
-from cutmix_core.cifar import CLASSES
-from cutmix_core.evaluate import load_report
-from cutmix_core.evaluation_figures import (
+from cutmix_core import Box, cutmix, defaults, paths, soft_label
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.evaluation.report import load_report
+from cutmix_core.views.evaluation_figures import (
     AUG_COLORS,
     display_rows,
     occlusion_figure,
     split_figure,
 )
-from cutmix_core.figures import BOX_RGB
-from cutmix_core.images import display_scale, draw_box, upscale_nearest
-from cutmix_core.links import Param
-from cutmix_core.model_figures import cam_panel, prediction_figure, sweep_figure
-from cutmix_core.model_view import class_for, explain_mix, mass_text, sweep_split
+from cutmix_core.views.figures import BOX_RGB
+from cutmix_core.data.images import display_scale, draw_box, upscale_nearest
+from cutmix_core.views.links import Param
+from cutmix_core.views.model_figures import cam_panel, prediction_figure, sweep_figure
+from cutmix_core.views.model_view import class_for, explain_mix, mass_text, sweep_split
 
-REPORT = Path(__file__).resolve().parent.parent / "assets" / "evaluation.json"
+REPORT = paths.REPORT_PATH
 SHIPPED = ui.shipped_models()
 IMAGENET = {f"imagenet:{name}": f"{label} · ImageNet (torchvision)"
             for name, label in ui.IMAGENET_MODELS.items()}

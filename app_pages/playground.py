@@ -7,10 +7,10 @@ import streamlit as st
 
 import ui
 from cutmix_core import Box, box_from_center, cutmix, defaults, soft_label
-from cutmix_core.cifar import CLASSES
-from cutmix_core.describe import describe_box, explain_lambdas, label_space, mix_record
-from cutmix_core.figures import BOX_RGB, beta_density_figure, soft_label_figure
-from cutmix_core.images import (
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
+from cutmix_core.views.figures import BOX_RGB, beta_density_figure, soft_label_figure
+from cutmix_core.data.images import (
     DEFAULT_SIZE_POLICY,
     SIZE_POLICIES,
     display_scale,
@@ -18,7 +18,7 @@ from cutmix_core.images import (
     to_png_bytes,
     upscale_nearest,
 )
-from cutmix_core.links import Param
+from cutmix_core.views.links import Param
 
 ALPHAS = defaults.ALPHAS
 MODES = {"sample": "Sample λ ~ Beta(α, α)", "lambda": "Set λ by hand", "box": "Draw the box by hand"}

@@ -6,7 +6,7 @@ import torch
 
 import ui
 from cutmix_core import cutmix_batch, defaults
-from cutmix_core.batch_view import (
+from cutmix_core.views.batch_view import (
     batch_grid,
     cell_caption,
     seeded_subset,
@@ -14,8 +14,8 @@ from cutmix_core.batch_view import (
     target_heatmap_figure,
     to_nchw,
 )
-from cutmix_core.cifar import CLASSES
-from cutmix_core.links import Param
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.views.links import Param
 
 ALPHAS = defaults.ALPHAS
 PAIRINGS = {"roll": "roll: i ← i − 1 (torchvision)", "permutation": "random permutation (paper)"}

@@ -6,8 +6,8 @@ index, and stored class by class, so the same seed and source always give the sa
 picks rather than "the first 10" avoid whatever ordering the export happens to have.
 
 Keys: ``images`` (N, 32, 32, 3) uint8, ``labels`` (N,) int64, ``indices`` (N,) int64 (index in the
-test split's canonical order, see ``cutmix_core.cifar``), ``split`` ("test"),
-``classes`` (10 names), ``seed``. The app reads it with ``cutmix_core.cifar.load_sample``.
+test split's canonical order, see ``cutmix_core.data.cifar``), ``split`` ("test"),
+``classes`` (10 names), ``seed``. The app reads it with ``cutmix_core.data.cifar.load_sample``.
 
 Usage: ``python scripts/make_cifar_sample.py [--src DIR_OR_ZIP] [--out FILE] [--per-class 10]``
 """
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # so `python scripts/make_cifar_sample.py` finds cutmix_core
     sys.path.insert(0, str(REPO))
 
-from cutmix_core.cifar import CLASSES, SAMPLE_PATH, load_cifar10, load_sample  # noqa: E402
+from cutmix_core.data.cifar import CLASSES, SAMPLE_PATH, load_cifar10, load_sample  # noqa: E402
 
 DEFAULT_SRC = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10"
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget the machine's *_proxy variables, so that which host a download would connect to
-    first (cutmix_core.download.first_hop) does not depend on the machine the tests run on."""
+    first (cutmix_core.data.download.first_hop) does not depend on the machine the tests run on."""
     for var in list(os.environ):
         if var.lower().endswith("_proxy"):
             monkeypatch.delenv(var)

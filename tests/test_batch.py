@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.batch: CutMix, Mixup and Cutout on torch NCHW batches (CPU).
+"""Tests for cutmix_core.mixing.batch: CutMix, Mixup and Cutout on torch NCHW batches (CPU).
 
 Expected values come from hand calculation, from the numpy single-pair functions, from a
 slicing-based re-implementation in the test, or from torchvision.transforms.v2.CutMix.
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torchvision.transforms.v2 import CutMix
 
-from cutmix_core.batch import (
+from cutmix_core.mixing.batch import (
     BatchMixResult,
     cutmix_batch,
     cutout_batch,
@@ -23,7 +23,7 @@ from cutmix_core.batch import (
     pair_indices,
     soft_targets,
 )
-from cutmix_core.mixing import EMPTY_BOX, Box, box_from_center, box_lambda, paste, soft_label
+from cutmix_core.mixing.pair import EMPTY_BOX, Box, box_from_center, box_lambda, paste, soft_label
 
 PROPERTY = settings(max_examples=100, deadline=None)
 C = 10  # classes

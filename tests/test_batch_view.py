@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.batch_view: the compare page's three methods and the batch page's views.
+"""Tests for cutmix_core.views.batch_view: the compare page's three methods and the batch page's views.
 
 Images are tiny random uint8 arrays from seeded generators; expected values are computed
 independently (numpy formulas, hand-built one-hots) rather than with the function under test.
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from cutmix_core.batch import cutmix_batch
-from cutmix_core.batch_view import (
+from cutmix_core.mixing.batch import cutmix_batch
+from cutmix_core.views.batch_view import (
     CUTOUT_FILLS,
     BatchSummary,
     Comparison,
@@ -25,10 +25,10 @@ from cutmix_core.batch_view import (
     to_nchw,
     top_weights,
 )
-from cutmix_core.cifar import CLASSES
-from cutmix_core.figures import BOX_RGB
-from cutmix_core.images import draw_box, upscale_nearest
-from cutmix_core.mixing import Box, cutmix
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.views.figures import BOX_RGB
+from cutmix_core.data.images import draw_box, upscale_nearest
+from cutmix_core.mixing.pair import Box, cutmix
 
 NAMES = ("cat", "dog", "ship")
 

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT
 from cutmix_core import MixResult, cutmix
-from cutmix_core.cifar import CLASSES, load_sample
+from cutmix_core.data.cifar import CLASSES, load_sample
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from screenshot import CHROMIUM_ARGS, find_chromium, free_port, serve  # noqa: E402
@@ -169,8 +169,8 @@ def test_uploading_a_non_image_shows_an_error_naming_the_file(page) -> None:
 
 
 def test_models_page_shows_predictions_and_grad_cams(page) -> None:
-    from cutmix_core.model_view import explain_mix, find_models
-    from cutmix_core.models import load_checkpoint
+    from cutmix_core.views.model_view import explain_mix, find_models
+    from cutmix_core.models.checkpoints import load_checkpoint
 
     shipped = {m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS")
                                              or ROOT / "assets" / "models")}

@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.cifar: every layout on tiny generated data, the bundled sample, errors."""
+"""Tests for cutmix_core.data.cifar: every layout on tiny generated data, the bundled sample, errors."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cutmix_core import cifar
-from cutmix_core.cifar import (
+from cutmix_core.data import cifar
+from cutmix_core.data.cifar import (
     CLASSES,
     TORCHVISION_FOLDER,
     CifarError,
@@ -30,7 +30,7 @@ from cutmix_core.cifar import (
     random_pair,
     resolve_path,
 )
-from cutmix_core.download import DownloadError
+from cutmix_core.data.download import DownloadError
 
 SHARED_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10"
 STEMS = ["2", "10", "1"]  # written in this order; plain string order reads them as 1, 10, 2
@@ -465,7 +465,7 @@ def fake_torchvision(monkeypatch):
     """A stand-in torchvision: ``CIFAR10``'s file names and md5s, and an ``extract_archive``
     that records its call and runs ``state["behaviour"](root)``, by default writing small batches
     (``state["expected"]``) whose md5s it lists as ``CIFAR10.train_list`` / ``test_list``; and a
-    stand-in :func:`cutmix_core.download.fetch` that records its call and writes the "archive"
+    stand-in :func:`cutmix_core.data.download.fetch` that records its call and writes the "archive"
     (tests/test_download.py runs the real fetch against local servers)."""
     calls = []
     dataset = types.SimpleNamespace(

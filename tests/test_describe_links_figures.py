@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cutmix_core import Box
-from cutmix_core.describe import describe_box, explain_lambdas, label_space, mix_record
-from cutmix_core.figures import beta_density_figure, beta_pdf, soft_label_figure
-from cutmix_core.links import Param, encode_params, parse_params
+from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
+from cutmix_core.views.figures import beta_density_figure, beta_pdf, soft_label_figure
+from cutmix_core.views.links import Param, encode_params, parse_params
 
 # ------------------------------------------------------------------------------ describe
 

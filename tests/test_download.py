@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.download against real servers on localhost (no internet needed): whole
+"""Tests for cutmix_core.data.download against real servers on localhost (no internet needed): whole
 files, checksums, HTTP errors, refused connections, a proxy that refuses, TLS that fails,
 servers that go silent, transfers that end early or just go slowly, and destinations that
 cannot be written."""
@@ -16,8 +16,8 @@ from urllib.error import URLError
 
 import pytest
 
-from cutmix_core import download
-from cutmix_core.download import (
+from cutmix_core.data import download
+from cutmix_core.data.download import (
     DownloadError,
     fetch,
     first_hop,

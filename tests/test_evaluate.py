@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.evaluate and cutmix_core.evaluation_figures: tiny CPU models, a fake test
+"""Tests for cutmix_core.evaluation.report and cutmix_core.views.evaluation_figures: tiny CPU models, a fake test
 set, and every number checked against an independent computation."""
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import pytest
 import torch
 from PIL import Image
 
-from cutmix_core import evaluate as ev
-from cutmix_core import evaluation_figures as figs
-from cutmix_core import models, train
-from cutmix_core.batch import cutout_batch
-from cutmix_core.cifar import CLASSES, CifarSet
-from cutmix_core.gradcam import gradcam, mass_inside
-from cutmix_core.mixing import Box, box_lambda, paste
+from cutmix_core.evaluation import report as ev
+from cutmix_core.views import evaluation_figures as figs
+from cutmix_core.models import checkpoints as models
+from cutmix_core.training import loop as train
+from cutmix_core.mixing.batch import cutout_batch
+from cutmix_core.data.cifar import CLASSES, CifarSet
+from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.mixing.pair import Box, box_lambda, paste
 
 ARCH = "resnet8w4"
 HOLES = (0, 8, 16)
@@ -326,7 +327,7 @@ def test_report_round_trips_through_strict_json(report, tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("content", "match"), [
-    (None, "does not exist; run `python -m cutmix_core.evaluate`"),
+    (None, "does not exist; run `python -m cutmix_core.evaluation.report`"),
     ("{not json", "is not readable JSON"),
     ('{"version": 99}', "has version 99, this code reads version 1"),
     ("[1, 2]", "has version None"),
@@ -402,7 +403,7 @@ def test_cli_end_to_end_writes_json_and_prints_the_table(models_dir, tmp_path, c
     report = ev.load_report(out)
     assert report.test_images == 20 and report.pairs == 8 and report.holes == (0, 16)
     assert "first 20 balanced" in report.data
-    assert report.command.startswith("python -m cutmix_core.evaluate --models ")
+    assert report.command.startswith("python -m cutmix_core.evaluation.report --models ")
     assert report.command.endswith("--markdown")
     assert all(m.card_agrees is None for m in report.models)  # the cards used 60 images
     assert ev.markdown_table(report) in stdout

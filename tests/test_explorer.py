@@ -1,11 +1,11 @@
-"""cutmix_core.explorer and explorer_figures: moments, exact boxes, coverage, figures."""
+"""cutmix_core.mixing.explorer and explorer_figures: moments, exact boxes, coverage, figures."""
 
 import math
 
 import numpy as np
 import pytest
 
-from cutmix_core.explorer import (
+from cutmix_core.mixing.explorer import (
     ALPHAS,
     N_CHOICES,
     N_DEFAULT,
@@ -16,7 +16,7 @@ from cutmix_core.explorer import (
     sample_boxes,
     sample_lambdas,
 )
-from cutmix_core.explorer_figures import (
+from cutmix_core.views.explorer_figures import (
     area_figure,
     aspect_figure,
     block_mean,
@@ -25,7 +25,7 @@ from cutmix_core.explorer_figures import (
     lambda_histogram_figure,
     lambda_scatter_figure,
 )
-from cutmix_core.mixing import box_from_center, box_from_cut, box_lambda, cut_size
+from cutmix_core.mixing.pair import box_from_center, box_from_cut, box_lambda, cut_size
 
 
 def rng(seed=0):

@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.gradcam: reference libraries, a hand-checked case, threads, helpers.
+"""Tests for cutmix_core.models.gradcam: reference libraries, a hand-checked case, threads, helpers.
 
 The reference implementations (pytorch-grad-cam, torchcam) are test-only dependencies. They use
 hooks and ``.backward()``, so each gets its own model instance, never the one checked for
@@ -17,9 +17,9 @@ import torch
 import torchvision
 from torch import nn
 
-from cutmix_core.gradcam import GradCamResult, colormap, gradcam, mass_inside, overlay, split_model
-from cutmix_core.mixing import Box
-from cutmix_core.models import build_model
+from cutmix_core.models.gradcam import GradCamResult, colormap, gradcam, mass_inside, overlay, split_model
+from cutmix_core.mixing.pair import Box
+from cutmix_core.models.checkpoints import build_model
 
 CLASSES = (3, 5, 0)
 

@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.images: decoding every mode and format, errors, sizing and drawing.
+"""Tests for cutmix_core.data.images: decoding every mode and format, errors, sizing and drawing.
 
 Every input is built in memory with Pillow (or crafted byte by byte for headers that would be
 too big to build), so the tests run offline in a second or two.
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
 from cutmix_core.defaults import BACKGROUND, MAX_SIDE
-from cutmix_core.images import (
+from cutmix_core.data.images import (
     DEFAULT_SIZE_POLICY,
     NOT_AN_IMAGE,
     SIZE_POLICIES,
@@ -36,7 +36,7 @@ from cutmix_core.images import (
     to_png_bytes,
     upscale_nearest,
 )
-from cutmix_core.mixing import Box
+from cutmix_core.mixing.pair import Box
 
 GREEN = (0, 255, 0)  # a background no test pixel has, so compositing is visible
 MB = 1024 * 1024

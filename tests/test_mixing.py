@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.mixing: one pair, numpy HWC.
+"""Tests for cutmix_core.mixing.pair: one pair, numpy HWC.
 
 Expected boxes and lambdas are worked out by hand in the comments (the paper's box:
 cut = int(side * sqrt(1 - lam)), box = [c - cut // 2, c + cut // 2) clipped to the image).
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cutmix_core.mixing import (
+from cutmix_core.mixing.pair import (
     EMPTY_BOX,
     Box,
     MixResult,

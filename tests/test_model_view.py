@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.model_view and model_figures: one model on A, B and their CutMix."""
+"""Tests for cutmix_core.views.model_view and model_figures: one model on A, B and their CutMix."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import pytest
 import torch
 import torchvision
 
-from cutmix_core.cifar import CLASSES
-from cutmix_core.gradcam import gradcam, mass_inside
-from cutmix_core.images import resize
-from cutmix_core.mixing import Box, cut_size, paste
-from cutmix_core.model_figures import cam_panel, prediction_figure, sweep_figure
-from cutmix_core.model_view import (
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.data.images import resize
+from cutmix_core.mixing.pair import Box, cut_size, paste
+from cutmix_core.views.model_figures import cam_panel, prediction_figure, sweep_figure
+from cutmix_core.views.model_view import (
     LoadedModel,
     class_for,
     explain_mix,
@@ -25,7 +25,7 @@ from cutmix_core.model_view import (
     to_input,
     top_k,
 )
-from cutmix_core.models import (
+from cutmix_core.models.checkpoints import (
     build_model,
     load_checkpoint,
     normalize,

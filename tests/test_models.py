@@ -1,8 +1,8 @@
-"""Tests for cutmix_core.models: CIFAR ResNets, preprocessing, checkpoints, ImageNet models offline.
+"""Tests for cutmix_core.models.checkpoints: CIFAR ResNets, preprocessing, checkpoints, ImageNet models offline.
 
 Nothing here touches the network: the ImageNet tests put a randomly initialised state dict under
 the file name torchvision expects in a temporary ``$TORCH_HOME``, or replace ``_open`` under
-cutmix_core.download (tests/test_download.py runs that module against a real local server).
+cutmix_core.data.download (tests/test_download.py runs that module against a real local server).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pytest
 import torch
 import torchvision
 
-from cutmix_core import download
-from cutmix_core.cifar import CLASSES
-from cutmix_core.models import (
+from cutmix_core.data import download
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.models.checkpoints import (
     CIFAR10_MEAN,
     CIFAR10_STD,
     CheckpointError,
@@ -176,9 +176,13 @@ def test_float16_checkpoint_is_half_the_size_and_close(tmp_path: Path) -> None:
     size_32, size_16 = (tmp_path / "a.pt").stat().st_size, (tmp_path / "b.pt").stat().st_size
     assert 1.0e6 < size_32 < 1.2e6 and size_16 < 0.55 * size_32
     assert torch.load(tmp_path / "b.pt", weights_only=True)["head.fc.weight"].dtype == torch.float16
+    # BatchNorm statistics stay float32: a tiny variance would round to 0 in float16
+    assert torch.load(tmp_path / "b.pt", weights_only=True)["features.bn.running_var"].dtype \
+        == torch.float32
     loaded = load_checkpoint(tmp_path / "b.pt").model.state_dict()
     for key, value in model.state_dict().items():  # exactly the fp16-rounded weights, back in fp32
-        expected = value.half().float() if value.is_floating_point() else value
+        stat = key.endswith(("running_mean", "running_var"))
+        expected = value.half().float() if value.is_floating_point() and not stat else value
         assert loaded[key].dtype == value.dtype and torch.equal(loaded[key], expected), key
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import assert_ok, open_app
 
-from cutmix_core.explorer import alpha_stats
+from cutmix_core.mixing.explorer import alpha_stats
 
 PAGE = "app_pages/alpha_explorer.py"
 METRICS_PER_ALPHA = 5

@@ -17,7 +17,7 @@ from conftest import metrics as _metrics
 from conftest import open_app
 
 from cutmix_core import cutmix, soft_label
-from cutmix_core.cifar import CLASSES, load_sample
+from cutmix_core.data.cifar import CLASSES, load_sample
 
 PAGE = "app_pages/compare.py"
 DS = load_sample()

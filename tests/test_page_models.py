@@ -22,14 +22,14 @@ from PIL import Image
 
 import ui
 from cutmix_core import cutmix
-from cutmix_core import evaluate as ev
-from cutmix_core import download
-from cutmix_core.cifar import CLASSES, load_sample
-from cutmix_core.evaluate import load_report
-from cutmix_core.evaluation_figures import display_rows
-from cutmix_core.images import fit_pair, limit_side, load_image
-from cutmix_core.model_view import explain_mix, find_models, mass_text
-from cutmix_core.models import build_model, load_checkpoint, load_imagenet_model, save_checkpoint
+from cutmix_core.evaluation import report as ev
+from cutmix_core.data import download
+from cutmix_core.data.cifar import CLASSES, load_sample
+from cutmix_core.evaluation.report import load_report
+from cutmix_core.views.evaluation_figures import display_rows
+from cutmix_core.data.images import fit_pair, limit_side, load_image
+from cutmix_core.views.model_view import explain_mix, find_models, mass_text
+from cutmix_core.models.checkpoints import build_model, load_checkpoint, load_imagenet_model, save_checkpoint
 
 PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
@@ -203,7 +203,7 @@ def test_the_shipped_evaluation_is_shown() -> None:
     assert_ok(at)
     report_path = ROOT / "assets" / "evaluation.json"
     if not report_path.exists():
-        assert any("python -m cutmix_core.evaluate" in i.value for i in at.info)
+        assert any("python -m cutmix_core.evaluation.report" in i.value for i in at.info)
         return
     _assert_report_shown(at, load_report(report_path))
 
@@ -218,7 +218,7 @@ def test_an_evaluation_report_is_shown_as_a_table_and_plots(
         model = build_model("resnet8", generator=torch.Generator().manual_seed(seed))
         save_checkpoint(folder / f"resnet8_{aug}.pt", model, {"aug": aug, "epochs": 1})
     report = ev.evaluate(ev.load_models(folder), load_sample(), seed=0, n_pairs=12,
-                         holes=(0, 16), command="python -m cutmix_core.evaluate --pairs 12")
+                         holes=(0, 16), command="python -m cutmix_core.evaluation.report --pairs 12")
     monkeypatch.setenv("CUTMIX_EVALUATION", str(ev.save_report(report, tmp_path / "ev.json")))
     monkeypatch.setenv("CUTMIX_MODELS", str(folder))
     at = open_app(PAGE)

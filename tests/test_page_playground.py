@@ -14,8 +14,8 @@ from conftest import APP, chart_traces
 from conftest import assert_ok as _ok
 from conftest import metrics as _metrics
 from cutmix_core import Box, box_from_center, cutmix, soft_label
-from cutmix_core.cifar import CLASSES, load_sample
-from cutmix_core.images import fit_pair, limit_side, load_image
+from cutmix_core.data.cifar import CLASSES, load_sample
+from cutmix_core.data.images import fit_pair, limit_side, load_image
 
 TIMEOUT = 90
 ROOT_DIR = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ from conftest import assert_ok as _ok
 from conftest import open_app
 
 from cutmix_core import cutmix_batch
-from cutmix_core.batch_view import cell_caption, seeded_subset, to_nchw
-from cutmix_core.cifar import CLASSES, load_sample
+from cutmix_core.views.batch_view import cell_caption, seeded_subset, to_nchw
+from cutmix_core.data.cifar import CLASSES, load_sample
 
 PAGE = "app_pages/training_batch.py"
 DS = load_sample()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from cutmix_core.evaluate import load_report, markdown_table
-from cutmix_core.model_view import find_models
-from cutmix_core.models import load_checkpoint
+from cutmix_core.evaluation.report import load_report, markdown_table
+from cutmix_core.views.model_view import find_models
+from cutmix_core.models.checkpoints import load_checkpoint
 
 MODELS = ROOT / "assets" / "models"
 AUGS = ("none", "cutmix", "mixup", "cutout")

@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.data (cache, crop/flip, loader) and cutmix_core.train (config, loop, CLI).
+"""Tests for cutmix_core.data.training (cache, crop/flip, loader) and cutmix_core.training.loop (config, loop, CLI).
 
 Training runs use a synthetic class-folder CIFAR-10 of 200 + 50 PNGs written to tmp_path, where
 each class has its own colour (so a tiny ResNet can learn something), and ``resnet8w4`` (one block
@@ -19,9 +19,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from cutmix_core import data, models, train
-from cutmix_core.cifar import CLASSES, CifarSet, load_cifar10
-from cutmix_core.train import TrainConfig
+from cutmix_core.data import training as data
+from cutmix_core.models import checkpoints as models
+from cutmix_core.training import loop as train
+from cutmix_core.data.cifar import CLASSES, CifarSet, load_cifar10
+from cutmix_core.training.loop import TrainConfig
 
 ARCH = "resnet8w4"
 

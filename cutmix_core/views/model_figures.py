@@ -2,7 +2,7 @@
 
 A Grad-CAM panel is the image upscaled with crisp (nearest) pixels, the map upscaled smoothly
 (bilinear) to the same size and blended over it in the jet colours of
-:func:`cutmix_core.gradcam.overlay`, and the pasted box outlined on top.
+:func:`cutmix_core.models.gradcam.overlay`, and the pasted box outlined on top.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
-from cutmix_core.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
-from cutmix_core.gradcam import overlay
-from cutmix_core.images import check_image, draw_box, upscale_nearest
-from cutmix_core.mixing import Box
+from cutmix_core.views.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
+from cutmix_core.models.gradcam import overlay
+from cutmix_core.data.images import check_image, draw_box, upscale_nearest
+from cutmix_core.box import Box
 
 #: The box outline on Grad-CAM panels (white: visible on every colour of the jet map).
 CAM_BOX_RGB = (255, 255, 255)

@@ -8,7 +8,7 @@ and can be read against the Beta(alpha, alpha) density
     p(lam) = lam^(alpha - 1) (1 - lam)^(alpha - 1) / B(alpha, alpha)
 
 (CutMix: Yun et al., ICCV 2019, https://arxiv.org/abs/1905.04899). Colours come from
-``cutmix_core.figures``: the first alpha in blue, the second in orange, clipped boxes in grey,
+``cutmix_core.views.figures``: the first alpha in blue, the second in orange, clipped boxes in grey,
 and the heatmap from white to orange, the colour of image B, whose pixels fill the box.
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from cutmix_core.explorer import AlphaStats
-from cutmix_core.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout, beta_pdf
+from cutmix_core.mixing.explorer import AlphaStats
+from cutmix_core.views.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout, beta_pdf
 
 #: Colour of the first and the second alpha.
 SERIES_COLORS = (COLOR_A, COLOR_B)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from cutmix_core.mixing import check_alpha
+from cutmix_core.mixing.pair import check_alpha
 
 #: Colours used for image A and image B everywhere in the app (boxes, bars, markers).
 COLOR_A = "#1f77b4"

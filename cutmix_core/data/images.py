@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cutmix_core.defaults import BACKGROUND, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_MB, SQUARE_SIDE
-from cutmix_core.mixing import Box
+from cutmix_core.box import Box
 
 #: Formats :func:`load_image` accepts; restricting Pillow's decoders keeps the attack surface small.
 FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")

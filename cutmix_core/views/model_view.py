@@ -8,10 +8,10 @@ pixels from A), CutMix trains the network towards the soft label
 (Yun et al., ICCV 2019, https://arxiv.org/abs/1905.04899). :func:`explain_mix` runs one model on
 A, B and x~ and returns what the app shows beside that target: the class probabilities (does
 p(B) on x~ follow 1 - lam_adj?), and Grad-CAM maps for class A and class B on x~ (see
-:mod:`cutmix_core.gradcam`) on one shared scale, with the share of each map's mass that falls
+:mod:`cutmix_core.models.gradcam`) on one shared scale, with the share of each map's mass that falls
 inside the box (B's evidence should sit in the box, A's outside it).
 
-Images of any size are resized (bicubic, antialiased, :func:`cutmix_core.images.resize`) to the model's square input (32 px for the
+Images of any size are resized (bicubic, antialiased, :func:`cutmix_core.data.images.resize`) to the model's square input (32 px for the
 CIFAR-10 models, 224 for torchvision's ImageNet models) without a centre crop, since a crop would
 move the box; the maps are resized back to the image's size before the masses are measured.
 """
@@ -25,18 +25,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from cutmix_core import paths
 import torch
 import torch.nn.functional as F
 
-from cutmix_core.cifar import CLASSES
-from cutmix_core.gradcam import gradcam, mass_inside
-from cutmix_core.images import check_image, resize
-from cutmix_core.mixing import Box, box_lambda, cut_size, paste
-from cutmix_core.models import LoadedModel, predict
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.data.images import check_image, resize
+from cutmix_core.mixing.pair import Box, box_lambda, cut_size, paste
+from cutmix_core.models.checkpoints import LoadedModel, predict
 
 #: How the app names a model by its training augmentation, in the order it lists them.
 AUG_LABELS = {"none": "baseline", "cutmix": "CutMix", "mixup": "Mixup", "cutout": "Cutout"}
-MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
+MODELS_DIR = paths.MODELS_DIR
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,8 @@ def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.nda
     """Predictions on A, B and the mix, and Grad-CAM for classes A and B on the mix.
 
     Args:
-        loaded: a model from :func:`cutmix_core.models.load_checkpoint` or
-            :func:`~cutmix_core.models.load_imagenet_model`; it is not modified.
+        loaded: a model from :func:`cutmix_core.models.checkpoints.load_checkpoint` or
+            :func:`~cutmix_core.models.checkpoints.load_imagenet_model`; it is not modified.
         a, b, mixed: HWC uint8 images of one size; ``mixed`` is A with ``box`` pasted from B.
         class_a, class_b: the classes to explain; None means the model's top-1 class on the
             unmixed image (for uploads, which have no label the model knows).

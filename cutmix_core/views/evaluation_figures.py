@@ -1,4 +1,4 @@
-"""Plotly figures of an evaluation report (:mod:`cutmix_core.evaluate`) for the app.
+"""Plotly figures of an evaluation report (:mod:`cutmix_core.evaluation.report`) for the app.
 
 * :func:`occlusion_figure`: test accuracy against the side of a square hole filled with the
   training-set mean colour, one colour per model, solid for a centred hole and dashed for a
@@ -16,9 +16,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from cutmix_core.evaluate import EvaluationReport, ModelEvaluation
-from cutmix_core.evaluate import summary_rows as _rows
-from cutmix_core.figures import COLOR_OTHER, apply_layout
+from cutmix_core.evaluation.report import EvaluationReport, ModelEvaluation
+from cutmix_core.evaluation.report import summary_rows as _rows
+from cutmix_core.views.figures import COLOR_OTHER, apply_layout
 
 #: One colour per training augmentation; COLOR_A / COLOR_B stay reserved for images A and B.
 AUG_COLORS = {"none": "#5b6770", "cutmix": "#d62728", "mixup": "#2ca02c", "cutout": "#9467bd"}

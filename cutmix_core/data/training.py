@@ -2,7 +2,7 @@
 
 Why a cache: the copies we train from are zips of 60,000 JPEGs. Decoding them costs about a
 minute of CPU, which on a 2-core machine is more than an epoch of ResNet-20's data work, so
-:func:`load_cached` decodes a split once with :func:`cutmix_core.cifar.load_cifar10` and keeps the
+:func:`load_cached` decodes a split once with :func:`cutmix_core.data.cifar.load_cifar10` and keeps the
 result as an uncompressed ``.npz`` of ``(N, 32, 32, 3) uint8`` images (150 MB for the train
 split), which loads in well under a second. The file name hashes the resolved source path, its
 size and modification time, and the split, so a changed zip gets a new cache entry. (For a
@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from cutmix_core.cifar import SPLITS, CifarSet, load_cifar10
+from cutmix_core.data.cifar import SPLITS, CifarSet, load_cifar10
 
 Padding = Literal["reflect", "zeros"]
 CACHE_VERSION = 1  # bump when the cache format changes
@@ -61,7 +61,7 @@ def load_cached(source: Path | str, split: str, cache_dir: Path | str | None) ->
     """``load_cifar10(source, split)``, decoded once and then read back from ``cache_dir``.
 
     Args:
-        source: any layout :func:`cutmix_core.cifar.load_cifar10` accepts.
+        source: any layout :func:`cutmix_core.data.cifar.load_cifar10` accepts.
         split: ``"train"`` or ``"test"``.
         cache_dir: folder for the cache (created if needed); None decodes every time.
     Returns:

@@ -13,7 +13,7 @@ ICCV 2019, https://arxiv.org/abs/1905.04899) sets side by side, applied to the s
 
 Mixup's label weight is the lambda itself; CutMix's is the area-corrected ``lam_adj``.
 
-Training batch: a seeded subset of a CIFAR-10 set goes through ``cutmix_core.batch.cutmix_batch``
+Training batch: a seeded subset of a CIFAR-10 set goes through ``cutmix_core.mixing.batch.cutmix_batch``
 as an ``(N, C, H, W)`` uint8 tensor; :func:`to_nchw` and :func:`to_hwc` are the one place where
 numpy ``(N, H, W, C)`` and torch ``(N, C, H, W)`` meet. :func:`batch_grid`,
 :func:`cell_caption` and :func:`target_heatmap_figure` turn a ``BatchMixResult`` into what the
@@ -29,10 +29,10 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from cutmix_core.batch import BatchMixResult
-from cutmix_core.figures import BOX_RGB
-from cutmix_core.images import Color, check_image, draw_box
-from cutmix_core.mixing import Box, MixResult, cutmix, cutout, mixup, soft_label
+from cutmix_core.mixing.batch import BatchMixResult
+from cutmix_core.views.figures import BOX_RGB
+from cutmix_core.data.images import Color, check_image, draw_box
+from cutmix_core.mixing.pair import Box, MixResult, cutmix, cutout, mixup, soft_label
 
 #: Cutout fill colours offered by the compare page. Grey is mid-grey, close to the CIFAR-10
 #: mean colour that the original Cutout code's zero (after normalisation) stands for.

@@ -13,7 +13,7 @@ one lambda and one box for the whole batch (paper, torchvision); ``"elem"`` draw
 mode (the official ``cutmix_prob``), once per sample in elem mode. A sample left alone keeps its
 image and gets an empty box, ``lam_adjusted = 1`` and its own one-hot target.
 
-The box maths is not repeated here: boxes come from ``cutmix_core.mixing`` (``box_from_center``,
+The box maths is not repeated here: boxes come from ``cutmix_core.mixing.pair`` (``box_from_center``,
 ``box_from_cut``, ``sample_lambda``), so the batch op and the single-pair op agree exactly.
 Given the same lambda and box, ``cutmix_batch(..., pairing="roll")`` equals torchvision's
 ``v2.CutMix`` bit for bit, images and targets (tests/test_batch.py checks it).
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from cutmix_core import defaults
-from cutmix_core.mixing import (
+from cutmix_core.mixing.pair import (
     EMPTY_BOX,
     Box,
     box_from_center,

@@ -15,7 +15,7 @@ linear): features once without a graph, then head once on the activations marked
 grad, then one ``torch.autograd.grad`` per class with ``inputs`` = the activations only. So there
 are no module hooks, no ``.backward()``, no parameter ``.grad`` written and no mode switched:
 one cached model can serve many sessions (threads) at once. The model must already be in eval
-mode. :func:`split_model` knows the CIFAR ResNet of :mod:`cutmix_core.models` (and any module with
+mode. :func:`split_model` knows the CIFAR ResNet of :mod:`cutmix_core.models.checkpoints` (and any module with
 ``features`` and ``head``) and torchvision's ResNets; pass ``split=`` for anything else.
 """
 
@@ -30,7 +30,7 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from cutmix_core.mixing import Box
+from cutmix_core.box import Box
 
 Stage = Callable[[torch.Tensor], torch.Tensor]
 Split = Callable[[nn.Module], tuple[Stage, Stage]]

@@ -1,14 +1,14 @@
-"""Train a CIFAR-10 ResNet with CutMix, Mixup, Cutout or no mixing: ``python -m cutmix_core.train``.
+"""Train a CIFAR-10 ResNet with CutMix, Mixup, Cutout or no mixing: ``python -m cutmix_core.training.loop``.
 
 CutMix (Yun et al., ICCV 2019, https://arxiv.org/abs/1905.04899) is a training-time operation,
 so the app's checkpoints come from here. Each step:
 
-    x = augment(x_uint8)                       # padded crop + flip (cutmix_core.data)
+    x = augment(x_uint8)                       # padded crop + flip (cutmix_core.data.training)
     x = (x / 255 - mean) / std                 # normalise first, as the official code does,
     mix = cutmix_batch(x, y, 10, alpha, ...)   # so Cutout's 0 fill is the mean colour
     loss = -(mix.targets * log_softmax(model(mix.images))).sum(1).mean()
 
-The mixing maths lives only in :mod:`cutmix_core.batch`; nothing here re-implements it. Choices:
+The mixing maths lives only in :mod:`cutmix_core.mixing.batch`; nothing here re-implements it. Choices:
 
 * **CutMix probability 0.5** by default: the official CIFAR command (clovaai/CutMix-PyTorch,
   ``--beta 1.0 --cutmix_prob 0.5``); ImageNet used 1.0. One coin per batch and one box per batch,
@@ -32,7 +32,7 @@ The mixing maths lives only in :mod:`cutmix_core.batch`; nothing here re-impleme
 
 Outputs, in ``out``: ``last.pt`` (model, optimiser, scheduler and generator states, epoch, config;
 loadable with ``torch.load(weights_only=True)``) after each epoch, and at the end
-``<arch>_<aug>.pt`` with its JSON model card, written by :func:`cutmix_core.models.save_checkpoint`.
+``<arch>_<aug>.pt`` with its JSON model card, written by :func:`cutmix_core.models.checkpoints.save_checkpoint`.
 """
 
 from __future__ import annotations
@@ -53,9 +53,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cutmix_core import airnet, data, defaults, models
-from cutmix_core.batch import cutmix_batch, cutout_batch, mixup_batch, soft_targets
-from cutmix_core.optim import SCHEDULES, Lookahead, lr_factor, param_groups
+from cutmix_core import defaults
+from cutmix_core.models import airnet
+from cutmix_core.data import training as data
+from cutmix_core.models import checkpoints as models
+from cutmix_core.mixing.batch import cutmix_batch, cutout_batch, mixup_batch, soft_targets
+from cutmix_core.training.optim import SCHEDULES, Lookahead, lr_factor, param_groups
 
 AUGS = ("none", "cutmix", "mixup", "cutout")
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -64,7 +67,7 @@ NUM_CLASSES = 10
 #: (``data`` may point to the same copy at another path, e.g. on another machine).
 RUN_ONLY = frozenset({"data", "out", "cache", "device", "compile", "eval_every", "eval_batch_size"})
 
-#: The two recipes: the fast one of :mod:`cutmix_core.airnet` (airbench94's settings, with its
+#: The two recipes: the fast one of :mod:`cutmix_core.models.airnet` (airbench94's settings, with its
 #: per-1024-images learning rate 11.5 and decay 0.0153 converted to a mean loss: lr 11.5 / (1 +
 #: 1 / (1 - 0.85)) = 1.5, decay 0.0153 / 11.5 per unit of lr), and the classic CIFAR ResNet one.
 #: A field left None in :class:`TrainConfig` takes its value from the recipe of its ``arch``;
@@ -91,7 +94,7 @@ def recipe_of(arch: str) -> dict[str, Any]:
 class TrainConfig:
     """Everything that defines a training run (see the module docstring for the choices)."""
 
-    data: str  # any layout cutmix_core.cifar.load_cifar10 accepts
+    data: str  # any layout cutmix_core.data.cifar.load_cifar10 accepts
     out: str  # run folder: last.pt, then <arch>_<aug>.pt and its card
     arch: str = airnet.ARCH  # airnet | resnet20, resnet56, ...
     aug: str = "cutmix"  # none | cutmix | mixup | cutout
@@ -109,7 +112,7 @@ class TrainConfig:
     schedule: str | None = None  # onecycle | cosine | triangle
     warmup_epochs: float | None = None
     bias_lr_scale: float | None = None  # BatchNorm shifts' lr multiplier
-    lookahead: bool | None = None  # slow weights (cutmix_core.optim.Lookahead)
+    lookahead: bool | None = None  # slow weights (cutmix_core.training.optim.Lookahead)
     translate: int | None = None  # pad of the random crop, pixels
     alternating_flip: bool | None = None  # flip each image every other epoch (else at random)
     whiten_bias_epochs: int | None = None  # train the whitening bias this many epochs (airnet)
@@ -230,7 +233,7 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
 
 def mix(config: TrainConfig, x: torch.Tensor, y: torch.Tensor, *,
         generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(images, targets (N, 10) float32)``: the configured op of :mod:`cutmix_core.batch` on
+    """``(images, targets (N, 10) float32)``: the configured op of :mod:`cutmix_core.mixing.batch` on
     normalised ``x``; for ``aug="none"`` ``x`` itself and its (smoothed) one-hot targets."""
     s = config.label_smoothing
     if config.aug == "none":
@@ -405,7 +408,7 @@ def _tensors(config: TrainConfig, device: torch.device) -> tuple[torch.Tensor, .
     """``(x_train, y_train, x_eval, y_eval)`` on ``device``: uint8 (N, 3, 32, 32) and int64 (N,).
 
     The evaluation set is the test split, or with ``holdout`` the last ``holdout`` train images
-    of a balanced order (:func:`cutmix_core.data.holdout_split`), which are then not trained on.
+    of a balanced order (:func:`cutmix_core.data.training.holdout_split`), which are then not trained on.
     """
     train_set = data.load_cached(config.data, "train", config.cache)
     if config.holdout:
@@ -577,8 +580,8 @@ def _card(config: TrainConfig, model: torch.nn.Module, device: torch.device,
 _HELP = {
     "data": f"CIFAR-10 copy: folder, zip or torchvision folder (default: ${defaults.CIFAR_ENV})",
     "out": "run folder for last.pt and the final <arch>_<aug>.pt + .json card",
-    "arch": "resnet20, resnet56, resnet20x4, ... (cutmix_core.models.build_model)",
-    "aug": "mixing op from cutmix_core.batch (on top of crop + flip)",
+    "arch": "resnet20, resnet56, resnet20x4, ... (cutmix_core.models.checkpoints.build_model)",
+    "aug": "mixing op from cutmix_core.mixing.batch (on top of crop + flip)",
     "alpha": "Beta(alpha, alpha) for CutMix and Mixup",
     "cutmix_prob": "chance a batch is CutMixed (official CIFAR: 0.5)",
     "cutout_size": "side of the Cutout hole in pixels",
@@ -596,8 +599,8 @@ _HELP = {
 def build_parser() -> argparse.ArgumentParser:
     """The CLI: one flag per TrainConfig field (default None = "not given") plus run controls."""
     p = argparse.ArgumentParser(
-        prog="python -m cutmix_core.train", description=__doc__.split("\n\n")[0],
-        epilog="example: python -m cutmix_core.train --data /data/cifar10 --out runs/r20-cutmix "
+        prog="python -m cutmix_core.training.loop", description=__doc__.split("\n\n")[0],
+        epilog="example: python -m cutmix_core.training.loop --data /data/cifar10 --out runs/r20-cutmix "
                "--arch resnet20 --aug cutmix --epochs 30   (then --out runs/r20-cutmix --resume "
                "to continue an interrupted run)")
     types = {"int": int, "float": float, "int | None": int, "float | None": float}
@@ -650,14 +653,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = train(config, resume=args.resume, stop_after=args.stop_after,
                        progress=not args.no_progress,
-                       command=" ".join(["python -m cutmix_core.train", *sys.argv[1:]]
-                                        if argv is None else ["python -m cutmix_core.train",
+                       command=" ".join(["python -m cutmix_core.training.loop", *sys.argv[1:]]
+                                        if argv is None else ["python -m cutmix_core.training.loop",
                                                               *argv]))
     except ValueError as err:  # CifarError, a resume mismatch, too few images: the user's to fix
         parser.error(str(err))
     if result.checkpoint is None:
         print(f"stopped after epoch {result.epochs_done}/{config.epochs}; continue with: "
-              f"python -m cutmix_core.train --out {config.out} --resume", file=sys.stderr)
+              f"python -m cutmix_core.training.loop --out {config.out} --resume", file=sys.stderr)
     else:
         key = _eval_key(config)
         print(f"wrote {result.checkpoint} ({key.replace('_', ' ')} {result.card[key]:.4f})")

@@ -39,14 +39,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from cutmix_core import paths
+
 from cutmix_core.defaults import CIFAR_ENV
-from cutmix_core.download import DownloadError, fetch, has_digest
+from cutmix_core.data.download import DownloadError, fetch, has_digest
 
 CLASSES: tuple[str, ...] = (
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
 )
 SPLITS: tuple[str, ...] = ("train", "test")
-SAMPLE_PATH: Path = Path(__file__).resolve().parent.parent / "assets" / "cifar10_sample.npz"
+SAMPLE_PATH: Path = paths.SAMPLE_PATH
 TORCHVISION_FOLDER = "cifar-10-batches-py"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
@@ -359,7 +361,7 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
     """Download CIFAR-10 into ``root`` (or reuse it there) and load ``split``.
 
     The archive (torchvision's ``CIFAR10.url``, checked against its md5) is fetched by
-    :func:`~cutmix_core.download.fetch` and extracted with torchvision's ``extract_archive``.
+    :func:`~cutmix_core.data.download.fetch` and extracted with torchvision's ``extract_archive``.
     torchvision's own download has no timeout and would hang on a stalled transfer; fetch gives
     up after ``timeout`` seconds without data.
     An intact copy already in ``root`` (every extracted file, or the archive, by md5) is reused

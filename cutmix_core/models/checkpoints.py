@@ -12,7 +12,7 @@ where the shape changes, stride-2 subsampling and zero-padded channels, no param
 resnet20 has 0.27M and resnet56 0.85M parameters as in the paper's Table 6; ``-b`` names
 (``resnet20-b``) use option B (1x1 conv + BatchNorm projections where the shape changes).
 The network is two parts, ``features`` (output (B, 4w, 8, 8)) and ``head`` (pool, flatten, fc),
-so Grad-CAM can run one and then the other without hooks (see :mod:`cutmix_core.gradcam`).
+so Grad-CAM can run one and then the other without hooks (see :mod:`cutmix_core.models.gradcam`).
 
 Inputs are normalised with the CIFAR-10 training-set per-channel mean and standard deviation:
 ``x = (pixel / 255 - mean) / std`` (:func:`preprocess`, the one place for that conversion).
@@ -42,9 +42,9 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from cutmix_core import airnet
-from cutmix_core.cifar import CLASSES
-from cutmix_core.download import DownloadError, fetch
+from cutmix_core.models import airnet
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.data.download import DownloadError, fetch
 
 #: Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (pixel / 255).
 #: (The often-copied std (0.2023, 0.1994, 0.2010) is a per-image average, not the dataset std.)
@@ -137,7 +137,7 @@ def _init_weights(model: nn.Module, generator: torch.Generator) -> None:
 
 def build_model(arch: str, num_classes: int = 10, *,
                 generator: torch.Generator | None = None) -> nn.Module:
-    """A freshly initialised CIFAR-10 network: ``airnet`` (:mod:`cutmix_core.airnet`, the shipped
+    """A freshly initialised CIFAR-10 network: ``airnet`` (:mod:`cutmix_core.models.airnet`, the shipped
     models) or a CIFAR ResNet from a name such as ``resnet20``, ``resnet56``, ``resnet20x4`` (4x
     wider: base width 64), ``resnet20w24`` (base width 24) or ``resnet20-b`` (option-B shortcuts).
 
@@ -234,7 +234,7 @@ class LoadedModel:
 def accuracy(loaded: LoadedModel, images_hwc_uint8: np.ndarray, labels: np.ndarray) -> float:
     """Top-1 accuracy in [0, 1] of ``loaded`` (fp32, eval mode, batched) on (N, H, W, 3) uint8
     images: the one definition behind a model card's ``test_accuracy`` (written by
-    :mod:`cutmix_core.train` from the saved checkpoint) and the evaluation's clean accuracy.
+    :mod:`cutmix_core.training.loop` from the saved checkpoint) and the evaluation's clean accuracy.
 
     Raises:
         ValueError: no images, or labels that are not (N,).
@@ -373,7 +373,7 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     """A torchvision ImageNet classifier with its DEFAULT weights, classes and preprocessing.
 
     Weights come from ``$TORCH_HOME/hub/checkpoints/``, where torchvision looks for them. On
-    first use they are downloaded there by :func:`~cutmix_core.download.fetch`, not by
+    first use they are downloaded there by :func:`~cutmix_core.data.download.fetch`, not by
     ``torch.hub``, which sets no timeout: on a network that drops packets (a classroom firewall)
     it would wait forever instead of saying so. fetch names the host, or the proxy, that did not
     answer, gives up after ``timeout`` seconds without data, and keeps the file only if its

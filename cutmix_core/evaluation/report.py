@@ -1,13 +1,13 @@
-"""Evaluate the shipped CIFAR-10 models on the test set: ``python -m cutmix_core.evaluate``.
+"""Evaluate the shipped CIFAR-10 models on the test set: ``python -m cutmix_core.evaluation.report``.
 
 For every checkpoint ``*.pt`` with a ``.json`` model card in a folder (default ``assets/models/``):
 
-1. **Clean accuracy** (:func:`cutmix_core.models.accuracy`: the checkpoint loaded back, fp32,
+1. **Clean accuracy** (:func:`cutmix_core.models.checkpoints.accuracy`: the checkpoint loaded back, fp32,
    eval mode, batched) beside the card's ``test_accuracy``, which training measured with the same
    function on the saved checkpoint. On the same test images and machine the two are equal;
    ``card_agrees`` allows one image's difference for other CPUs' kernels.
 2. **CutMix pairs.** N pairs (A, B) of test images with *different* labels, each with a box drawn
-   as in training (:mod:`cutmix_core.mixing`, Yun et al., ICCV 2019, arXiv 1905.04899):
+   as in training (:mod:`cutmix_core.mixing.pair`, Yun et al., ICCV 2019, arXiv 1905.04899):
 
        lam ~ Beta(alpha, alpha),  box = sample_box(32, 32, lam),  x~ = paste(A, B, box)
        t = 1 - lam_adjusted = box.area / (H W)          (the share of x~'s pixels from B)
@@ -15,7 +15,7 @@ For every checkpoint ``*.pt`` with a ``.json`` model card in a folder (default `
    CutMix trains towards ``(1 - t) y_A + t y_B``, so we ask how p(B) on x~ follows t: its mean,
    the Pearson correlation r(p(B), t), the mean absolute error mean |p(B) - t|, how often A and B
    are the two most likely classes, and mean p(A), p(B) in 10 bins of t. Grad-CAM
-   (:mod:`cutmix_core.gradcam`) for classes A and B on x~ gives the share of B's map inside the
+   (:mod:`cutmix_core.models.gradcam`) for classes A and B on x~ gives the share of B's map inside the
    box and of A's map outside it (pairs with an empty box and all-zero maps are left out and
    counted; a uniform map would score about mean t and mean 1 - t).
 3. **Occlusion**, after the paper's occlusion experiment (on ImageNet it zeroes a centre hole, or
@@ -23,7 +23,7 @@ For every checkpoint ``*.pt`` with a ``.json`` model card in a folder (default `
    exactly s x s and inside the image, at the centre and at a random place per image. The hole is
    set to 0 *after* normalisation, i.e. to the CIFAR-10 training-set mean colour, which is what
    Cutout writes in training (``cutout_batch(fill=0.0)`` on normalised images in
-   :mod:`cutmix_core.train`). Cutout's own box is centred and clipped at the border, so its area
+   :mod:`cutmix_core.training.loop`). Cutout's own box is centred and clipped at the border, so its area
    varies; here every hole of side s has area s^2, so the x axis means what it says.
 
 Pairs, boxes and hole places depend only on the seed and the test labels, never on a model:
@@ -49,15 +49,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from cutmix_core import data, defaults, models, train
-from cutmix_core.cifar import CifarSet
-from cutmix_core.gradcam import gradcam, mass_inside
-from cutmix_core.mixing import Box, box_lambda, paste, sample_box, sample_lambda
-from cutmix_core.models import LoadedModel, predict
+from cutmix_core import defaults
+from cutmix_core.data import training as data
+from cutmix_core.models import checkpoints as models
+from cutmix_core.training import loop as train
+from cutmix_core.data.cifar import CifarSet
+from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.mixing.pair import Box, box_lambda, paste, sample_box, sample_lambda
+from cutmix_core.models.checkpoints import LoadedModel, predict
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "assets" / "models"
-REPORT_PATH = ROOT / "assets" / "evaluation.json"
+from cutmix_core.paths import MODELS_DIR, REPORT_PATH
+
 REPORT_VERSION = 1
 HOLES: tuple[int, ...] = (0, 4, 8, 12, 16, 20, 24)
 PAIRS = 1000
@@ -254,7 +256,7 @@ def load_report(path: str | Path = REPORT_PATH) -> EvaluationReport:
             a field; the message names the file and says how to rebuild it.
     """
     path = Path(path)
-    rebuild = "run `python -m cutmix_core.evaluate` to rebuild it"
+    rebuild = "run `python -m cutmix_core.evaluation.report` to rebuild it"
     if not path.is_file():
         raise ReportError(f"evaluation report {path} does not exist; {rebuild}")
     try:
@@ -570,8 +572,8 @@ def _holes(text: str) -> tuple[int, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m cutmix_core.evaluate", description=__doc__.split("\n\n")[0],
-        epilog="example: OMP_NUM_THREADS=2 python -m cutmix_core.evaluate --data "
+        prog="python -m cutmix_core.evaluation.report", description=__doc__.split("\n\n")[0],
+        epilog="example: OMP_NUM_THREADS=2 python -m cutmix_core.evaluation.report --data "
                "/data/cifar10 --markdown")
     p.add_argument("--models", default=str(MODELS_DIR),
                    help="folder of *.pt checkpoints with .json cards (default: assets/models)")
@@ -608,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         test = data.balanced_subset(test, args.limit)
         loaded = load_models(args.models, device=train.resolve_device(args.device))
         report = evaluate(loaded, test, seed=args.seed, n_pairs=args.pairs, holes=args.holes,
-                          command=shlex.join(["python", "-m", "cutmix_core.evaluate", *argv]),
+                          command=shlex.join(["python", "-m", "cutmix_core.evaluation.report", *argv]),
                           log=lambda line: print(line, file=sys.stderr, flush=True))
     except ValueError as err:  # CifarError, CheckpointError, no checkpoints: the user's to fix
         parser.error(str(err))

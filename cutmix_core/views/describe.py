@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cutmix_core.mixing import Box, box_lambda, check_lambda, cut_size
+from cutmix_core.mixing.pair import Box, box_lambda, check_lambda, cut_size
 
 
 @dataclass(frozen=True)

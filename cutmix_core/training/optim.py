@@ -1,6 +1,6 @@
 """Optimiser pieces of the fast recipe: parameter groups, the learning-rate shapes, lookahead.
 
-The fast recipe (:mod:`cutmix_core.airnet`, after KellerJordan/cifar10-airbench) trains with
+The fast recipe (:mod:`cutmix_core.models.airnet`, after KellerJordan/cifar10-airbench) trains with
 Nesterov SGD in which BatchNorm shifts take a learning rate ``bias_lr_scale`` times larger while
 their weight decay per step stays that of the other weights, and it keeps a slow copy of the
 weights (lookahead, Zhang et al. 2019, https://arxiv.org/abs/1907.08610) that the fast weights

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cutmix_core import defaults
-from cutmix_core.mixing import check_alpha
+from cutmix_core.mixing.pair import check_alpha
 
 #: The alpha values offered by the UI's log-scale sliders (the playground should import these).
 ALPHAS: tuple[float, ...] = defaults.ALPHAS

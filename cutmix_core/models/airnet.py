@@ -7,7 +7,7 @@ network to 94% in about ten epochs. Its ideas, written here afresh for this proj
 * a frozen first layer that *whitens* 2x2 patches: the weights are the eigenvectors of the
   patch covariance of training images, scaled by ``1 / sqrt(eigenvalue + eps)``, stacked with
   their negatives (24 channels for 12 patch dimensions), so the network starts on decorrelated
-  inputs; only its bias trains, and only for the first epochs (:mod:`cutmix_core.train`);
+  inputs; only its bias trains, and only for the first epochs (:mod:`cutmix_core.training.loop`);
 * BatchNorm with a fixed scale of 1 (only the shift trains) and a fast running average;
 * convolutions initialised as identity (Dirac) on their first input-many channels;
 * GELU activations, max pooling, a linear head without bias whose logits are scaled by 1/9.
@@ -28,9 +28,9 @@ convolutional stage because that is where the class evidence is most complete wh
 spatial (Selvaraju et al. 2017); 8x8 is the resolution of the CIFAR ResNets' last stage too, so
 the maps of old and new models are comparable.
 
-Like :class:`cutmix_core.models.CifarResNet`, the network is ``features`` then ``head``, so
-:mod:`cutmix_core.gradcam` runs it without hooks, and its inputs are normalised with the same
-CIFAR-10 mean and std (:func:`cutmix_core.models.preprocess`).
+Like :class:`cutmix_core.models.checkpoints.CifarResNet`, the network is ``features`` then ``head``, so
+:mod:`cutmix_core.models.gradcam` runs it without hooks, and its inputs are normalised with the same
+CIFAR-10 mean and std (:func:`cutmix_core.models.checkpoints.preprocess`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Evaluating the shipped models: ``python -m cutmix_core.evaluation`` (see ``report``)."""
