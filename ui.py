@@ -37,6 +37,12 @@ from cutmix_core.data.images import (
     limit_side,
     load_image,
 )
+from cutmix_core.models.checkpoints import (
+    CheckpointError,
+    LoadedModel,
+    load_checkpoint,
+    load_imagenet_model,
+)
 from cutmix_core.views.links import Param, encode_params, parse_params
 from cutmix_core.views.model_view import (
     MODELS_DIR,
@@ -44,12 +50,6 @@ from cutmix_core.views.model_view import (
     class_for,
     find_models,
     predict_mix,
-)
-from cutmix_core.models.checkpoints import (
-    CheckpointError,
-    LoadedModel,
-    load_checkpoint,
-    load_imagenet_model,
 )
 
 DOWNLOAD_ROOT = Path.home() / ".cache" / "cutmix_lab" / "cifar10"
@@ -119,9 +119,12 @@ def sidebar() -> None:
             f"The {defaults.CIFAR_ENV} environment variable sets the default.",
         )
         st.selectbox("Split", ("test", "train"), key="cifar_split")
-        st.button("Download CIFAR-10", on_click=_download,
-                  help=f"Needs internet: 170 MB, checked by its md5 and extracted into "
-                  f"{DOWNLOAD_ROOT}; an intact copy already there is reused offline")
+        st.button(
+            "Download CIFAR-10",
+            on_click=_download,
+            help=f"Needs internet: 170 MB, checked by its md5 and extracted into "
+            f"{DOWNLOAD_ROOT}; an intact copy already there is reused offline",
+        )
         in_use = cifar()  # first, so that a load problem of this run is shown in this run
         for key in ("cifar_notice", "cifar_load_notice"):
             if st.session_state.get(key):
@@ -144,10 +147,11 @@ def cifar() -> CifarSet:
     except CifarError as err:
         st.session_state["cifar_load_notice"] = f"{err} Using the bundled sample."
         return _sample()
-    except Exception as err:  # noqa: BLE001 - a broken copy must never take a page down
+    except Exception as err:
         st.session_state["cifar_load_notice"] = (
             f"{path}: could not be read as CIFAR-10 ({type(err).__name__}: {err}). "
-            "Using the bundled sample.")
+            "Using the bundled sample."
+        )
         return _sample()
 
 
@@ -181,8 +185,10 @@ def _checkpoint(path: str, mtime: float) -> LoadedModel:
     return load_checkpoint(path)
 
 
-@st.cache_resource(show_spinner="Loading torchvision's ImageNet weights (downloaded on first "
-                                "use, 45 to 100 MB)…", max_entries=2)
+@st.cache_resource(
+    show_spinner="Loading torchvision's ImageNet weights (downloaded on first use, 45 to 100 MB)…",
+    max_entries=2,
+)
 def _imagenet(name: str) -> LoadedModel:
     return load_imagenet_model(name)  # a CheckpointError is not cached: see _imagenet_failures
 
@@ -230,13 +236,16 @@ def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: 
     """A compact "what the trained models say" row for a CutMix result: the shipped baseline
     and CutMix models' p(A) and p(B) on the mixed image against the soft label. Nothing is
     shown when no models are shipped."""
-    picks = [m for m in shipped_models() if m.aug in ("none", "cutmix")][:2] or \
-        list(shipped_models()[:2])
+    picks = [m for m in shipped_models() if m.aug in ("none", "cutmix")][:2] or list(
+        shipped_models()[:2]
+    )
     if not picks:
         return
     with st.container(border=True):
-        st.markdown(f"**What the trained models say** about the mixed image · the label is "
-                    f"{res.lam_adjusted:.2f} A + {1 - res.lam_adjusted:.2f} B")
+        st.markdown(
+            f"**What the trained models say** about the mixed image · the label is "
+            f"{res.lam_adjusted:.2f} A + {1 - res.lam_adjusted:.2f} B"
+        )
         for column, shipped in zip(st.columns(len(picks)), picks):
             loaded = load_model(shipped.key)
             if isinstance(loaded, str):
@@ -247,9 +256,11 @@ def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: 
             pm = predict_mix(loaded, img_a, img_b, res.image, class_a=ca, class_b=cb)
             column.markdown(
                 f"{shipped.label}: p({loaded.classes[pm.class_a]}) = **{pm.p_a:.2f}**, "
-                f"p({loaded.classes[pm.class_b]}) = **{pm.p_b:.2f}**; top-1 {pm.top1}")
-        st.page_link("app_pages/models.py", label="Predictions and Grad-CAM on the Models page",
-                     icon="🔬")
+                f"p({loaded.classes[pm.class_b]}) = **{pm.p_b:.2f}**; top-1 {pm.top1}"
+            )
+        st.page_link(
+            "app_pages/models.py", label="Predictions and Grad-CAM on the Models page", icon="🔬"
+        )
 
 
 # ---------------------------------------------------------------------------- image pickers
@@ -272,37 +283,55 @@ def image_picker(slot: str, title: str, default_class: str, ds: CifarSet) -> Pic
     A file that cannot be used gives an ``st.error`` naming it and the reason; the rest of the
     page keeps working.
     """
-    init_state({f"{slot}_src": "CIFAR-10", f"{slot}_class": default_class, f"{slot}_idx": 0,
-                f"{slot}_name": slot.upper()})
+    init_state(
+        {
+            f"{slot}_src": "CIFAR-10",
+            f"{slot}_class": default_class,
+            f"{slot}_idx": 0,
+            f"{slot}_name": slot.upper(),
+        }
+    )
     st.markdown(f"**{title}**")
-    source = st.segmented_control("Source", SOURCES, key=f"{slot}_src",
-                                  label_visibility="collapsed") or "CIFAR-10"
+    source = (
+        st.segmented_control("Source", SOURCES, key=f"{slot}_src", label_visibility="collapsed")
+        or "CIFAR-10"
+    )
     if source == "CIFAR-10":
         name = st.selectbox("Class", CLASSES, key=f"{slot}_class")
         label = CLASSES.index(name)
         positions = ds.positions_of(label)
         if st.session_state[f"{slot}_idx"] >= len(positions):  # a smaller set than before
-            st.warning(f"{title}: image {st.session_state[f'{slot}_idx']} of class {name} is not "
-                       f"in the set in use ({ds.source}, {len(positions)} images of that class); "
-                       f"showing image 0. A link made with the full CIFAR-10 needs it here "
-                       f"too (sidebar).")
+            st.warning(
+                f"{title}: image {st.session_state[f'{slot}_idx']} of class {name} is not "
+                f"in the set in use ({ds.source}, {len(positions)} images of that class); "
+                f"showing image 0. A link made with the full CIFAR-10 needs it here "
+                f"too (sidebar)."
+            )
             st.session_state[f"{slot}_idx"] = 0
-        idx = st.number_input(f"Image of that class (0–{len(positions) - 1})", min_value=0,
-                              max_value=len(positions) - 1, key=f"{slot}_idx")
+        idx = st.number_input(
+            f"Image of that class (0–{len(positions) - 1})",
+            min_value=0,
+            max_value=len(positions) - 1,
+            key=f"{slot}_idx",
+        )
         pos = int(positions[min(int(idx), len(positions) - 1)])
         origin = f"CIFAR-10 {ds.split} #{int(ds.indices[pos])} ({name})"
         return Picked(ds.image(pos), name, label, origin, f"cifar:{ds.source}:{ds.split}:{pos}")
     if source == "Upload":
-        file = st.file_uploader("Image file", key=f"{slot}_file",
-                                type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
+        file = st.file_uploader(
+            "Image file",
+            key=f"{slot}_file",
+            type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
+        )
     else:
         file = st.camera_input("Snapshot", key=f"{slot}_cam")
     name = st.text_input("Class name", key=f"{slot}_name") or slot.upper()
     if file is None:
         st.info(f"Choose a file for {title}, or pick from CIFAR-10.")
         return None
-    background = tuple(int(st.session_state.get("background", "#ffffff")[i : i + 2], 16)
-                       for i in (1, 3, 5))
+    background = tuple(
+        int(st.session_state.get("background", "#ffffff")[i : i + 2], 16) for i in (1, 3, 5)
+    )
     try:
         image = _decode(file.file_id, file.name, background, file.getvalue())
     except ImageError as err:
@@ -313,17 +342,30 @@ def image_picker(slot: str, title: str, default_class: str, ds: CifarSet) -> Pic
 
 def size_policy_controls() -> tuple[str, int]:
     """Widgets for how A and B are brought to one size, and the transparency background."""
-    init_state({"policy": DEFAULT_SIZE_POLICY, "side": defaults.SQUARE_SIDE,
-                "background": "#ffffff"})
+    init_state(
+        {"policy": DEFAULT_SIZE_POLICY, "side": defaults.SQUARE_SIDE, "background": "#ffffff"}
+    )
     with st.expander("Sizes and transparency (for uploads)"):
-        policy = st.selectbox("When A and B differ in size", list(SIZE_POLICIES),
-                              format_func=lambda k: _policy_label(k), key="policy")
-        side = st.number_input("N (side of the square)", 8, 1024, step=8, key="side",
-                               disabled=policy == DEFAULT_SIZE_POLICY)
+        policy = st.selectbox(
+            "When A and B differ in size",
+            list(SIZE_POLICIES),
+            format_func=lambda k: _policy_label(k),
+            key="policy",
+        )
+        side = st.number_input(
+            "N (side of the square)",
+            8,
+            1024,
+            step=8,
+            key="side",
+            disabled=policy == DEFAULT_SIZE_POLICY,
+        )
         st.color_picker("Background for transparent pixels", key="background")
-        st.caption(f"Default: {_policy_label(DEFAULT_SIZE_POLICY)}; transparent pixels are "
-                   f"composited onto the background colour (white by default). Uploads are "
-                   f"reduced to at most {defaults.MAX_SIDE} px on the longer side.")
+        st.caption(
+            f"Default: {_policy_label(DEFAULT_SIZE_POLICY)}; transparent pixels are "
+            f"composited onto the background colour (white by default). Uploads are "
+            f"reduced to at most {defaults.MAX_SIDE} px on the longer side."
+        )
     return policy, int(side)
 
 
@@ -364,8 +406,9 @@ def link_state(page: str, schema: Sequence[Param]) -> None:
             if param.key in query:
                 st.session_state[param.key] = values[param.key]
         if notices:
-            st.warning("This link had settings that could not be used:\n\n- "
-                       + "\n- ".join(notices))
+            st.warning(
+                "This link had settings that could not be used:\n\n- " + "\n- ".join(notices)
+            )
     init_state({p.key: p.default for p in schema})
 
 
@@ -402,7 +445,9 @@ def share_link(schema: Sequence[Param], *, uploads: bool = False) -> None:
     base = (st.context.url or "").split("?")[0]
     with st.popover("🔗 Share this view"):
         st.code(f"{base}?{urlencode(params)}", language=None, wrap_lines=True)
-        st.caption("The address bar holds the same link. Uploaded images cannot be in a "
-                   "link: it reopens with the CIFAR-10 picks and every other setting.")
+        st.caption(
+            "The address bar holds the same link. Uploaded images cannot be in a "
+            "link: it reopens with the CIFAR-10 picks and every other setting."
+        )
     if uploads:
         st.caption("🔗 Uploaded images cannot be shared in a link.")

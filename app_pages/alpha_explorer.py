@@ -46,8 +46,10 @@ ui.link_state("alpha_explorer", LINK)
 if st.session_state["ae_size"] != "custom":  # the disabled H and W show the preset in use
     st.session_state["ae_h"] = st.session_state["ae_w"] = int(st.session_state["ae_size"])
 st.title("Alpha explorer")
-st.caption("How the Beta(α, α) concentration shapes λ, the box and the label weight, over many "
-           "draws (Yun et al., ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899)).")
+st.caption(
+    "How the Beta(α, α) concentration shapes λ, the box and the label weight, over many "
+    "draws (Yun et al., ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899))."
+)
 
 c1, c2, c3 = st.columns([3, 2, 2])
 alpha = c1.select_slider("α (log scale)", ALPHAS, key="ae_alpha", help="λ ~ Beta(α, α)")
@@ -55,8 +57,7 @@ compare = c1.toggle("Compare with a second α", key="ae_compare")
 alpha2 = c1.select_slider("Second α", ALPHAS, key="ae_alpha2", disabled=not compare)
 n = c2.select_slider("Number of draws N", N_CHOICES, key="ae_n", format_func="{:,}".format)
 seed = c2.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="ae_seed")
-size = c3.radio("Image size", tuple(SIZES), key="ae_size", format_func=SIZES.get,
-                horizontal=True)
+size = c3.radio("Image size", tuple(SIZES), key="ae_size", format_func=SIZES.get, horizontal=True)
 h_col, w_col = c3.columns(2)
 h_in = h_col.number_input("H", 1, MAX_SIDE, key="ae_h", disabled=size != "custom")
 w_in = w_col.number_input("W", 1, MAX_SIDE, key="ae_w", disabled=size != "custom")
@@ -72,12 +73,21 @@ for stats in series:
     m = st.columns(5)
     m[0].metric("Mean λ", f"{stats.mean_lam:.4f}", help=f"Closed form E[λ] = {mean}")
     m[1].metric("Var λ", f"{stats.var_lam:.4f}", help=f"Closed form 1/(4(2α+1)) = {var:.4f}")
-    m[2].metric("Mean λ adjusted", f"{stats.mean_lam_adjusted:.4f}",
-                help="The average weight of A's label, 1 − box area / (HW)")
-    m[3].metric("Boxes clipped", f"{stats.clipped_share:.1%}",
-                help="The share of boxes that an image border cut")
-    m[4].metric("Mean box area", f"{stats.mean_area:.4f}",
-                help=f"As a fraction of H × W; {stats.mean_unclipped_area:.4f} before clipping")
+    m[2].metric(
+        "Mean λ adjusted",
+        f"{stats.mean_lam_adjusted:.4f}",
+        help="The average weight of A's label, 1 − box area / (HW)",
+    )
+    m[3].metric(
+        "Boxes clipped",
+        f"{stats.clipped_share:.1%}",
+        help="The share of boxes that an image border cut",
+    )
+    m[4].metric(
+        "Mean box area",
+        f"{stats.mean_area:.4f}",
+        help=f"As a fraction of H × W; {stats.mean_unclipped_area:.4f} before clipping",
+    )
 
 first = series[0]
 st.info(
@@ -100,31 +110,51 @@ for i, stats in enumerate(series):
     left.plotly_chart(aspect_figure(stats), key=f"ae_fig_aspect_{i}")
     right.plotly_chart(coverage_figure(stats), key=f"ae_fig_cover_{i}")
 if h == w:
-    st.caption("Aspect: on a square image every unclipped box is square (width / height = 1); "
-               "only clipping makes it vary.")
+    st.caption(
+        "Aspect: on a square image every unclipped box is square (width / height = 1); "
+        "only clipping makes it vary."
+    )
 else:
-    st.caption(f"Aspect: unclipped boxes have the image's shape, width / height ≈ W / H = "
-               f"{w / h:.3g}; clipping spreads it out.")
+    st.caption(
+        f"Aspect: unclipped boxes have the image's shape, width / height ≈ W / H = "
+        f"{w / h:.3g}; clipping spreads it out."
+    )
 
 with st.expander("The maths, for a first-time reader", expanded=True):
-    st.markdown("For each pair of images, CutMix draws a mixing weight λ from a Beta "
-                "distribution; α = 1 (the paper's choice) makes it uniform on [0, 1], small α "
-                "pushes it to 0 or 1, large α to 1/2:")
-    st.latex(r"\lambda \sim \mathrm{Beta}(\alpha, \alpha), \qquad \mathbb{E}[\lambda] = "
-             r"\tfrac12, \qquad \mathrm{Var}[\lambda] = \frac{1}{4(2\alpha + 1)}")
-    st.markdown("It cuts a box of about 1 − λ of the image, centred on a uniformly random pixel "
-                "(cy, cx), and clips it at the borders:")
-    st.latex(r"c_h = \lfloor H\sqrt{1-\lambda}\rfloor, \qquad "
-             r"c_w = \lfloor W\sqrt{1-\lambda}\rfloor")
-    st.latex(r"B = \big[c_y - \lfloor c_h/2 \rfloor,\ c_y + \lfloor c_h/2 \rfloor\big) \times "
-             r"\big[c_x - \lfloor c_w/2 \rfloor,\ c_x + \lfloor c_w/2 \rfloor\big)"
-             r"\ \cap\ \text{image}")
-    st.markdown("B's pixels are pasted into A, and the label weight is the share of pixels "
-                "that really come from A:")
-    st.latex(r"\lambda_{\text{adj}} = 1 - \frac{|B|}{HW}, \qquad "
-             r"y = \lambda_{\text{adj}}\, y_A + (1 - \lambda_{\text{adj}})\, y_B")
-    st.markdown("Reference: S. Yun, D. Han, S. J. Oh, S. Chun, J. Choe, Y. Yoo, *CutMix: "
-                "Regularization Strategy to Train Strong Classifiers with Localizable "
-                "Features*, ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899).")
+    st.markdown(
+        "For each pair of images, CutMix draws a mixing weight λ from a Beta "
+        "distribution; α = 1 (the paper's choice) makes it uniform on [0, 1], small α "
+        "pushes it to 0 or 1, large α to 1/2:"
+    )
+    st.latex(
+        r"\lambda \sim \mathrm{Beta}(\alpha, \alpha), \qquad \mathbb{E}[\lambda] = "
+        r"\tfrac12, \qquad \mathrm{Var}[\lambda] = \frac{1}{4(2\alpha + 1)}"
+    )
+    st.markdown(
+        "It cuts a box of about 1 − λ of the image, centred on a uniformly random pixel "
+        "(cy, cx), and clips it at the borders:"
+    )
+    st.latex(
+        r"c_h = \lfloor H\sqrt{1-\lambda}\rfloor, \qquad "
+        r"c_w = \lfloor W\sqrt{1-\lambda}\rfloor"
+    )
+    st.latex(
+        r"B = \big[c_y - \lfloor c_h/2 \rfloor,\ c_y + \lfloor c_h/2 \rfloor\big) \times "
+        r"\big[c_x - \lfloor c_w/2 \rfloor,\ c_x + \lfloor c_w/2 \rfloor\big)"
+        r"\ \cap\ \text{image}"
+    )
+    st.markdown(
+        "B's pixels are pasted into A, and the label weight is the share of pixels "
+        "that really come from A:"
+    )
+    st.latex(
+        r"\lambda_{\text{adj}} = 1 - \frac{|B|}{HW}, \qquad "
+        r"y = \lambda_{\text{adj}}\, y_A + (1 - \lambda_{\text{adj}})\, y_B"
+    )
+    st.markdown(
+        "Reference: S. Yun, D. Han, S. J. Oh, S. Chun, J. Choe, Y. Yoo, *CutMix: "
+        "Regularization Strategy to Train Strong Classifiers with Localizable "
+        "Features*, ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899)."
+    )
 
 ui.share_link(LINK)

@@ -8,8 +8,6 @@ import streamlit as st
 import ui
 from cutmix_core import Box, box_from_center, cutmix, defaults, soft_label
 from cutmix_core.data.cifar import CLASSES
-from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
-from cutmix_core.views.figures import BOX_RGB, beta_density_figure, soft_label_figure
 from cutmix_core.data.images import (
     DEFAULT_SIZE_POLICY,
     SIZE_POLICIES,
@@ -18,19 +16,29 @@ from cutmix_core.data.images import (
     to_png_bytes,
     upscale_nearest,
 )
+from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
+from cutmix_core.views.figures import BOX_RGB, beta_density_figure, soft_label_figure
 from cutmix_core.views.links import Param
 
 ALPHAS = defaults.ALPHAS
-MODES = {"sample": "Sample λ ~ Beta(α, α)", "lambda": "Set λ by hand", "box": "Draw the box by hand"}
+MODES = {
+    "sample": "Sample λ ~ Beta(α, α)",
+    "lambda": "Set λ by hand",
+    "box": "Draw the box by hand",
+}
 LINK = (
-    Param("a_class", "choice", "cat", choices=CLASSES), Param("a_idx", "int", 0, 0, 59_999),
-    Param("b_class", "choice", "dog", choices=CLASSES), Param("b_idx", "int", 0, 0, 59_999),
+    Param("a_class", "choice", "cat", choices=CLASSES),
+    Param("a_idx", "int", 0, 0, 59_999),
+    Param("b_class", "choice", "dog", choices=CLASSES),
+    Param("b_idx", "int", 0, 0, 59_999),
     Param("mode", "choice", "sample", choices=tuple(MODES)),
     Param("alpha", "choice", defaults.ALPHA, choices=ALPHAS),
     Param("seed", "int", defaults.SEED, 0, 2**31 - 1),
     Param("lam", "float", 0.7, 0.0, 1.0),
-    Param("cy", "int", 16, 0, 4096), Param("cx", "int", 16, 0, 4096),
-    Param("rows", "range", (8, 24), 0, 4096), Param("cols", "range", (8, 24), 0, 4096),
+    Param("cy", "int", 16, 0, 4096),
+    Param("cx", "int", 16, 0, 4096),
+    Param("rows", "range", (8, 24), 0, 4096),
+    Param("cols", "range", (8, 24), 0, 4096),
     Param("policy", "choice", DEFAULT_SIZE_POLICY, choices=tuple(SIZE_POLICIES)),
     Param("side", "int", defaults.SQUARE_SIDE, 8, 1024),
 )
@@ -38,8 +46,10 @@ LINK = (
 ui.link_state("playground", LINK)
 ui.init_state({"pair_seed": 0})
 st.title("CutMix playground")
-st.caption("CutMix pastes a rectangle of image B into image A and mixes their labels by area "
-           "(Yun et al., ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899)).")
+st.caption(
+    "CutMix pastes a rectangle of image B into image A and mixes their labels by area "
+    "(Yun et al., ICCV 2019, [arXiv 1905.04899](https://arxiv.org/abs/1905.04899))."
+)
 
 ds = ui.cifar()
 col_a, col_b, col_c = st.columns([2, 2, 3])
@@ -49,13 +59,17 @@ with col_b:
     b = ui.image_picker("b", "Image B: pasted in", "dog", ds)
 with col_c:
     mode = st.radio("How λ and the box are chosen", MODES, format_func=MODES.get, key="mode")
-    alpha = st.select_slider("α (log scale)", ALPHAS, key="alpha",
-                             disabled=mode != "sample", help="λ ~ Beta(α, α)")
+    alpha = st.select_slider(
+        "α (log scale)", ALPHAS, key="alpha", disabled=mode != "sample", help="λ ~ Beta(α, α)"
+    )
     seed_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
     seed = seed_col.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
     button_col.button("🎲 Resample", on_click=lambda: st.session_state.update(seed=seed + 1))
-    st.button("Random CIFAR-10 pair", on_click=ui.pick_random_pair,
-              help="A seeded pick of two images of different classes")
+    st.button(
+        "Random CIFAR-10 pair",
+        on_click=ui.pick_random_pair,
+        help="A seeded pick of two images of different classes",
+    )
     policy, side = ui.size_policy_controls()
     if a is not None and b is not None:
         ui.share_link(LINK, uploads=a.label is None or b.label is None)
@@ -87,16 +101,18 @@ lam = None if mode == "box" else res.lam
 
 scale = display_scale(h, w)
 shown = st.columns(3)
-shown[0].image(upscale_nearest(img_a, scale), caption=f"A: {a.origin}",
-               output_format="PNG")
-shown[1].image(upscale_nearest(img_b, scale), caption=f"B: {b.origin}",
-               output_format="PNG")
-shown[2].image(draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
-               caption="Mixed: A outside the box, B inside", output_format="PNG")
+shown[0].image(upscale_nearest(img_a, scale), caption=f"A: {a.origin}", output_format="PNG")
+shown[1].image(upscale_nearest(img_b, scale), caption=f"B: {b.origin}", output_format="PNG")
+shown[2].image(
+    draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
+    caption="Mixed: A outside the box, B inside",
+    output_format="PNG",
+)
 
 m1, m2, m3 = st.columns(3)
-m1.metric("λ set by hand" if mode == "lambda" else "λ sampled",
-          "—" if lam is None else f"{lam:.4f}")
+m1.metric(
+    "λ set by hand" if mode == "lambda" else "λ sampled", "—" if lam is None else f"{lam:.4f}"
+)
 m2.metric("λ adjusted (weight of A's label)", f"{res.lam_adjusted:.4f}")
 m3.metric("Pixels from B", f"{res.box.area} of {h * w}")
 st.markdown(f"**Box:** {describe_box(res.box, h, w)}")
@@ -111,26 +127,49 @@ chart_r.plotly_chart(soft_label_figure(target, names, class_a=y_a, class_b=y_b),
 
 ui.model_says(a, b, img_a, img_b, res)
 
-record = mix_record(alpha=alpha if mode == "sample" else None, seed=int(seed), lam=lam,
-                    lam_adjusted=res.lam_adjusted, box=res.box, size=(h, w),
-                    labels={"A": a.name, "B": b.name, "A_origin": a.origin,
-                            "B_origin": b.origin}, target=target.tolist(), class_names=names,
-                    mode=mode)
+record = mix_record(
+    alpha=alpha if mode == "sample" else None,
+    seed=int(seed),
+    lam=lam,
+    lam_adjusted=res.lam_adjusted,
+    box=res.box,
+    size=(h, w),
+    labels={"A": a.name, "B": b.name, "A_origin": a.origin, "B_origin": b.origin},
+    target=target.tolist(),
+    class_names=names,
+    mode=mode,
+)
 d1, d2 = st.columns(2)
-d1.download_button("Download mixed image (PNG, exact pixels)", to_png_bytes(res.image),
-                   file_name="cutmix.png", mime="image/png")
-d2.download_button("Download parameters (JSON)", json.dumps(record, indent=2),
-                   file_name="cutmix.json", mime="application/json")
+d1.download_button(
+    "Download mixed image (PNG, exact pixels)",
+    to_png_bytes(res.image),
+    file_name="cutmix.png",
+    mime="image/png",
+)
+d2.download_button(
+    "Download parameters (JSON)",
+    json.dumps(record, indent=2),
+    file_name="cutmix.json",
+    mime="application/json",
+)
 
 with st.expander("How CutMix works"):
-    st.markdown("Draw λ from a Beta distribution, cut a box whose sides shrink with √(1 − λ), "
-                "centre it anywhere, clip it at the borders, and paste B's pixels into it:")
-    st.latex(r"\lambda \sim \mathrm{Beta}(\alpha, \alpha), \quad "
-             r"r_h = \lfloor H\sqrt{1-\lambda} \rfloor,\; r_w = \lfloor W\sqrt{1-\lambda}\rfloor")
-    st.latex(r"\tilde x = M \odot x_A + (1 - M) \odot x_B, \qquad "
-             r"\lambda_{adj} = 1 - \frac{|\text{box}|}{HW}, \qquad "
-             r"\tilde y = \lambda_{adj}\, y_A + (1 - \lambda_{adj})\, y_B")
-    st.markdown("M is 0 inside the box and 1 outside. The label uses λ_adj, the share of pixels "
-                "that really come from A, as the paper's code does after clipping. Reference: "
-                "S. Yun et al., *CutMix: Regularization Strategy to Train Strong Classifiers "
-                "with Localizable Features*, ICCV 2019, arXiv 1905.04899.")
+    st.markdown(
+        "Draw λ from a Beta distribution, cut a box whose sides shrink with √(1 − λ), "
+        "centre it anywhere, clip it at the borders, and paste B's pixels into it:"
+    )
+    st.latex(
+        r"\lambda \sim \mathrm{Beta}(\alpha, \alpha), \quad "
+        r"r_h = \lfloor H\sqrt{1-\lambda} \rfloor,\; r_w = \lfloor W\sqrt{1-\lambda}\rfloor"
+    )
+    st.latex(
+        r"\tilde x = M \odot x_A + (1 - M) \odot x_B, \qquad "
+        r"\lambda_{adj} = 1 - \frac{|\text{box}|}{HW}, \qquad "
+        r"\tilde y = \lambda_{adj}\, y_A + (1 - \lambda_{adj})\, y_B"
+    )
+    st.markdown(
+        "M is 0 inside the box and 1 outside. The label uses λ_adj, the share of pixels "
+        "that really come from A, as the paper's code does after clipping. Reference: "
+        "S. Yun et al., *CutMix: Regularization Strategy to Train Strong Classifiers "
+        "with Localizable Features*, ICCV 2019, arXiv 1905.04899."
+    )

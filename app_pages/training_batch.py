@@ -6,6 +6,7 @@ import torch
 
 import ui
 from cutmix_core import cutmix_batch, defaults
+from cutmix_core.data.cifar import CLASSES
 from cutmix_core.views.batch_view import (
     batch_grid,
     cell_caption,
@@ -14,7 +15,6 @@ from cutmix_core.views.batch_view import (
     target_heatmap_figure,
     to_nchw,
 )
-from cutmix_core.data.cifar import CLASSES
 from cutmix_core.views.links import Param
 
 ALPHAS = defaults.ALPHAS
@@ -35,14 +35,17 @@ LINK = (
 
 ui.link_state("training_batch", LINK)
 st.title("A training batch")
-st.caption("In training, CutMix runs on a whole batch at once: every image gets a box from a "
-           "partner in the same batch, and the targets become a matrix of soft labels.")
+st.caption(
+    "In training, CutMix runs on a whole batch at once: every image gets a box from a "
+    "partner in the same batch, and the targets become a matrix of soft labels."
+)
 
 ds = ui.cifar()
 c1, c2, c3, c4 = st.columns(4)
 n = c1.slider("Batch size N", 8, 64, key="tb_n")
-data_seed = c1.number_input("Seed of the batch (which images)", 0, SEED_MAX, step=1,
-                            key="tb_data_seed")
+data_seed = c1.number_input(
+    "Seed of the batch (which images)", 0, SEED_MAX, step=1, key="tb_data_seed"
+)
 seed = c2.number_input("Seed of CutMix (torch.Generator)", 0, SEED_MAX, step=1, key="tb_seed")
 alpha = c2.select_slider("α (log scale)", ALPHAS, key="tb_alpha", help="λ ~ Beta(α, α)")
 pairing = c3.radio("Pairing", list(PAIRINGS), format_func=PAIRINGS.get, key="tb_pairing")
@@ -56,9 +59,17 @@ if n > len(ds):
     n = len(ds)
 pos = seeded_subset(len(ds), int(n), rng=np.random.default_rng(int(data_seed)))
 labels = ds.labels[pos]  # (N,) a new array: fancy indexing copies
-res = cutmix_batch(to_nchw(ds.images[pos]), torch.from_numpy(labels), len(CLASSES), alpha,
-                   generator=torch.Generator().manual_seed(int(seed)), mode=mode,
-                   pairing=pairing, prob=prob, smoothing=smoothing)
+res = cutmix_batch(
+    to_nchw(ds.images[pos]),
+    torch.from_numpy(labels),
+    len(CLASSES),
+    alpha,
+    generator=torch.Generator().manual_seed(int(seed)),
+    mode=mode,
+    pairing=pairing,
+    prob=prob,
+    smoothing=smoothing,
+)
 summary = summarize(res)
 
 m1, m2, m3 = st.columns(3)
@@ -78,11 +89,15 @@ rows = [f"#{i} {CLASSES[int(y)]}" for i, y in enumerate(labels)]
 st.plotly_chart(target_heatmap_figure(res.targets, CLASSES, row_labels=rows), key="targets")
 
 st.subheader("What happens to a batch")
-st.markdown("Each sample $i$ gets a partner $p(i)$ and a box $B_i$ with its area-corrected "
-            "weight ([Yun et al., ICCV 2019, arXiv 1905.04899](https://arxiv.org/abs/1905.04899)):")
-st.latex(r"\tilde x_i = M_i \odot x_i + (1 - M_i) \odot x_{p(i)}, \qquad "
-         r"\tilde y_i = \lambda_i\, \mathrm{onehot}_s(y_i) + (1-\lambda_i)\, "
-         r"\mathrm{onehot}_s(y_{p(i)}), \qquad \lambda_i = 1 - \frac{|B_i|}{HW}")
+st.markdown(
+    "Each sample $i$ gets a partner $p(i)$ and a box $B_i$ with its area-corrected "
+    "weight ([Yun et al., ICCV 2019, arXiv 1905.04899](https://arxiv.org/abs/1905.04899)):"
+)
+st.latex(
+    r"\tilde x_i = M_i \odot x_i + (1 - M_i) \odot x_{p(i)}, \qquad "
+    r"\tilde y_i = \lambda_i\, \mathrm{onehot}_s(y_i) + (1-\lambda_i)\, "
+    r"\mathrm{onehot}_s(y_{p(i)}), \qquad \lambda_i = 1 - \frac{|B_i|}{HW}"
+)
 st.latex(r"\mathrm{onehot}_s(y) = (1 - s)\,\mathrm{onehot}(y) + \frac{s}{C}")
 st.markdown(
     "- **Pairing.** *roll* pairs sample $i$ with $i-1$ (sample 0's partner is the last one): "
@@ -94,4 +109,5 @@ st.markdown(
     "*elem*: each sample draws its own λ, box and coin (timm's `mode='elem'`).\n"
     "- **Label smoothing** $s$ (timm's `label_smoothing`) is applied to each one-hot before "
     "mixing, so with $s > 0$ no target is exactly 0. A sample left alone keeps its image and "
-    "its own label.")
+    "its own label."
+)

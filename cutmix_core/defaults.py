@@ -12,8 +12,27 @@ ALPHA: float = 1.0
 ALPHA_MIN: float = 0.05
 ALPHA_MAX: float = 20.0
 #: The alphas every page's log-scale slider offers (about three steps per factor of two).
-ALPHAS: tuple[float, ...] = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0,
-                             3.0, 4.0, 5.0, 7.0, 10.0, 15.0, 20.0)
+ALPHAS: tuple[float, ...] = (
+    0.05,
+    0.07,
+    0.1,
+    0.15,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.7,
+    1.0,
+    1.5,
+    2.0,
+    3.0,
+    4.0,
+    5.0,
+    7.0,
+    10.0,
+    15.0,
+    20.0,
+)
 #: Seed of the playground's numpy Generator.
 SEED: int = 0
 #: Probability of applying CutMix to a batch (the official code's ``cutmix_prob``).

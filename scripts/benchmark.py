@@ -69,9 +69,15 @@ def batch_rows(repeat: int) -> list[dict]:
         ours = timed(lambda: cutmix_batch(x, y, 10, generator=gen), repeat)
         theirs = timed(lambda: tv(x, y), repeat)
         elem = timed(lambda: cutmix_batch(x, y, 10, generator=gen, mode="elem"), repeat)
-        rows.append({"case": f"batch {n}x3x{side}x{side} {dtype}", "cutmix_batch_ms": ours * 1e3,
-                     "torchvision_v2_CutMix_ms": theirs * 1e3, "ratio_ours_over_tv": ours / theirs,
-                     "cutmix_batch_elem_ms": elem * 1e3})
+        rows.append(
+            {
+                "case": f"batch {n}x3x{side}x{side} {dtype}",
+                "cutmix_batch_ms": ours * 1e3,
+                "torchvision_v2_CutMix_ms": theirs * 1e3,
+                "ratio_ours_over_tv": ours / theirs,
+                "cutmix_batch_elem_ms": elem * 1e3,
+            }
+        )
     return rows
 
 
@@ -104,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     report = {
         "machine": f"{cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch "
-                   f"threads, Python {platform.python_version()}, torch {torch.__version__}",
+        f"threads, Python {platform.python_version()}, torch {torch.__version__}",
         "batch": batch_rows(args.repeat),
         "pair": pair_row(args.repeat),
         "playground": rerun_row(max(5, args.repeat // 3)),
@@ -112,9 +118,11 @@ def main() -> None:
     print(f"machine: {report['machine']}")
     print(f"{'case':46s} {'ours ms':>9s} {'tv ms':>9s} {'ours/tv':>8s} {'elem ms':>9s}")
     for row in report["batch"]:
-        print(f"{row['case']:46s} {row['cutmix_batch_ms']:9.3f} "
-              f"{row['torchvision_v2_CutMix_ms']:9.3f} {row['ratio_ours_over_tv']:8.2f} "
-              f"{row['cutmix_batch_elem_ms']:9.3f}")
+        print(
+            f"{row['case']:46s} {row['cutmix_batch_ms']:9.3f} "
+            f"{row['torchvision_v2_CutMix_ms']:9.3f} {row['ratio_ours_over_tv']:8.2f} "
+            f"{row['cutmix_batch_elem_ms']:9.3f}"
+        )
     for key in ("pair", "playground"):
         print(f"{report[key]['case']:60s} {report[key]['ms']:9.2f} ms")
     args.out.write_text(json.dumps(report, indent=2) + "\n")

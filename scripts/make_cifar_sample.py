@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> None:
         seed=np.int64(args.seed),
     )
     sample = load_sample(args.out)  # fail here, not in the app, if the file is unreadable
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB): {sample.source} "
-          f"from {full.source}")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB): {sample.source} "
+        f"from {full.source}"
+    )
 
 
 if __name__ == "__main__":

@@ -29,16 +29,25 @@ SHOT_QUERY = "/?a_class=cat&b_class=ship&seed=3"
 VIEWPORT = {"width": 1400, "height": 1000}
 # As root on a closed network: no sandbox, no GPU, nothing that phones home.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def find_chromium() -> str | None:
     """Chromium's path: $CUTMIX_CHROMIUM, else ``chromium`` on the PATH, else /usr/bin/chromium;
     None when none of them is an existing file."""
-    for candidate in (os.environ.get("CUTMIX_CHROMIUM"), shutil.which("chromium"),
-                      "/usr/bin/chromium"):
+    for candidate in (
+        os.environ.get("CUTMIX_CHROMIUM"),
+        shutil.which("chromium"),
+        "/usr/bin/chromium",
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -71,12 +80,28 @@ def serve(port: int, *, timeout: float = 60.0) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k != "CUTMIX_CIFAR10"}
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", HOST, "--server.headless", "true",
-             "--browser.gatherUsageStats", "false",
-             # Nobody edits files under a test run; watching them costs CPU.
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                HOST,
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                # Nobody edits files under a test run; watching them costs CPU.
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + timeout
@@ -84,8 +109,9 @@ def serve(port: int, *, timeout: float = 60.0) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     tail = log.read().decode(errors="replace")[-2000:]
-                    raise RuntimeError(f"streamlit did not come up on {url} "
-                                       f"(exit code {proc.poll()}):\n{tail}")
+                    raise RuntimeError(
+                        f"streamlit did not come up on {url} (exit code {proc.poll()}):\n{tail}"
+                    )
                 time.sleep(0.25)
             yield url
         finally:
@@ -103,23 +129,34 @@ def wait_until_rendered(page, images: int = 3) -> None:
         """n => {
             const imgs = [...document.querySelectorAll('[data-testid="stImage"] img')];
             return imgs.length === n && imgs.every(i => i.complete && i.naturalWidth > 0);
-        }""", arg=images, timeout=30_000)
+        }""",
+        arg=images,
+        timeout=30_000,
+    )
     page.wait_for_function(
         """() => {
             const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
             return charts.length > 0 && [...charts].every(c => c.querySelector('.main-svg'));
-        }""", timeout=30_000)
+        }""",
+        timeout=30_000,
+    )
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
 
 
 #: Screenshots README shows: output file -> (page path and query, images on the page).
-SHOTS = {"screenshot.png": (SHOT_QUERY, 3),
-         "screenshot_models.png": ("/models" + SHOT_QUERY[1:], 7)}
+SHOTS = {
+    "screenshot.png": (SHOT_QUERY, 3),
+    "screenshot_models.png": ("/models" + SHOT_QUERY[1:], 7),
+}
 
 
-def main(out: Path = ROOT / "assets" / "screenshot.png", where: str | None = None,
-         images: int | None = None) -> None:
+def main(
+    out: Path = ROOT / "assets" / "screenshot.png",
+    where: str | None = None,
+    images: int | None = None,
+) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = find_chromium()
@@ -146,6 +183,8 @@ def main(out: Path = ROOT / "assets" / "screenshot.png", where: str | None = Non
 
 if __name__ == "__main__":
     # python scripts/screenshot.py [OUT.png [PATH?QUERY IMAGES]]; OUT named in SHOTS needs no more
-    main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "assets" / "screenshot.png",
-         sys.argv[2] if len(sys.argv) > 2 else None,
-         int(sys.argv[3]) if len(sys.argv) > 3 else None)
+    main(
+        Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "assets" / "screenshot.png",
+        sys.argv[2] if len(sys.argv) > 2 else None,
+        int(sys.argv[3]) if len(sys.argv) > 3 else None,
+    )

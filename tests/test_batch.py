@@ -86,8 +86,9 @@ def _check_invariants(res: BatchMixResult, x, y, num_classes=C, smoothing=0.0):
             assert b == EMPTY_BOX and res.lams_adjusted[i].item() == 1.0
         # same as numpy soft_label row by row, and numpy paste per sample
         p = int(res.partners[i])
-        ref = soft_label(int(y[i]), int(y[p]), res.lams_adjusted[i].item(), num_classes,
-                         smoothing=smoothing)
+        ref = soft_label(
+            int(y[i]), int(y[p]), res.lams_adjusted[i].item(), num_classes, smoothing=smoothing
+        )
         np.testing.assert_allclose(res.targets[i].numpy(), ref, rtol=0, atol=1e-6)
         pasted = paste(x[i].permute(1, 2, 0).numpy(), x[p].permute(1, 2, 0).numpy(), b)
         np.testing.assert_array_equal(res.images[i].permute(1, 2, 0).numpy(), pasted)
@@ -222,8 +223,9 @@ def test_cutmix_batch_properties(n, c, h, w, dtype, mode, pairing, prob, alpha, 
     _check_invariants(r, x, y)
     if mode == "batch" and prob == 1.0:
         assert len(set(r.boxes)) == 1
-    again = cutmix_batch(x, y, C, alpha, generator=_gen(seed), mode=mode, pairing=pairing,
-                         prob=prob)
+    again = cutmix_batch(
+        x, y, C, alpha, generator=_gen(seed), mode=mode, pairing=pairing, prob=prob
+    )
     assert torch.equal(again.images, r.images) and again.boxes == r.boxes
 
 
@@ -243,8 +245,7 @@ def test_marker_pixels_counted_match_lams_adjusted():
 
 def test_smoothing_rows_match_soft_label():
     x, y = _batch(n=6)
-    r = cutmix_batch(x, y, C, generator=_gen(8), mode="elem", smoothing=0.1,
-                     pairing="permutation")
+    r = cutmix_batch(x, y, C, generator=_gen(8), mode="elem", smoothing=0.1, pairing="permutation")
     _check_invariants(r, x, y, smoothing=0.1)
     # C = 10, s = .1: off = .01; every entry at least off
     assert (r.targets >= 0.01 - 1e-7).all()
@@ -388,23 +389,47 @@ def test_torchvision_box_maths_parity(h, w, alpha):
 @pytest.mark.parametrize(
     "make, kwargs, match",
     [
-        (lambda: (torch.zeros(3, 4, 4), torch.zeros(3, dtype=torch.long)), {},
-         r"x must be an NCHW tensor, got torch.Size\(\[3, 4, 4\]\)"),
-        (lambda: (torch.zeros(3, 1, 4, 4), torch.zeros(2, dtype=torch.long)), {},
-         r"y must be a 1-D tensor of 3 class indices, got torch.Size\(\[2\]\)"),
-        (lambda: (torch.zeros(3, 1, 4, 4), torch.zeros(3, 1, dtype=torch.long)), {},
-         "1-D tensor of 3"),
-        (lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([0.0, 1.0])), {},
-         "integer class indices, got dtype torch.float32"),
-        (lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([True, False])), {},
-         "integer class indices, got dtype torch.bool"),
-        (lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([0, C])), {},
-         r"labels must be in \[0, 10\), got \[0, 10\]"),
+        (
+            lambda: (torch.zeros(3, 4, 4), torch.zeros(3, dtype=torch.long)),
+            {},
+            r"x must be an NCHW tensor, got torch.Size\(\[3, 4, 4\]\)",
+        ),
+        (
+            lambda: (torch.zeros(3, 1, 4, 4), torch.zeros(2, dtype=torch.long)),
+            {},
+            r"y must be a 1-D tensor of 3 class indices, got torch.Size\(\[2\]\)",
+        ),
+        (
+            lambda: (torch.zeros(3, 1, 4, 4), torch.zeros(3, 1, dtype=torch.long)),
+            {},
+            "1-D tensor of 3",
+        ),
+        (
+            lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([0.0, 1.0])),
+            {},
+            "integer class indices, got dtype torch.float32",
+        ),
+        (
+            lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([True, False])),
+            {},
+            "integer class indices, got dtype torch.bool",
+        ),
+        (
+            lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([0, C])),
+            {},
+            r"labels must be in \[0, 10\), got \[0, 10\]",
+        ),
         (lambda: (torch.zeros(2, 1, 4, 4), torch.tensor([-1, 0])), {}, r"got \[-1, 0\]"),
-        (lambda: (torch.zeros(0, 1, 4, 4), torch.zeros(0, dtype=torch.long)), {},
-         "at least one 1x1 image"),
-        (lambda: (np.zeros((2, 1, 4, 4)), torch.zeros(2, dtype=torch.long)), {},
-         "NCHW tensor, got"),
+        (
+            lambda: (torch.zeros(0, 1, 4, 4), torch.zeros(0, dtype=torch.long)),
+            {},
+            "at least one 1x1 image",
+        ),
+        (
+            lambda: (np.zeros((2, 1, 4, 4)), torch.zeros(2, dtype=torch.long)),
+            {},
+            "NCHW tensor, got",
+        ),
         (None, {"mode": "pixel"}, "mode must be 'batch' or 'elem', got 'pixel'"),
         (None, {"pairing": "flip"}, "pairing must be 'roll' or 'permutation', got 'flip'"),
         (None, {"prob": 1.5}, r"prob must be in \[0, 1\], got 1\.5"),
@@ -559,8 +584,9 @@ def test_cuda_matches_cpu(dtype):
     x, y = _batch(n=6, h=24, w=40, dtype=dtype)
     for mode in ("batch", "elem"):
         cpu = cutmix_batch(x, y, C, generator=_gen(9), mode=mode, pairing="permutation")
-        gpu = cutmix_batch(x.cuda(), y.cuda(), C, generator=_gen(9), mode=mode,
-                           pairing="permutation")
+        gpu = cutmix_batch(
+            x.cuda(), y.cuda(), C, generator=_gen(9), mode=mode, pairing="permutation"
+        )
         assert gpu.images.is_cuda and gpu.targets.is_cuda
         assert torch.equal(gpu.images.cpu(), cpu.images)
         assert torch.equal(gpu.targets.cpu(), cpu.targets)

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from cutmix_core.data.cifar import CLASSES
+from cutmix_core.data.images import draw_box, upscale_nearest
 from cutmix_core.mixing.batch import cutmix_batch
+from cutmix_core.mixing.pair import Box, cutmix
 from cutmix_core.views.batch_view import (
     CUTOUT_FILLS,
     BatchSummary,
@@ -25,10 +28,7 @@ from cutmix_core.views.batch_view import (
     to_nchw,
     top_weights,
 )
-from cutmix_core.data.cifar import CLASSES
 from cutmix_core.views.figures import BOX_RGB
-from cutmix_core.data.images import draw_box, upscale_nearest
-from cutmix_core.mixing.pair import Box, cutmix
 
 NAMES = ("cat", "dog", "ship")
 
@@ -84,8 +84,13 @@ def test_to_nchw_accepts_read_only_arrays_without_sharing() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [np.zeros((4, 4, 3), np.uint8), np.zeros((1, 4, 4, 3), np.float32),
-            np.zeros((0, 4, 4, 3), np.uint8), [[1, 2]]],
+    "bad",
+    [
+        np.zeros((4, 4, 3), np.uint8),
+        np.zeros((1, 4, 4, 3), np.float32),
+        np.zeros((0, 4, 4, 3), np.uint8),
+        [[1, 2]],
+    ],
 )
 def test_to_nchw_rejects_non_batches(bad: object) -> None:
     with pytest.raises(ValueError, match=r"\(N, H, W, C\) uint8"):
@@ -120,8 +125,7 @@ def test_compare_three_mixup_blends_and_mixes_the_label_by_lambda(pair) -> None:
 def test_compare_three_cutout_fills_exactly_the_box_and_keeps_the_label(pair, fill) -> None:
     a, b = pair
     box = Box(1, 5, 2, 8)
-    cmp = compare_three(a, b, 0.6, box, y_a=1, y_b=2, class_names=NAMES,
-                        fill=CUTOUT_FILLS[fill])
+    cmp = compare_three(a, b, 0.6, box, y_a=1, y_b=2, class_names=NAMES, fill=CUTOUT_FILLS[fill])
     img = cmp.cutout.result.image
     inside = np.zeros(a.shape[:2], bool)
     inside[1:5, 2:8] = True
@@ -160,8 +164,7 @@ def test_compare_three_rejects_bad_inputs(pair) -> None:
     with pytest.raises(ValueError, match=r"y_a and y_b must be in \[0, 3\), got 0 and 3"):
         compare_three(a, b, 0.5, Box(0, 1, 0, 1), y_a=0, y_b=3, class_names=NAMES)
     with pytest.raises(ValueError, match=r"fill must be three ints in 0..255, got \(300, 0, 0\)"):
-        compare_three(a, b, 0.5, Box(0, 1, 0, 1), y_a=0, y_b=1, class_names=NAMES,
-                      fill=(300, 0, 0))
+        compare_three(a, b, 0.5, Box(0, 1, 0, 1), y_a=0, y_b=1, class_names=NAMES, fill=(300, 0, 0))
     with pytest.raises(ValueError, match=r"fill must be three ints in 0..255, got 128"):
         compare_three(a, b, 0.5, Box(0, 1, 0, 1), y_a=0, y_b=1, class_names=NAMES, fill=128)
     with pytest.raises(ValueError, match="lambda must be in"):
@@ -169,8 +172,9 @@ def test_compare_three_rejects_bad_inputs(pair) -> None:
     with pytest.raises(ValueError, match="does not fit"):
         compare_three(a, b, 0.5, Box(0, 9, 0, 1), y_a=0, y_b=1, class_names=NAMES)
     with pytest.raises(ValueError, match="HWC uint8"):
-        compare_three(a.astype(np.float32), b, 0.5, Box(0, 1, 0, 1), y_a=0, y_b=1,
-                      class_names=NAMES)
+        compare_three(
+            a.astype(np.float32), b, 0.5, Box(0, 1, 0, 1), y_a=0, y_b=1, class_names=NAMES
+        )
 
 
 # --------------------------------------------------------------------------- batch views
@@ -194,8 +198,10 @@ def test_batch_grid_cell_i_is_draw_box_of_mixed_image_i() -> None:
             assert np.array_equal(cell, upscale_nearest(hwc[i], 3))  # untouched, no outline
         else:
             partner = int(res.partners[i])
-            assert np.array_equal(mixed[i][box.y0:box.y1, box.x0:box.x1],
-                                  hwc[partner][box.y0:box.y1, box.x0:box.x1])
+            assert np.array_equal(
+                mixed[i][box.y0 : box.y1, box.x0 : box.x1],
+                hwc[partner][box.y0 : box.y1, box.x0 : box.x1],
+            )
             assert tuple(cell[box.y0 * 3, box.x0 * 3]) == BOX_RGB
     assert torch.equal(res.images, before)
 
@@ -210,12 +216,15 @@ def test_summarize_counts_applied_samples_and_mean_weight() -> None:
 def test_cell_caption_names_classes_partner_lambda_and_top_weights() -> None:
     _, y, res = _batch(n=4, boxes=Box(0, 4, 0, 8))  # roll: partner of 1 is 0
     assert cell_caption(1, res, y.tolist(), CLASSES) == (
-        "#1 automobile ← airplane (#0) · λ_adj 0.5000 · airplane 0.500, automobile 0.500")
+        "#1 automobile ← airplane (#0) · λ_adj 0.5000 · airplane 0.500, automobile 0.500"
+    )
     assert cell_caption(0, res, y.tolist(), CLASSES, sep=" | ") == (
-        "#0 airplane ← cat (#3) | λ_adj 0.5000 | airplane 0.500, cat 0.500")
+        "#0 airplane ← cat (#3) | λ_adj 0.5000 | airplane 0.500, cat 0.500"
+    )
     _, y, left = _batch(n=4, prob=0.0)
     assert cell_caption(2, left, y.tolist(), CLASSES) == (
-        "#2 bird (not mixed) · λ_adj 1.0000 · bird 1.000")
+        "#2 bird (not mixed) · λ_adj 1.0000 · bird 1.000"
+    )
     with pytest.raises(ValueError, match=r"i must be in \[0, 4\), got 4"):
         cell_caption(4, left, y.tolist(), CLASSES)
 
@@ -240,4 +249,3 @@ def test_target_heatmap_figure_shows_the_target_matrix() -> None:
         target_heatmap_figure(res.targets, NAMES)
     with pytest.raises(ValueError, match="2 row labels for 5 rows"):
         target_heatmap_figure(res.targets, CLASSES, row_labels=["a", "b"])
-

@@ -14,13 +14,13 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from cutmix_core import MixResult, cutmix
 from cutmix_core.data.cifar import CLASSES, load_sample
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from screenshot import CHROMIUM_ARGS, find_chromium, free_port, serve  # noqa: E402
+from screenshot import CHROMIUM_ARGS, find_chromium, free_port, serve
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -47,8 +47,10 @@ def _expected(a_class: str, b_class: str, alpha: float, seed: int) -> MixResult:
 @pytest.fixture(scope="module")
 def chromium() -> str:
     path = find_chromium()
-    why = ("Chromium not found: apt-get install -y chromium "
-           "(or point CUTMIX_CHROMIUM at a Chromium binary)")
+    why = (
+        "Chromium not found: apt-get install -y chromium "
+        "(or point CUTMIX_CHROMIUM at a Chromium binary)"
+    )
     if sync_playwright is None:
         path, why = None, "the playwright package is missing: pip install playwright"
     if path is None:
@@ -87,8 +89,11 @@ def page(browser, app_url: str):
 
 
 def _metric(page, label: str):
-    return (page.locator('[data-testid="stMetric"]').filter(has_text=label)
-            .locator('[data-testid="stMetricValue"]'))
+    return (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text=label)
+        .locator('[data-testid="stMetricValue"]')
+    )
 
 
 def _no_exception(page) -> None:
@@ -145,7 +150,8 @@ def test_a_link_reopens_exactly_what_the_library_computes(page) -> None:
 def test_a_malformed_link_warns_and_still_renders(page) -> None:
     page.goto("/?alpha=abc")
     expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(
-        "could not be used")
+        "could not be used"
+    )
     _wait_for_images(page)
     _expect_mix(page, _expected("cat", "dog", 1.0, 0))  # α fell back to its default
     _no_exception(page)
@@ -156,24 +162,27 @@ def test_uploading_a_non_image_shows_an_error_naming_the_file(page) -> None:
     _wait_for_images(page)
     # Segmented-control buttons (role "radio"): A's source control, then B's.
     upload = page.locator('[data-testid="stButtonGroup"] button').filter(
-        has_text=re.compile(r"^Upload$"))
+        has_text=re.compile(r"^Upload$")
+    )
     expect(upload).to_have_count(2)
     upload.nth(1).click()
     expect(upload.nth(1)).to_have_attribute("aria-checked", "true")
     file_input = page.locator('input[type="file"]')
     expect(file_input).to_have_count(1)
     file_input.set_input_files(
-        {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"})
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
+    )
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("notes.png")
     _no_exception(page)
 
 
 def test_models_page_shows_predictions_and_grad_cams(page) -> None:
-    from cutmix_core.views.model_view import explain_mix, find_models
     from cutmix_core.models.checkpoints import load_checkpoint
+    from cutmix_core.views.model_view import explain_mix, find_models
 
-    shipped = {m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS")
-                                             or ROOT / "assets" / "models")}
+    shipped = {
+        m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS") or ROOT / "assets" / "models")
+    }
     if not {"none", "cutmix"} <= set(shipped):
         pytest.skip("needs the shipped baseline and CutMix checkpoints")
     page.goto("/models?seed=3")
@@ -181,17 +190,22 @@ def test_models_page_shows_predictions_and_grad_cams(page) -> None:
     res = _expected("cat", "dog", 1.0, 3)
     ds = load_sample()
     a, b = (ds.image(int(ds.positions_of(CLASSES.index(c))[0])) for c in ("cat", "dog"))
-    values = page.locator('[data-testid="stMetric"]').filter(has_text="p(A: cat)") \
+    values = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text="p(A: cat)")
         .locator('[data-testid="stMetricValue"]')
+    )
     expect(values).to_have_count(2)
     for i, aug in enumerate(("none", "cutmix")):
-        ex = explain_mix(load_checkpoint(shipped[aug].path), a, b, res.image, res.box,
-                         class_a=3, class_b=5)
+        ex = explain_mix(
+            load_checkpoint(shipped[aug].path), a, b, res.image, res.box, class_a=3, class_b=5
+        )
         expect(values.nth(i)).to_have_text(f"{ex.p_a:.2f}")
     # By the chart's title: axis titles of other charts ("... on the mixed image") also match
     # a plain text filter.
     mixed_charts = page.locator('[data-testid="stPlotlyChart"]').filter(
-        has=page.locator(".gtitle", has_text=re.compile(r"^On the mixed image$")))
+        has=page.locator(".gtitle", has_text=re.compile(r"^On the mixed image$"))
+    )
     expect(mixed_charts).to_have_count(2)
     for chart in mixed_charts.all():
         expect(chart.locator(".main-svg").first).to_be_visible()

@@ -130,8 +130,18 @@ def _tiny_set(labels: list[int]) -> CifarSet:
 
 
 def test_classes_are_cifar10_in_standard_order():
-    assert CLASSES == ("airplane", "automobile", "bird", "cat", "deer",
-                       "dog", "frog", "horse", "ship", "truck")
+    assert CLASSES == (
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    )
 
 
 def test_set_is_read_only_and_leaves_inputs_untouched():
@@ -161,8 +171,13 @@ def test_set_is_read_only_and_leaves_inputs_untouched():
     ],
 )
 def test_set_rejects_bad_fields(kwargs, match):
-    fields = {"images": np.zeros((2, 32, 32, 3), np.uint8), "labels": np.array([0, 1]),
-              "indices": np.array([0, 1]), "split": "test", "source": "x"}
+    fields = {
+        "images": np.zeros((2, 32, 32, 3), np.uint8),
+        "labels": np.array([0, 1]),
+        "indices": np.array([0, 1]),
+        "split": "test",
+        "source": "x",
+    }
     with pytest.raises(ValueError, match=match):
         CifarSet(**(fields | kwargs))
 
@@ -263,7 +278,9 @@ def test_empty_folder_lists_accepted_layouts(tmp_path):
 def test_wrong_image_size(tmp_path):
     _write_tree(tmp_path)
     Image.new("RGB", (16, 24)).save(tmp_path / "cat" / "3.png")
-    with pytest.raises(CifarError, match=r"cat/3\.png is 16x24 pixels; CIFAR-10 images must be 32x"):
+    with pytest.raises(
+        CifarError, match=r"cat/3\.png is 16x24 pixels; CIFAR-10 images must be 32x"
+    ):
         load_cifar10(tmp_path)
 
 
@@ -292,9 +309,13 @@ def test_truncated_zip(tmp_path):
     _write_zip(tmp_path / "whole.zip", "test/")
     data = (tmp_path / "whole.zip").read_bytes()
     (tmp_path / "cut.zip").write_bytes(data[: len(data) // 2])  # a copy that stopped half-way
-    with pytest.raises(CifarError, match=re.escape(
+    with pytest.raises(
+        CifarError,
+        match=re.escape(
             f"{tmp_path / 'cut.zip'} is not a readable zip file (zipfile.BadZipFile: File is "
-            "not a zip file)")):
+            "not a zip file)"
+        ),
+    ):
         load_cifar10(tmp_path / "cut.zip")
 
 
@@ -305,13 +326,17 @@ def test_zip_with_a_damaged_member(tmp_path):
             zf.writestr(f"{cls}/1.png", _png_bytes(_tile(c)))
         info = zf.getinfo("cat/1.png")
     data = bytearray(path.read_bytes())
-    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:][:4])
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26 :][:4])
     start = info.header_offset + 30 + name_len + extra_len  # the member's deflated bytes
     data[start : start + info.compress_size] = b"\xff" * info.compress_size
     path.write_bytes(data)
-    with pytest.raises(CifarError, match=re.escape(
+    with pytest.raises(
+        CifarError,
+        match=re.escape(
             f"{path}: cannot read cat/1.png (zlib.error: Error -3 while decompressing data: "
-            "invalid block type)")):
+            "invalid block type)"
+        ),
+    ):
         load_cifar10(path)
 
 
@@ -324,8 +349,10 @@ def test_zip_member_that_ends_early(tmp_path):
     entry = data.rfind(b"PK\x01\x02")  # the last member's central directory entry
     struct.pack_into("<II", data, entry + 20, info.compress_size + 10**6, info.file_size + 10**6)
     path.write_bytes(data)  # its sizes now promise more bytes than the file holds
-    with pytest.raises(CifarError, match=re.escape(
-            f"{path}: cannot read truck/1.png (EOFError: the data ends early")):
+    with pytest.raises(
+        CifarError,
+        match=re.escape(f"{path}: cannot read truck/1.png (EOFError: the data ends early"),
+    ):
         load_cifar10(path)
 
 
@@ -353,8 +380,12 @@ def _deny(monkeypatch, method: str, denied: Path) -> None:
 def test_unreadable_class_folder(tmp_path, monkeypatch):
     _write_tree(tmp_path)
     _deny(monkeypatch, "iterdir", tmp_path / "cat")
-    with pytest.raises(CifarError, match=re.escape(
-            f"CIFAR-10 path {tmp_path} could not be read (Permission denied: {tmp_path / 'cat'})")):
+    with pytest.raises(
+        CifarError,
+        match=re.escape(
+            f"CIFAR-10 path {tmp_path} could not be read (Permission denied: {tmp_path / 'cat'})"
+        ),
+    ):
         load_cifar10(tmp_path)
 
 
@@ -362,8 +393,9 @@ def test_unreadable_image_file(tmp_path, monkeypatch):
     _write_tree(tmp_path)
     file = tmp_path / "cat" / "1.png"
     _deny(monkeypatch, "read_bytes", file)
-    with pytest.raises(CifarError, match=re.escape(
-            f"{tmp_path}: cannot read {file} (Permission denied: {file})")):
+    with pytest.raises(
+        CifarError, match=re.escape(f"{tmp_path}: cannot read {file} (Permission denied: {file})")
+    ):
         load_cifar10(tmp_path)
 
 
@@ -371,8 +403,9 @@ def test_unreadable_torchvision_batch(tmp_path, monkeypatch):
     _write_batches(tmp_path / "cifar-10-batches-py")
     file = tmp_path / "cifar-10-batches-py" / "test_batch"
     _deny(monkeypatch, "open", file)
-    with pytest.raises(CifarError, match=re.escape(
-            f"{file} could not be read (Permission denied: {file})")):
+    with pytest.raises(
+        CifarError, match=re.escape(f"{file} could not be read (Permission denied: {file})")
+    ):
         load_cifar10(tmp_path, "test")
 
 
@@ -382,11 +415,15 @@ def _broken_crc(png: bytes) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize(("content", "cause"), [
-    (b"just some text", "not an image file in a format PIL reads"),
-    (_png_bytes(_tile(0))[:60], "(OSError: image file is truncated"),
-    (_broken_crc(_png_bytes(_tile(0))), "not an image file in a format PIL reads"),
-], ids=["text", "truncated", "bad-crc"])
+@pytest.mark.parametrize(
+    ("content", "cause"),
+    [
+        (b"just some text", "not an image file in a format PIL reads"),
+        (_png_bytes(_tile(0))[:60], "(OSError: image file is truncated"),
+        (_broken_crc(_png_bytes(_tile(0))), "not an image file in a format PIL reads"),
+    ],
+    ids=["text", "truncated", "bad-crc"],
+)
 def test_a_non_image_file_in_a_class_folder(tmp_path, content, cause):
     _write_tree(tmp_path)
     file = tmp_path / "cat" / "1.png"
@@ -469,17 +506,23 @@ def fake_torchvision(monkeypatch):
     (tests/test_download.py runs the real fetch against local servers)."""
     calls = []
     dataset = types.SimpleNamespace(
-        url=ARCHIVE_URL, filename="cifar-10-python.tar.gz", tgz_md5=hashlib.md5(b"archive")
-        .hexdigest(), base_folder=TORCHVISION_FOLDER, train_list=[], test_list=[],
-        meta={"filename": "batches.meta", "md5": hashlib.md5(b"meta").hexdigest()})
+        url=ARCHIVE_URL,
+        filename="cifar-10-python.tar.gz",
+        tgz_md5=hashlib.md5(b"archive").hexdigest(),
+        base_folder=TORCHVISION_FOLDER,
+        train_list=[],
+        test_list=[],
+        meta={"filename": "batches.meta", "md5": hashlib.md5(b"meta").hexdigest()},
+    )
 
     def extract(root):
         folder = root / TORCHVISION_FOLDER
         shutil.rmtree(folder, ignore_errors=True)
         state["expected"] = _write_batches(folder)
         (folder / "batches.meta").write_bytes(b"meta")
-        dataset.train_list = [[f"data_batch_{i}", _md5(folder / f"data_batch_{i}")]
-                              for i in range(1, 6)]
+        dataset.train_list = [
+            [f"data_batch_{i}", _md5(folder / f"data_batch_{i}")] for i in range(1, 6)
+        ]
         dataset.test_list = [["test_batch", _md5(folder / "test_batch")]]
 
     state = {"behaviour": extract, "dataset": dataset}
@@ -511,15 +554,21 @@ def test_download_offline_message(monkeypatch, fake_torchvision, tmp_path):
 
     def offline(url, dst, *, timeout, md5):
         calls.append(("fetch", url))
-        raise DownloadError("this machine appears to be offline (no connection to "
-                            "www.cs.toronto.edu:443 within 0.5 s)", offline=True)
+        raise DownloadError(
+            "this machine appears to be offline (no connection to "
+            "www.cs.toronto.edu:443 within 0.5 s)",
+            offline=True,
+        )
 
     monkeypatch.setattr(cifar, "fetch", offline)
-    with pytest.raises(CifarError, match=r"^CIFAR-10 could not be downloaded from https://www\."
-                       r"cs\.toronto\.edu/~kriz/cifar-10-python\.tar\.gz: this machine appears "
-                       r"to be offline \(no connection to www\.cs\.toronto\.edu:443 within "
-                       r"0\.5 s\)\. Use the bundled sample or point CUTMIX_CIFAR10 at a local "
-                       r"copy\.$"):
+    with pytest.raises(
+        CifarError,
+        match=r"^CIFAR-10 could not be downloaded from https://www\."
+        r"cs\.toronto\.edu/~kriz/cifar-10-python\.tar\.gz: this machine appears "
+        r"to be offline \(no connection to www\.cs\.toronto\.edu:443 within "
+        r"0\.5 s\)\. Use the bundled sample or point CUTMIX_CIFAR10 at a local "
+        r"copy\.$",
+    ):
         download_cifar10(tmp_path, timeout=0.5)
     assert calls == [("fetch", ARCHIVE_URL)]  # nothing to extract
 
@@ -528,15 +577,19 @@ def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, 
     calls, state = fake_torchvision
 
     def stalled(url, dst, *, timeout, md5):
-        raise DownloadError("the transfer stalled after 3.1 MB of 170.5 MB: nothing arrived for "
-                            "5 s")
+        raise DownloadError(
+            "the transfer stalled after 3.1 MB of 170.5 MB: nothing arrived for 5 s"
+        )
 
     with monkeypatch.context() as m:
         m.setattr(cifar, "fetch", stalled)
-        with pytest.raises(CifarError, match=r"^CIFAR-10 could not be downloaded from https://www\."
-                           r"cs\.toronto\.edu/~kriz/cifar-10-python\.tar\.gz: the transfer stalled "
-                           r"after 3\.1 MB of 170\.5 MB: nothing arrived for 5 s\. Use the bundled "
-                           r"sample"):
+        with pytest.raises(
+            CifarError,
+            match=r"^CIFAR-10 could not be downloaded from https://www\."
+            r"cs\.toronto\.edu/~kriz/cifar-10-python\.tar\.gz: the transfer stalled "
+            r"after 3\.1 MB of 170\.5 MB: nothing arrived for 5 s\. Use the bundled "
+            r"sample",
+        ):
             download_cifar10(tmp_path)
     assert calls == []  # nothing to extract
 
@@ -544,8 +597,11 @@ def test_download_errors_and_missing_torchvision(monkeypatch, fake_torchvision, 
         raise OSError("disk full")
 
     state["behaviour"] = fail
-    with pytest.raises(CifarError, match=r"could not be extracted into .* \(OSError: disk full\)\. "
-                                         r"Use the bundled sample"):
+    with pytest.raises(
+        CifarError,
+        match=r"could not be extracted into .* \(OSError: disk full\)\. "
+        r"Use the bundled sample",
+    ):
         download_cifar10(tmp_path)
     monkeypatch.setitem(sys.modules, "torchvision", None)
     monkeypatch.delitem(sys.modules, "torchvision.datasets")
@@ -559,8 +615,10 @@ def test_download_fetches_extracts_and_loads(fake_torchvision, tmp_path, split):
     root = tmp_path / "data"
     ds = download_cifar10(root, split, timeout=2)
     archive = root / "cifar-10-python.tar.gz"
-    assert calls == [("fetch", ARCHIVE_URL, archive, 2, hashlib.md5(b"archive").hexdigest()),
-                     ("extract", archive, root)]
+    assert calls == [
+        ("fetch", ARCHIVE_URL, archive, 2, hashlib.md5(b"archive").hexdigest()),
+        ("extract", archive, root),
+    ]
     _check_batches(ds, state["expected"], split)
 
 
@@ -604,4 +662,6 @@ def test_random_pair_needs_two_images_and_two_classes():
     with pytest.raises(ValueError, match="'cat'"):
         random_pair(_tiny_set([3, 3]), rng=np.random.default_rng(0))
     assert random_pair(_tiny_set([3, 3]), rng=np.random.default_rng(0), distinct_classes=False) in {
-        (0, 1), (1, 0)}
+        (0, 1),
+        (1, 0),
+    }

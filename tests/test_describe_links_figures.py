@@ -54,19 +54,47 @@ def test_label_space() -> None:
 def test_mix_record_is_json_ready() -> None:
     import json
 
-    rec = mix_record(alpha=1.0, seed=3, lam=0.5, lam_adjusted=0.75, box=Box(0, 16, 0, 16),
-                     size=(32, 32), labels={"A": "cat"}, target=[0.75, 0.25],
-                     class_names=["cat", "dog"], mode="sample")
+    rec = mix_record(
+        alpha=1.0,
+        seed=3,
+        lam=0.5,
+        lam_adjusted=0.75,
+        box=Box(0, 16, 0, 16),
+        size=(32, 32),
+        labels={"A": "cat"},
+        target=[0.75, 0.25],
+        class_names=["cat", "dog"],
+        mode="sample",
+    )
     again = json.loads(json.dumps(rec))
     assert again["box"]["y1"] == 16 and again["lambda_adjusted"] == 0.75
     assert (again["lambda_sampled"], again["lambda_by_hand"]) == (0.5, None)
-    by_hand = mix_record(alpha=None, seed=3, lam=0.5, lam_adjusted=0.75, box=Box(0, 16, 0, 16),
-                         size=(32, 32), labels={}, target=[0.75, 0.25],
-                         class_names=["cat", "dog"], mode="lambda")
+    by_hand = mix_record(
+        alpha=None,
+        seed=3,
+        lam=0.5,
+        lam_adjusted=0.75,
+        box=Box(0, 16, 0, 16),
+        size=(32, 32),
+        labels={},
+        target=[0.75, 0.25],
+        class_names=["cat", "dog"],
+        mode="lambda",
+    )
     assert (by_hand["lambda_sampled"], by_hand["lambda_by_hand"]) == (None, 0.5)
     with pytest.raises(ValueError, match="mode must be"):
-        mix_record(alpha=None, seed=3, lam=0.5, lam_adjusted=0.75, box=Box(0, 16, 0, 16),
-                   size=(32, 32), labels={}, target=[], class_names=[], mode="drawn")
+        mix_record(
+            alpha=None,
+            seed=3,
+            lam=0.5,
+            lam_adjusted=0.75,
+            box=Box(0, 16, 0, 16),
+            size=(32, 32),
+            labels={},
+            target=[],
+            class_names=[],
+            mode="drawn",
+        )
 
 
 # ------------------------------------------------------------------------------ links

@@ -41,7 +41,7 @@ def probe_passes(monkeypatch: pytest.MonkeyPatch) -> None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     release: threading.Event  # set by the fixture at teardown: a stalled answer then ends
 
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+    def do_GET(self) -> None:
         if self.path == "/missing":
             self.send_error(404, "Not Found")
             return
@@ -59,7 +59,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/slow":  # moving, but slower in total than the timeout
             step = len(BODY) // 6
             for i in range(0, len(BODY), step):
-                self.wfile.write(BODY[i:i + step])
+                self.wfile.write(BODY[i : i + step])
                 self.wfile.flush()
                 time.sleep(0.3)
 
@@ -74,8 +74,9 @@ def server(no_proxies: None) -> Iterator[str]:
     handler = type("Handler", (_Handler,), {"release": release})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                     daemon=True).start()
+    threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     release.set()
     httpd.shutdown()
@@ -141,8 +142,9 @@ def test_a_wrong_checksum_keeps_nothing(server: str, tmp_path: Path, check: dict
 
 
 def test_http_error_says_what_the_server_answered(server: str, tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match=r"^the server answered HTTP 404 \(Not Found\)$") \
-            as info:
+    with pytest.raises(
+        DownloadError, match=r"^the server answered HTTP 404 \(Not Found\)$"
+    ) as info:
         fetch(f"{server}/missing", tmp_path / "w.pth")
     assert not info.value.offline
     assert _leftovers(tmp_path) == []
@@ -152,16 +154,19 @@ def test_refused_connection_is_offline(tmp_path: Path, no_proxies: None) -> None
     with socket.socket() as s:  # a port that was free a moment ago: nothing listens on it
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with pytest.raises(DownloadError, match=rf"^this machine appears to be offline \(no connection "
-                                            rf"to 127\.0\.0\.1:{port}: .*refused") \
-            as info:
+    with pytest.raises(
+        DownloadError,
+        match=rf"^this machine appears to be offline \(no connection "
+        rf"to 127\.0\.0\.1:{port}: .*refused",
+    ) as info:
         fetch(f"http://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=2)
     assert info.value.offline
     assert _leftovers(tmp_path) == []
 
 
 def test_no_answer_in_time_names_the_first_hop(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None
+) -> None:
     """A timeout while connecting (the TCP connection, the TLS handshake, a proxy's answer):
     the probe before it connected, so the message names who fell silent, not "offline"."""
     seen = []
@@ -171,8 +176,11 @@ def test_no_answer_in_time_names_the_first_hop(
         raise URLError(TimeoutError("timed out"))
 
     monkeypatch.setattr(download, "_open", silent)
-    with pytest.raises(DownloadError, match=r"^files\.example\.org:443 did not answer within "
-                                            r"0\.5 s$") as info:
+    with pytest.raises(
+        DownloadError,
+        match=r"^files\.example\.org:443 did not answer within "
+        r"0\.5 s$",
+    ) as info:
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=0.5)
     assert not info.value.offline
     monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
@@ -182,7 +190,8 @@ def test_no_answer_in_time_names_the_first_hop(
 
 
 def test_first_hop_follows_the_proxy_settings_as_urllib_does(
-        monkeypatch: pytest.MonkeyPatch, no_proxies: None) -> None:
+    monkeypatch: pytest.MonkeyPatch, no_proxies: None
+) -> None:
     url = "https://files.example.org/w.pth"
     assert first_hop(url) == ("files.example.org", 443, False)
     assert first_hop("http://files.example.org:8080/w") == ("files.example.org", 8080, False)
@@ -196,44 +205,57 @@ def test_first_hop_follows_the_proxy_settings_as_urllib_does(
     assert first_hop(url) == ("files.example.org", 443, False)
 
 
-@pytest.mark.parametrize(("proxy", "why"), [("http://", "no host given"),
-                                             ("http:proxy", "nonnumeric port: 'proxy'")])
+@pytest.mark.parametrize(
+    ("proxy", "why"), [("http://", "no host given"), ("http:proxy", "nonnumeric port: 'proxy'")]
+)
 def test_a_malformed_proxy_setting_gets_a_message(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None, proxy: str,
-        why: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None, proxy: str, why: str
+) -> None:
     monkeypatch.setenv("https_proxy", proxy)
-    with pytest.raises(DownloadError, match=rf"^could not open https://files\.example\.org/w\.pth "
-                                            rf"\({why}\); check the URL and the \*_proxy "
-                                            r"settings$") as info:
+    with pytest.raises(
+        DownloadError,
+        match=rf"^could not open https://files\.example\.org/w\.pth "
+        rf"\({why}\); check the URL and the \*_proxy "
+        r"settings$",
+    ) as info:
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth")
     assert not info.value.offline
     assert _leftovers(tmp_path) == []
 
 
 def test_a_proxy_that_refuses_is_not_called_offline(
-        raw_server: tuple[int, list[bytes], list[bytes]], monkeypatch: pytest.MonkeyPatch,
-        tmp_path: Path) -> None:
+    raw_server: tuple[int, list[bytes], list[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
     """A school proxy answering CONNECT with 407: urllib reports a URLError, not an HTTPError;
     the machine is online, the proxy said no. Also shows the proxy set now is the one used."""
     port, replies, received = raw_server
     replies.append(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
     monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
-    with pytest.raises(DownloadError, match=rf"^the proxy 127\.0\.0\.1:{port} would not connect "
-                                            r"to files\.example\.org \(Tunnel connection failed: "
-                                            r"407 Proxy Authentication Required\)$") as info:
+    with pytest.raises(
+        DownloadError,
+        match=rf"^the proxy 127\.0\.0\.1:{port} would not connect "
+        r"to files\.example\.org \(Tunnel connection failed: "
+        r"407 Proxy Authentication Required\)$",
+    ) as info:
         fetch("https://files.example.org/w.pth", tmp_path / "w.pth", timeout=5)
     assert not info.value.offline
     assert received and received[0].startswith(b"CONNECT files.example.org:443 ")
 
 
 def test_a_failed_tls_handshake_is_not_called_offline(
-        raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path) -> None:
+    raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path
+) -> None:
     """https to a server that answers in plain HTTP (as a captive portal may): a TLS error."""
     port, replies, _ = raw_server
     replies.append(b"HTTP/1.1 302 Found\r\nLocation: http://portal.example/\r\n\r\n")
-    with pytest.raises(DownloadError, match=r"^the secure connection through 127\.0\.0\.1:\d+ "
-                                            r"failed \(.*\); a network filter may be intercepting "
-                                            r"it$") as info:
+    with pytest.raises(
+        DownloadError,
+        match=r"^the secure connection through 127\.0\.0\.1:\d+ "
+        r"failed \(.*\); a network filter may be intercepting "
+        r"it$",
+    ) as info:
         fetch(f"https://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=5)
     assert not info.value.offline
     assert _leftovers(tmp_path) == []
@@ -241,13 +263,16 @@ def test_a_failed_tls_handshake_is_not_called_offline(
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_server_that_accepts_and_says_nothing(
-        raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path, scheme: str) -> None:
+    raw_server: tuple[int, list[bytes], list[bytes]], tmp_path: Path, scheme: str
+) -> None:
     """The connection opens, then silence: over http the request is read and not answered,
     over https the TLS handshake never completes. Either way, a message within the timeout."""
     port, _, received = raw_server
     start = time.monotonic()
-    expected = {"http": "accepted the connection but sent nothing for 1 s",
-                "https": "did not answer within 1 s"}[scheme]
+    expected = {
+        "http": "accepted the connection but sent nothing for 1 s",
+        "https": "did not answer within 1 s",
+    }[scheme]
     with pytest.raises(DownloadError, match=rf"^127\.0\.0\.1:{port} {expected}$") as info:
         fetch(f"{scheme}://127.0.0.1:{port}/w.pth", tmp_path / "w.pth", timeout=1)
     assert time.monotonic() - start < 4
@@ -260,8 +285,11 @@ def test_a_stalled_transfer_gives_up_after_the_timeout(server: str, tmp_path: Pa
     """The connection opens and a first piece arrives, then nothing: torch.hub would wait
     forever here; fetch stops after `timeout` seconds of silence and keeps no partial file."""
     start = time.monotonic()
-    with pytest.raises(DownloadError, match=r"^the transfer stalled after 1,000 bytes of 0\.2 MB: "
-                                            r"nothing arrived for 1 s$") as info:
+    with pytest.raises(
+        DownloadError,
+        match=r"^the transfer stalled after 1,000 bytes of 0\.2 MB: "
+        r"nothing arrived for 1 s$",
+    ) as info:
         fetch(f"{server}/stall", tmp_path / "w.pth", timeout=1)
     assert time.monotonic() - start < 4
     assert not info.value.offline
@@ -283,7 +311,8 @@ def test_a_slow_transfer_that_keeps_moving_finishes(server: str, tmp_path: Path)
 
 
 def test_an_interrupted_download_leaves_no_temporary_file(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     class Interrupted:
         headers = {"Content-Length": "10"}
 
@@ -321,7 +350,8 @@ def test_unwritable_destination_and_bad_arguments(server: str, tmp_path: Path) -
 
 
 def test_fetch_requests_nothing_when_the_probe_fails(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_proxies: None
+) -> None:
     """Packets dropped (no answer at all): the probe's timeout bounds the wait and names the
     first hop, and nothing is requested or written."""
     probes = []
@@ -333,8 +363,11 @@ def test_fetch_requests_nothing_when_the_probe_fails(
     monkeypatch.setattr(download, "offline_reason", offline_reason)  # the real probe
     monkeypatch.setattr(download, "is_online", silent)
     monkeypatch.setattr(download, "_open", lambda *a, **k: pytest.fail("requested"))
-    with pytest.raises(DownloadError, match=r"^this machine appears to be offline \(no connection "
-                                            r"to files\.example\.org:443 within 0\.5 s\)$") as info:
+    with pytest.raises(
+        DownloadError,
+        match=r"^this machine appears to be offline \(no connection "
+        r"to files\.example\.org:443 within 0\.5 s\)$",
+    ) as info:
         fetch("https://files.example.org/w.pth", tmp_path / "sub" / "w.pth", timeout=0.5)
     assert info.value.offline
     assert probes == [("files.example.org", 443, 0.5)]
@@ -364,7 +397,8 @@ def test_is_online_uses_a_socket_with_the_timeout(monkeypatch: pytest.MonkeyPatc
 
 
 def test_offline_reason_probes_the_first_hop_a_download_would_take(
-        monkeypatch: pytest.MonkeyPatch, no_proxies: None) -> None:
+    monkeypatch: pytest.MonkeyPatch, no_proxies: None
+) -> None:
     """Behind a proxy (a school network) urllib connects to the proxy: that is what must answer,
     not the file's host, which may well be unreachable directly; no_proxy skips the proxy."""
     probes, up = [], set()
@@ -375,8 +409,9 @@ def test_offline_reason_probes_the_first_hop_a_download_would_take(
 
     monkeypatch.setattr(download, "is_online", probe)
     url = "https://download.example.org/w/resnet.pth"
-    assert offline_reason(url, timeout=0.5) == ("no connection to download.example.org:443 "
-                                                "within 0.5 s")
+    assert offline_reason(url, timeout=0.5) == (
+        "no connection to download.example.org:443 within 0.5 s"
+    )
     up.add("download.example.org")
     assert offline_reason(url) is None
     monkeypatch.setenv("https_proxy", "http://proxy.school.example:3128")
@@ -384,6 +419,10 @@ def test_offline_reason_probes_the_first_hop_a_download_would_take(
     monkeypatch.setenv("no_proxy", "example.org")
     assert offline_reason("http://download.example.org:8080/x") is None  # http: no http_proxy
     assert offline_reason(url) is None  # bypassed: the host itself answers
-    assert probes == [("download.example.org", 443, 0.5), ("download.example.org", 443, 5.0),
-                      ("proxy.school.example", 3128, 5.0), ("download.example.org", 8080, 5.0),
-                      ("download.example.org", 443, 5.0)]
+    assert probes == [
+        ("download.example.org", 443, 0.5),
+        ("download.example.org", 443, 5.0),
+        ("proxy.school.example", 3128, 5.0),
+        ("download.example.org", 8080, 5.0),
+        ("download.example.org", 443, 5.0),
+    ]

@@ -14,14 +14,14 @@ import pytest
 import torch
 from PIL import Image
 
-from cutmix_core.evaluation import report as ev
-from cutmix_core.views import evaluation_figures as figs
-from cutmix_core.models import checkpoints as models
-from cutmix_core.training import loop as train
-from cutmix_core.mixing.batch import cutout_batch
 from cutmix_core.data.cifar import CLASSES, CifarSet
-from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.evaluation import report as ev
+from cutmix_core.mixing.batch import cutout_batch
 from cutmix_core.mixing.pair import Box, box_lambda, paste
+from cutmix_core.models import checkpoints as models
+from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.training import loop as train
+from cutmix_core.views import evaluation_figures as figs
 
 ARCH = "resnet8w4"
 HOLES = (0, 8, 16)
@@ -68,10 +68,12 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory, test_set: CifarSet) -> 
     cutmix, none = _fitted(1), _fitted(2, steps=15)
     right = train.evaluate_accuracy(cutmix, test_set.images, test_set.labels)
     common = {"epochs": 3, "test_images": len(test_set)}
-    models.save_checkpoint(folder / "r8_cutmix.pt", cutmix,
-                           {"aug": "cutmix", "test_accuracy": right, **common})
-    models.save_checkpoint(folder / "r8_none.pt", none,
-                           {"aug": "none", "test_accuracy": 0.5, **common})
+    models.save_checkpoint(
+        folder / "r8_cutmix.pt", cutmix, {"aug": "cutmix", "test_accuracy": right, **common}
+    )
+    models.save_checkpoint(
+        folder / "r8_none.pt", none, {"aug": "none", "test_accuracy": 0.5, **common}
+    )
     torch.save(none.state_dict(), folder / "last.pt")  # no card: not a shipped model
     return folder
 
@@ -104,8 +106,9 @@ def test_clean_accuracy_equals_an_independent_computation(report, loaded, test_s
     for m, result in zip(loaded, report.models):
         by_hand = float((m.predict(test_set.images).argmax(1) == test_set.labels).mean())
         assert result.name == m.name and result.clean_accuracy == by_hand
-        assert result.clean_accuracy == train.evaluate_accuracy(m.model, test_set.images,
-                                                                test_set.labels)
+        assert result.clean_accuracy == train.evaluate_accuracy(
+            m.model, test_set.images, test_set.labels
+        )
         assert result.test_images == len(test_set) and result.epochs == 3
         assert result.num_parameters == models.count_parameters(m.model)
     none, cutmix = report.models
@@ -121,14 +124,27 @@ def test_card_on_other_test_images_is_not_compared(report) -> None:
     assert ev.ModelEvaluation.from_dict({**m.to_dict(), "card_accuracy": None}).card_agrees is None
 
 
-@pytest.mark.parametrize("clean, card, agrees", [
-    (0.8010, 0.8009, True), (0.8009, 0.8010, True), (0.8778, 0.8778, True),
-    (0.8011, 0.8009, False), (0.5, 0.6, False)])
+@pytest.mark.parametrize(
+    "clean, card, agrees",
+    [
+        (0.8010, 0.8009, True),
+        (0.8009, 0.8010, True),
+        (0.8778, 0.8778, True),
+        (0.8011, 0.8009, False),
+        (0.5, 0.6, False),
+    ],
+)
 def test_card_agrees_within_one_image(report, clean, card, agrees) -> None:
     # 0.8010 - 0.8009 is a little over 1e-4 in floating point: the rule counts images.
-    m = ev.ModelEvaluation.from_dict({**report.models[1].to_dict(), "test_images": 10_000,
-                                      "card_test_images": 10_000, "clean_accuracy": clean,
-                                      "card_accuracy": card})
+    m = ev.ModelEvaluation.from_dict(
+        {
+            **report.models[1].to_dict(),
+            "test_images": 10_000,
+            "card_test_images": 10_000,
+            "clean_accuracy": clean,
+            "card_accuracy": card,
+        }
+    )
     assert m.card_agrees is agrees
 
 
@@ -155,11 +171,14 @@ def test_pairs_have_two_labels_exact_lambdas_and_are_seeded(test_set) -> None:
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
-@pytest.mark.parametrize(("labels", "n", "match"), [
-    (np.zeros(5, dtype=int), 3, "at least two classes"),
-    (np.arange(4), 0, "n must be a positive int, got 0"),
-    (np.arange(4).reshape(2, 2), 3, r"labels must be 1-D.*\(2, 2\)"),
-])
+@pytest.mark.parametrize(
+    ("labels", "n", "match"),
+    [
+        (np.zeros(5, dtype=int), 3, "at least two classes"),
+        (np.arange(4), 0, "n must be a positive int, got 0"),
+        (np.arange(4).reshape(2, 2), 3, r"labels must be 1-D.*\(2, 2\)"),
+    ],
+)
 def test_sample_pairs_rejects_bad_input(labels, n, match) -> None:
     with pytest.raises(ValueError, match=match):
         ev.sample_pairs(labels, n, rng=np.random.default_rng(0))
@@ -197,9 +216,15 @@ def test_pair_stats_recomputed_by_hand(loaded, test_set) -> None:
     m = loaded[1]
     boxes = (Box(0, 16, 0, 16), Box(8, 32, 4, 30), Box(10, 12, 10, 30), Box(0, 0, 0, 0))
     ia, ib = np.array([0, 1, 2, 3]), np.array([11, 12, 15, 17])
-    pairs = ev.PairSet(ia, ib, test_set.labels[ia], test_set.labels[ib], boxes,
-                       np.array([0.75, 0.4, 0.98, 1.0]),
-                       np.array([box_lambda(b, 32, 32) for b in boxes]))
+    pairs = ev.PairSet(
+        ia,
+        ib,
+        test_set.labels[ia],
+        test_set.labels[ib],
+        boxes,
+        np.array([0.75, 0.4, 0.98, 1.0]),
+        np.array([box_lambda(b, 32, 32) for b in boxes]),
+    )
     mixed = ev.mix_pairs(test_set.images, pairs)
     stats = ev.pair_stats(m, mixed, pairs)
     t = np.array([b.area / 1024 for b in boxes])
@@ -231,8 +256,9 @@ def test_pair_stats_recomputed_by_hand(loaded, test_set) -> None:
 
 def test_split_curve_bins_t_and_leaves_empty_bins_nan() -> None:
     t = np.array([0.0, 0.04, 0.1, 0.95, 1.0])
-    curve = ev.split_curve(t, np.array([1.0, 0.0, 0.5, 0.2, 0.4]), np.array([0.1, 0.3, 0.5, 0.7,
-                                                                             0.9]))
+    curve = ev.split_curve(
+        t, np.array([1.0, 0.0, 0.5, 0.2, 0.4]), np.array([0.1, 0.3, 0.5, 0.7, 0.9])
+    )
     assert curve.centres == pytest.approx([0.05 + 0.1 * i for i in range(10)])
     assert curve.counts == (2, 1, 0, 0, 0, 0, 0, 0, 0, 2)
     assert curve.mean_p_a[0] == 0.5 and curve.mean_p_b[9] == pytest.approx(0.8)
@@ -242,8 +268,9 @@ def test_split_curve_bins_t_and_leaves_empty_bins_nan() -> None:
 # ---------------------------------------------------------------- occlusion
 
 
-def test_occlusion_at_hole_0_is_clean_and_8px_centre_matches_a_hand_fill(report, loaded,
-                                                                         test_set) -> None:
+def test_occlusion_at_hole_0_is_clean_and_8px_centre_matches_a_hand_fill(
+    report, loaded, test_set
+) -> None:
     for m, result in zip(loaded, report.models):
         centre, random = result.occlusion
         assert (centre.placement, random.placement) == ev.PLACEMENTS and centre.holes == HOLES
@@ -260,7 +287,7 @@ def test_random_holes_go_where_the_places_say(loaded, test_set) -> None:
     x = models.preprocess(test_set.images).clone()  # (N, 3, 32, 32)
     for i, (u, v) in enumerate(places):
         y0, x0 = int(u * 21), int(v * 21)  # 21 = 32 - 12 + 1 positions fit
-        x[i, :, y0:y0 + 12, x0:x0 + 12] = 0.0
+        x[i, :, y0 : y0 + 12, x0 : x0 + 12] = 0.0
     by_hand = (models.predict(loaded[0].model, x).argmax(1) == test_set.labels).mean()
     assert curves[1].placement == "random" and curves[1].accuracy == (pytest.approx(by_hand),)
     with pytest.raises(ValueError, match="places holds 3 rows for 60 images"):
@@ -293,15 +320,17 @@ def test_a_filled_hole_is_the_training_mean_colour_and_the_input_is_kept() -> No
     assert torch.equal(x, before)
     std, mean = (torch.tensor(v).view(3, 1, 1) for v in (models.CIFAR10_STD, models.CIFAR10_MEAN))
     for i, b in enumerate(boxes):
-        hole = out[i, :, b.y0:b.y1, b.x0:b.x1] * std + mean  # back to pixel / 255
+        hole = out[i, :, b.y0 : b.y1, b.x0 : b.x1] * std + mean  # back to pixel / 255
         assert torch.allclose(hole, mean.expand_as(hole), atol=1e-7)
         keep = torch.ones(32, 32, dtype=torch.bool)
-        keep[b.y0:b.y1, b.x0:b.x1] = False
+        keep[b.y0 : b.y1, b.x0 : b.x1] = False
         assert torch.equal(out[i][:, keep], x[i][:, keep])
     # the docstring's claim: Cutout in training fills normalised images with 0 as well
     assert inspect.signature(cutout_batch).parameters["fill"].default == 0.0
     cut = cutout_batch(x, torch.zeros(3, dtype=torch.long), 10, 8, generator=_gen(0))
-    assert all((cut.images[i, :, b.y0:b.y1, b.x0:b.x1] == 0).all() for i, b in enumerate(cut.boxes))
+    assert all(
+        (cut.images[i, :, b.y0 : b.y1, b.x0 : b.x1] == 0).all() for i, b in enumerate(cut.boxes)
+    )
 
 
 # ---------------------------------------------------------------- JSON, table, figures
@@ -326,13 +355,16 @@ def test_report_round_trips_through_strict_json(report, tmp_path) -> None:
     assert loaded.models[1].occlusion == report.models[1].occlusion
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    (None, "does not exist; run `python -m cutmix_core.evaluation.report`"),
-    ("{not json", "is not readable JSON"),
-    ('{"version": 99}', "has version 99, this code reads version 1"),
-    ("[1, 2]", "has version None"),
-    ('{"version": 1, "models": []}', "is malformed \\(KeyError: 'command'\\)"),
-])
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (None, "does not exist; run `python -m cutmix_core.evaluation.report`"),
+        ("{not json", "is not readable JSON"),
+        ('{"version": 99}', "has version 99, this code reads version 1"),
+        ("[1, 2]", "has version None"),
+        ('{"version": 1, "models": []}', "is malformed \\(KeyError: 'command'\\)"),
+    ],
+)
 def test_load_report_errors_say_what_is_wrong(tmp_path, content, match) -> None:
     path = tmp_path / "evaluation.json"
     if content is not None:
@@ -385,20 +417,37 @@ def _write_test_split(root: Path, per_class: int = 3) -> None:
         folder.mkdir(parents=True)
         for i in range(per_class):
             Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
-                folder / f"{i}.png")
+                folder / f"{i}.png"
+            )
 
 
-def test_cli_end_to_end_writes_json_and_prints_the_table(models_dir, tmp_path, capsys,
-                                                         monkeypatch) -> None:
+def test_cli_end_to_end_writes_json_and_prints_the_table(
+    models_dir, tmp_path, capsys, monkeypatch
+) -> None:
     _write_test_split(tmp_path / "cifar")
     monkeypatch.setenv("CUTMIX_CIFAR10", str(tmp_path / "cifar"))  # no --data: the variable
     out = tmp_path / "evaluation.json"
-    args = ["--models", str(models_dir), "--cache", str(tmp_path / "cache"), "--pairs", "8",
-            "--seed", "1", "--holes", "0,16", "--limit", "20", "--out", str(out), "--markdown"]
+    args = [
+        "--models",
+        str(models_dir),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--pairs",
+        "8",
+        "--seed",
+        "1",
+        "--holes",
+        "0,16",
+        "--limit",
+        "20",
+        "--out",
+        str(out),
+        "--markdown",
+    ]
     assert ev.main(args) == 0
     stdout = capsys.readouterr().out
     assert f"wrote {out} (2 models, 20 test images)" in stdout
-    table = stdout[stdout.index("| model"):].splitlines()
+    table = stdout[stdout.index("| model") :].splitlines()
     assert [line.split("|")[1].strip() for line in table[2:]] == ["r8_none", "r8_cutmix"]
     report = ev.load_report(out)
     assert report.test_images == 20 and report.pairs == 8 and report.holes == (0, 16)
@@ -409,13 +458,16 @@ def test_cli_end_to_end_writes_json_and_prints_the_table(models_dir, tmp_path, c
     assert ev.markdown_table(report) in stdout
 
 
-@pytest.mark.parametrize(("args", "match"), [
-    ([], "pass --data PATH or set \\$CUTMIX_CIFAR10"),
-    (["--data", "/nonexistent/cifar"], "/nonexistent/cifar does not exist"),
-    (["--data", ".", "--holes", "4,x"], "holes must be comma-separated ints"),
-    (["--data", ".", "--holes", "40"], "sides in \\[0, 32\\]"),
-    (["--data", ".", "--pairs", "0"], "--pairs must be >= 1"),
-])
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ([], "pass --data PATH or set \\$CUTMIX_CIFAR10"),
+        (["--data", "/nonexistent/cifar"], "/nonexistent/cifar does not exist"),
+        (["--data", ".", "--holes", "4,x"], "holes must be comma-separated ints"),
+        (["--data", ".", "--holes", "40"], "sides in \\[0, 32\\]"),
+        (["--data", ".", "--pairs", "0"], "--pairs must be >= 1"),
+    ],
+)
 def test_cli_errors_name_the_problem(args, match, capsys, monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("CUTMIX_CIFAR10", raising=False)
     with pytest.raises(SystemExit):
@@ -430,4 +482,4 @@ def test_display_rows_format_percentages_and_count_zero_maps(report) -> None:
     assert rows[1]["clean acc"] == f"{100 * m.clean_accuracy:.1f}%"
     assert rows[1]["p(B) corr"] == f"{m.pairs.corr_p_b:.3f}"
     assert rows[1]["all-zero CAMs (A / B)"] == f"{m.pairs.cam_skipped_a} / {m.pairs.cam_skipped_b}"
-    assert list(rows[0])[:len(ev.COLUMNS)] == list(ev.COLUMNS)
+    assert list(rows[0])[: len(ev.COLUMNS)] == list(ev.COLUMNS)

@@ -16,6 +16,7 @@ from cutmix_core.mixing.explorer import (
     sample_boxes,
     sample_lambdas,
 )
+from cutmix_core.mixing.pair import box_from_center, box_from_cut, box_lambda, cut_size
 from cutmix_core.views.explorer_figures import (
     area_figure,
     aspect_figure,
@@ -25,7 +26,6 @@ from cutmix_core.views.explorer_figures import (
     lambda_histogram_figure,
     lambda_scatter_figure,
 )
-from cutmix_core.mixing.pair import box_from_center, box_from_cut, box_lambda, cut_size
 
 
 def rng(seed=0):
@@ -61,8 +61,13 @@ def _exact_mean_lam_adjusted_uniform(h):
     total = 0.0
     for c in range(h):
         p = ((c + 1) ** 2 - c**2) / h**2
-        total += p * np.mean([box_lambda(box_from_cut(h, h, c, c, cy, cx), h, h)
-                              for cy in range(h) for cx in range(h)])
+        total += p * np.mean(
+            [
+                box_lambda(box_from_cut(h, h, c, c, cy, cx), h, h)
+                for cy in range(h)
+                for cx in range(h)
+            ]
+        )
     return total
 
 
@@ -87,19 +92,22 @@ def test_mean_lam_adjusted_is_about_070_at_alpha_1_on_32x32():
 LAM_ODD = 1 - (15.5 / 32) ** 2
 
 
-@pytest.mark.parametrize("h, w, lam, cy, cx, box, lam_adj, clipped", [
-    (32, 32, 0.75, 16, 16, (8, 24, 8, 24), 1 - 256 / 1024, False),
-    (32, 32, 0.75, 0, 0, (0, 8, 0, 8), 1 - 64 / 1024, True),
-    (32, 32, 0.75, 31, 16, (23, 32, 8, 24), 1 - 144 / 1024, True),
-    (32, 32, LAM_ODD, 16, 16, (9, 23, 9, 23), 1 - 196 / 1024, False),
-    (32, 32, LAM_ODD, 7, 16, (0, 14, 9, 23), 1 - 196 / 1024, False),   # touches the top edge
-    (32, 32, LAM_ODD, 6, 16, (0, 13, 9, 23), 1 - 182 / 1024, True),    # one row over it
-    (32, 32, LAM_ODD, 25, 16, (18, 32, 9, 23), 1 - 196 / 1024, False),  # touches the bottom
-    (32, 32, LAM_ODD, 26, 16, (19, 32, 9, 23), 1 - 182 / 1024, True),
-    (20, 40, 0.75, 0, 39, (0, 5, 29, 40), 1 - 55 / 800, True),          # 10 x 20 cut, corner
-    (32, 32, 1.0, 5, 5, (5, 5, 5, 5), 1.0, False),                      # empty box
-    (32, 32, 0.0, 16, 16, (0, 32, 0, 32), 0.0, False),                  # the whole image
-])
+@pytest.mark.parametrize(
+    "h, w, lam, cy, cx, box, lam_adj, clipped",
+    [
+        (32, 32, 0.75, 16, 16, (8, 24, 8, 24), 1 - 256 / 1024, False),
+        (32, 32, 0.75, 0, 0, (0, 8, 0, 8), 1 - 64 / 1024, True),
+        (32, 32, 0.75, 31, 16, (23, 32, 8, 24), 1 - 144 / 1024, True),
+        (32, 32, LAM_ODD, 16, 16, (9, 23, 9, 23), 1 - 196 / 1024, False),
+        (32, 32, LAM_ODD, 7, 16, (0, 14, 9, 23), 1 - 196 / 1024, False),  # touches the top edge
+        (32, 32, LAM_ODD, 6, 16, (0, 13, 9, 23), 1 - 182 / 1024, True),  # one row over it
+        (32, 32, LAM_ODD, 25, 16, (18, 32, 9, 23), 1 - 196 / 1024, False),  # touches the bottom
+        (32, 32, LAM_ODD, 26, 16, (19, 32, 9, 23), 1 - 182 / 1024, True),
+        (20, 40, 0.75, 0, 39, (0, 5, 29, 40), 1 - 55 / 800, True),  # 10 x 20 cut, corner
+        (32, 32, 1.0, 5, 5, (5, 5, 5, 5), 1.0, False),  # empty box
+        (32, 32, 0.0, 16, 16, (0, 32, 0, 32), 0.0, False),  # the whole image
+    ],
+)
 def test_hand_worked_boxes(h, w, lam, cy, cx, box, lam_adj, clipped):
     boxes = boxes_from_centers(h, w, np.array([lam]), np.array([cy]), np.array([cx]))
     assert (boxes.y0[0], boxes.y1[0], boxes.x0[0], boxes.x1[0]) == box
@@ -132,8 +140,9 @@ def _lams_at_cut_edges(h):
 @pytest.mark.parametrize("h, w", [(32, 32), (224, 224), (17, 300), (1, 1), (2, 5), (1024, 3)])
 def test_vectorised_boxes_equal_box_from_center(h, w):
     g = rng(h * 1000 + w)
-    lams = np.concatenate([g.beta(0.3, 0.3, size=3000), _lams_at_cut_edges(max(h, w)),
-                           _lams_at_cut_edges(min(h, w))])
+    lams = np.concatenate(
+        [g.beta(0.3, 0.3, size=3000), _lams_at_cut_edges(max(h, w)), _lams_at_cut_edges(min(h, w))]
+    )
     cy, cx = g.integers(h, size=len(lams)), g.integers(w, size=len(lams))
     boxes = boxes_from_centers(h, w, lams, cy, cx)
     for i, lam in enumerate(lams):
@@ -254,8 +263,12 @@ def test_figures_summarise_without_shipping_raw_draws():
     assert [len(t.x) for t in scatter.data[1:]] == [2_000, 2_000]
     np.testing.assert_array_equal(scatter.data[1].y, one.lam_adjusted[:2_000])
     area = area_figure([one, two]).data
-    assert [t.name for t in area] == ["after clipping, α = 0.5", "before clipping, α = 0.5",
-                                      "after clipping, α = 5", "before clipping, α = 5"]
+    assert [t.name for t in area] == [
+        "after clipping, α = 0.5",
+        "before clipping, α = 0.5",
+        "after clipping, α = 5",
+        "before clipping, α = 5",
+    ]
     for after, before in (area[:2], area[2:]):  # CDFs; clipping only ever shrinks a box
         assert after.y[-1] == before.y[-1] == 1.0 and np.all(np.diff(after.y) >= 0)
         assert np.all(np.asarray(after.y) >= np.asarray(before.y))

@@ -17,9 +17,16 @@ import torch
 import torchvision
 from torch import nn
 
-from cutmix_core.models.gradcam import GradCamResult, colormap, gradcam, mass_inside, overlay, split_model
 from cutmix_core.mixing.pair import Box
 from cutmix_core.models.checkpoints import build_model
+from cutmix_core.models.gradcam import (
+    GradCamResult,
+    colormap,
+    gradcam,
+    mass_inside,
+    overlay,
+    split_model,
+)
 
 CLASSES = (3, 5, 0)
 
@@ -61,8 +68,9 @@ def test_matches_pytorch_grad_cam(result: GradCamResult) -> None:
             theirs = cam(input_tensor=_image(), targets=[ClassifierOutputTarget(c)])[0]  # (32, 32)
             # 1. Its captured gradients, averaged over the 8x8 positions, are our alpha_k.
             grads = cam.activations_and_grads.gradients[0]  # (1, 64, 8, 8)
-            np.testing.assert_allclose(grads.mean(dim=(2, 3))[0].numpy(), result.weights[k],
-                                       atol=1e-6)
+            np.testing.assert_allclose(
+                grads.mean(dim=(2, 3))[0].numpy(), result.weights[k], atol=1e-6
+            )
             # 2. Its map is ReLU(sum alpha A), min-max scaled, cv2-resized to 32x32 (bilinear,
             # half-pixel centres, like F.interpolate(align_corners=False)), then min-max scaled
             # again. Resizing is linear, so that equals min-max of our upsampled map (up to its
@@ -112,8 +120,11 @@ def test_hand_checked_linear_head() -> None:
     np.testing.assert_allclose(res.logits, [2.5 + 0 + 10, -2.5 + 0 - 10])
     # Joint scale: both divided by 0.75. Separate: each by its own max (also 0.75 here).
     for joint in (True, False):
-        np.testing.assert_allclose(res.normalized(joint=joint, upsampled=False),
-                                   [[[1, 2 / 3], [1, 2 / 3]], [[1, 0], [0, 0]]], rtol=1e-6)
+        np.testing.assert_allclose(
+            res.normalized(joint=joint, upsampled=False),
+            [[[1, 2 / 3], [1, 2 / 3]], [[1, 0], [0, 0]]],
+            rtol=1e-6,
+        )
 
 
 def test_joint_and_separate_normalisation() -> None:
@@ -134,6 +145,7 @@ def test_one_forward_pass_for_all_classes() -> None:
         def head(a: torch.Tensor) -> torch.Tensor:
             calls["head"] += 1
             return m.head(a)
+
         return features, head
 
     res = gradcam(model, _image(), CLASSES, split=counting)
@@ -184,8 +196,9 @@ def test_thread_safe_on_one_shared_model() -> None:
     assert all(p.grad is None for p in model.parameters())
     assert not model.training
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
-    assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
-                   for m in model.modules())
+    assert not any(
+        m._forward_hooks or m._forward_pre_hooks or m._backward_hooks for m in model.modules()
+    )
 
 
 def test_frozen_models_and_inference_mode_callers_work(result: GradCamResult) -> None:
@@ -236,8 +249,9 @@ def test_mass_inside_rejects_bad_maps_and_boxes() -> None:
 
 # --------------------------------------------------------------------------------------- overlay
 def test_colormap_is_jet() -> None:
-    assert colormap(np.array([[0.0, 0.5, 1.0]])).tolist() == [[[0, 0, 128], [128, 255, 128],
-                                                               [128, 0, 0]]]
+    assert colormap(np.array([[0.0, 0.5, 1.0]])).tolist() == [
+        [[0, 0, 128], [128, 255, 128], [128, 0, 0]]
+    ]
     assert colormap(np.array([[0.25, 0.75]])).tolist() == [[[0, 128, 255], [255, 128, 0]]]
 
 

@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
-from cutmix_core.defaults import BACKGROUND, MAX_SIDE
 from cutmix_core.data.images import (
     DEFAULT_SIZE_POLICY,
     NOT_AN_IMAGE,
@@ -36,6 +35,7 @@ from cutmix_core.data.images import (
     to_png_bytes,
     upscale_nearest,
 )
+from cutmix_core.defaults import BACKGROUND, MAX_SIDE
 from cutmix_core.mixing.pair import Box
 
 GREEN = (0, 255, 0)  # a background no test pixel has, so compositing is visible

@@ -112,8 +112,10 @@ def test_check_alpha_returns_float():
     assert check_alpha(np.float32(0.5)) == 0.5
 
 
-@pytest.mark.parametrize("lam, match", [(-0.1, r"got -0\.1"), (1.5, r"got 1\.5"),
-                                        (float("nan"), "got nan"), ("x", "got 'x'")])
+@pytest.mark.parametrize(
+    "lam, match",
+    [(-0.1, r"got -0\.1"), (1.5, r"got 1\.5"), (float("nan"), "got nan"), ("x", "got 'x'")],
+)
 def test_bad_lambda_raises_naming_value(lam, match):
     with pytest.raises(ValueError, match=match):
         check_lambda(lam)
@@ -319,7 +321,9 @@ def test_sample_box_matches_paper_formula(h, w, lam, seed):
     rng = np.random.default_rng(seed)
     cy, cx = int(rng.integers(h)), int(rng.integers(w))
     assert box == Box(
-        max(cy - cut_h // 2, 0), min(cy + cut_h // 2, h), max(cx - cut_w // 2, 0),
+        max(cy - cut_h // 2, 0),
+        min(cy + cut_h // 2, h),
+        max(cx - cut_w // 2, 0),
         min(cx + cut_w // 2, w),
     )
 
@@ -331,11 +335,9 @@ def test_paste_by_hand():
     a = np.zeros((3, 4, 1), dtype=np.uint8)
     b = np.arange(12, dtype=np.uint8).reshape(3, 4, 1) + 100
     out = paste(a, b, Box(1, 3, 2, 4))
-    expected = np.array(
-        [[0, 0, 0, 0],
-         [0, 0, 106, 107],
-         [0, 0, 110, 111]], dtype=np.uint8
-    )[:, :, None]
+    expected = np.array([[0, 0, 0, 0], [0, 0, 106, 107], [0, 0, 110, 111]], dtype=np.uint8)[
+        :, :, None
+    ]
     np.testing.assert_array_equal(out, expected)
     assert out.dtype == np.uint8
 

@@ -10,9 +10,16 @@ import torch
 import torchvision
 
 from cutmix_core.data.cifar import CLASSES
-from cutmix_core.models.gradcam import gradcam, mass_inside
 from cutmix_core.data.images import resize
 from cutmix_core.mixing.pair import Box, cut_size, paste
+from cutmix_core.models.checkpoints import (
+    build_model,
+    load_checkpoint,
+    normalize,
+    preprocess,
+    save_checkpoint,
+)
+from cutmix_core.models.gradcam import gradcam, mass_inside
 from cutmix_core.views.model_figures import cam_panel, prediction_figure, sweep_figure
 from cutmix_core.views.model_view import (
     LoadedModel,
@@ -24,13 +31,6 @@ from cutmix_core.views.model_view import (
     sweep_split,
     to_input,
     top_k,
-)
-from cutmix_core.models.checkpoints import (
-    build_model,
-    load_checkpoint,
-    normalize,
-    preprocess,
-    save_checkpoint,
 )
 
 
@@ -49,8 +49,13 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
 
 def test_find_models_orders_by_augmentation_and_skips_cardless(tmp_path: Path) -> None:
     model = build_model("resnet8")
-    for name, aug in (("z_cutout", "cutout"), ("m_mixup", "mixup"), ("b_cutmix", "cutmix"),
-                      ("x_base", "none"), ("a_other", "autoaugment")):
+    for name, aug in (
+        ("z_cutout", "cutout"),
+        ("m_mixup", "mixup"),
+        ("b_cutmix", "cutmix"),
+        ("x_base", "none"),
+        ("a_other", "autoaugment"),
+    ):
         save_checkpoint(tmp_path / f"{name}.pt", model, {"aug": aug, "test_accuracy": 0.5})
     (tmp_path / "orphan.pt").write_bytes(b"no card")
     (tmp_path / "broken.pt").write_bytes(b"x")
@@ -95,8 +100,9 @@ def test_explain_mix_defaults_to_top1_and_resizes_other_sizes(loaded: LoadedMode
     assert ex.lam_adjusted == pytest.approx(0.5)
     # One bilinear step from the 8 x 8 last stage to 64 x 64 (not 8 -> 32 -> 64).
     raw = gradcam(loaded.model, preprocess(small[2]), (ex.class_a, ex.class_b)).raw  # (2, 8, 8)
-    ref = torch.nn.functional.interpolate(torch.from_numpy(raw)[:, None], size=(64, 64),
-                                          mode="bilinear", align_corners=False)[:, 0].numpy()
+    ref = torch.nn.functional.interpolate(
+        torch.from_numpy(raw)[:, None], size=(64, 64), mode="bilinear", align_corners=False
+    )[:, 0].numpy()
     np.testing.assert_allclose(np.stack([ex.cam_a, ex.cam_b]), ref / ref.max(), atol=1e-6)
 
 
@@ -118,8 +124,11 @@ def test_predict_mix_is_explain_mix_without_grad_cam(loaded: LoadedModel) -> Non
         ex = explain_mix(loaded, a, b, mixed, box, class_a=classes[0], class_b=classes[1])
         pm = predict_mix(loaded, a, b, mixed, class_a=classes[0], class_b=classes[1])
         assert (pm.class_a, pm.class_b, pm.classes) == (ex.class_a, ex.class_b, ex.classes)
-        for got, want in ((pm.probs_a, ex.probs_a), (pm.probs_b, ex.probs_b),
-                          (pm.probs_mixed, ex.probs_mixed)):
+        for got, want in (
+            (pm.probs_a, ex.probs_a),
+            (pm.probs_b, ex.probs_b),
+            (pm.probs_mixed, ex.probs_mixed),
+        ):
             np.testing.assert_array_equal(got, want)
         assert (pm.p_a, pm.p_b) == (ex.p_a, ex.p_b)
         assert pm.top1 == CLASSES[int(np.argmax(loaded.predict(resize(mixed, 32, 32))[0]))]
@@ -136,16 +145,22 @@ def test_both_in_top2(loaded: LoadedModel) -> None:
     ca, cb = sorted(top2)
     assert explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca, class_b=cb).both_in_top2
     other = next(c for c in range(10) if c not in top2)
-    assert not explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca,
-                           class_b=other).both_in_top2
+    assert not explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca, class_b=other).both_in_top2
     assert not explain_mix(loaded, a, b, a, Box(0, 8, 0, 8), class_a=ca, class_b=ca).both_in_top2
 
 
 def test_imagenet_style_model_uses_its_own_size_and_normalisation() -> None:
     model = torchvision.models.resnet18(num_classes=4).eval().requires_grad_(False)
     mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-    fake = LoadedModel(model, {}, "r18", ("w", "x", "y", "z"), preprocess=lambda im: None,
-                       input_size=64, normalize=lambda im: normalize(im, mean, std))
+    fake = LoadedModel(
+        model,
+        {},
+        "r18",
+        ("w", "x", "y", "z"),
+        preprocess=lambda im: None,
+        input_size=64,
+        normalize=lambda im: normalize(im, mean, std),
+    )
     a, b = _images(48, seed=3)
     box = Box(10, 30, 5, 25)
     ex = explain_mix(fake, a, b, paste(a, b, box), box, class_a=1, class_b=2)
@@ -221,8 +236,14 @@ def test_sweep_figure_has_ideal_lines_and_two_per_model(loaded: LoadedModel) -> 
     sweep = sweep_split(loaded, a, b, Box(8, 24, 8, 24), 1, 2, steps=3)
     fig = sweep_figure([("m1", sweep), ("m2", sweep)], name_a="cat", name_b="dog", t_now=0.25)
     names = [t.name for t in fig.data]
-    assert names == ["label weight of B (t)", "label weight of A (1 − t)", "m1: p(dog)",
-                     "m1: p(cat)", "m2: p(dog)", "m2: p(cat)"]
+    assert names == [
+        "label weight of B (t)",
+        "label weight of A (1 − t)",
+        "m1: p(dog)",
+        "m1: p(cat)",
+        "m2: p(dog)",
+        "m2: p(cat)",
+    ]
     assert list(fig.data[2].y) == pytest.approx(sweep.p_b.tolist())
 
 

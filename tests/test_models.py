@@ -45,8 +45,10 @@ def _batch(n: int = 2, seed: int = 0) -> torch.Tensor:
 
 
 # --------------------------------------------------------------------------------- architecture
-@pytest.mark.parametrize(("arch", "channels"), [("resnet8", 64), ("resnet20", 64),
-                                                ("resnet8x2", 128), ("resnet8w24", 96)])
+@pytest.mark.parametrize(
+    ("arch", "channels"),
+    [("resnet8", 64), ("resnet20", 64), ("resnet8x2", 128), ("resnet8w24", 96)],
+)
 def test_features_end_at_8x8_and_head_gives_the_logits(arch: str, channels: int) -> None:
     model = build_model(arch, num_classes=7).eval()
     x = _batch()
@@ -92,8 +94,11 @@ def test_preprocess_normalises_with_the_cifar_constants() -> None:
     before = img.copy()
     x = preprocess(img)
     assert x.shape == (1, 3, 4, 5) and x.dtype == torch.float32
-    expected = [(1 - CIFAR10_MEAN[0]) / CIFAR10_STD[0], -CIFAR10_MEAN[1] / CIFAR10_STD[1],
-                (0.2 - CIFAR10_MEAN[2]) / CIFAR10_STD[2]]
+    expected = [
+        (1 - CIFAR10_MEAN[0]) / CIFAR10_STD[0],
+        -CIFAR10_MEAN[1] / CIFAR10_STD[1],
+        (0.2 - CIFAR10_MEAN[2]) / CIFAR10_STD[2],
+    ]
     assert x[0, :, 0, 0].tolist() == pytest.approx(expected, abs=1e-6)
     assert np.array_equal(img, before)
     batch = np.stack([img, img[::-1]])
@@ -101,8 +106,10 @@ def test_preprocess_normalises_with_the_cifar_constants() -> None:
     assert torch.equal(preprocess(batch)[1:], preprocess(img[::-1]))
 
 
-@pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.float32), np.zeros((4, 4), np.uint8),
-                                 np.zeros((3, 4, 4), np.uint8)])
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((4, 4, 3), np.float32), np.zeros((4, 4), np.uint8), np.zeros((3, 4, 4), np.uint8)],
+)
 def test_preprocess_rejects_non_hwc_uint8(bad: np.ndarray) -> None:
     with pytest.raises(ValueError, match=rf"HWC.*got shape \({bad.shape[0]}"):
         preprocess(bad)
@@ -177,8 +184,10 @@ def test_float16_checkpoint_is_half_the_size_and_close(tmp_path: Path) -> None:
     assert 1.0e6 < size_32 < 1.2e6 and size_16 < 0.55 * size_32
     assert torch.load(tmp_path / "b.pt", weights_only=True)["head.fc.weight"].dtype == torch.float16
     # BatchNorm statistics stay float32: a tiny variance would round to 0 in float16
-    assert torch.load(tmp_path / "b.pt", weights_only=True)["features.bn.running_var"].dtype \
+    assert (
+        torch.load(tmp_path / "b.pt", weights_only=True)["features.bn.running_var"].dtype
         == torch.float32
+    )
     loaded = load_checkpoint(tmp_path / "b.pt").model.state_dict()
     for key, value in model.state_dict().items():  # exactly the fp16-rounded weights, back in fp32
         stat = key.endswith(("running_mean", "running_var"))
@@ -227,8 +236,7 @@ def test_unreadable_card_raises(saved: Path) -> None:
     saved.with_suffix(".json").write_text('{"name": "no arch"}')
     with pytest.raises(CheckpointError, match=r"model\.json needs 'arch' \(str\)"):
         load_checkpoint(saved)
-    card = json.loads(json.dumps({"arch": "resnet8", "num_classes": 10,
-                                  "classes": ["cat", "dog"]}))
+    card = json.loads(json.dumps({"arch": "resnet8", "num_classes": 10, "classes": ["cat", "dog"]}))
     saved.with_suffix(".json").write_text(json.dumps(card))
     with pytest.raises(CheckpointError, match="lists 2 classes for num_classes 10"):
         load_checkpoint(saved)
@@ -237,8 +245,11 @@ def test_unreadable_card_raises(saved: Path) -> None:
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
 def test_corrupt_or_truncated_checkpoint_raises(saved: Path, damage: str) -> None:
     data = saved.read_bytes()
-    damaged = {"truncate": data[: len(data) // 2], "garbage": b"PK\x03\x04 not a torch file",
-               "empty": b""}
+    damaged = {
+        "truncate": data[: len(data) // 2],
+        "garbage": b"PK\x03\x04 not a torch file",
+        "empty": b"",
+    }
     saved.write_bytes(damaged[damage])
     with pytest.raises(CheckpointError, match=r"model\.pt is corrupt or truncated"):
         load_checkpoint(saved)
@@ -246,8 +257,11 @@ def test_corrupt_or_truncated_checkpoint_raises(saved: Path, damage: str) -> Non
 
 def test_weights_for_another_architecture_raise(saved: Path) -> None:
     _edit_card(saved, arch="resnet20")  # the file holds resnet8 weights
-    with pytest.raises(CheckpointError, match=r"model\.pt does not match architecture 'resnet20'"
-                                              r".*missing keys"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"model\.pt does not match architecture 'resnet20'"
+        r".*missing keys",
+    ):
         load_checkpoint(saved)
     _edit_card(saved, arch="resnet8x2")  # same keys, other shapes
     with pytest.raises(CheckpointError, match=r"does not match architecture 'resnet8x2'.*shape"):
@@ -321,8 +335,9 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
     image = np.zeros((60, 80, 3), np.uint8)
     x = loaded.preprocess(image)
     assert x.shape == (1, 3, 224, 224)  # resize 256, centre crop 224
-    assert x[0, :, 0, 0].tolist() == pytest.approx([-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225],
-                                                   abs=1e-5)
+    assert x[0, :, 0, 0].tolist() == pytest.approx(
+        [-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225], abs=1e-5
+    )
     np.testing.assert_allclose(loaded.predict(image).sum(), 1.0, atol=1e-5)
     # For Grad-CAM: normalisation alone at the model's input size, no crop that would move a box.
     assert loaded.input_size == 224
@@ -330,56 +345,71 @@ def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> N
     square[0, 0] = 0
     xn = loaded.normalize(square)
     assert xn.shape == (1, 3, 224, 224)
-    assert xn[0, :, 0, 0].tolist() == pytest.approx([-0.485 / 0.229, -0.456 / 0.224,
-                                                     -0.406 / 0.225], abs=1e-5)
+    assert xn[0, :, 0, 0].tolist() == pytest.approx(
+        [-0.485 / 0.229, -0.456 / 0.224, -0.406 / 0.225], abs=1e-5
+    )
     assert xn[0, 0, 1, 1].item() == pytest.approx((1 - 0.485) / 0.229, abs=1e-5)
 
 
 def test_imagenet_model_offline_and_not_cached_raises(torch_home: list[str]) -> None:
     url = torchvision.models.ResNet18_Weights.DEFAULT.url
-    with pytest.raises(CheckpointError, match=(
+    with pytest.raises(
+        CheckpointError,
+        match=(
             r"^could not download resnet18 weights from https://download\.pytorch\.org/models/"
             r"resnet18-f37072fd\.pth: this machine appears to be offline \(no connection to "
             r"download\.pytorch\.org:443: \[Errno -3\] Temporary failure in name resolution\); "
             r"the CIFAR-10 models keep working \(to use "
-            r"resnet18 without a download, copy the file to .*resnet18-f37072fd\.pth\)$")):
+            r"resnet18 without a download, copy the file to .*resnet18-f37072fd\.pth\)$"
+        ),
+    ):
         load_imagenet_model("resnet18")
     assert torch_home == ["probe download.pytorch.org:443 5", url]
     assert not (Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name).exists()
 
 
 def test_imagenet_model_unreachable_host_is_offline_without_a_download(
-        torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    torch_home: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Packets dropped (no answer at all): the probe's timeout bounds the wait, and nothing is
     downloaded."""
+
     def silent(host: str, port: int = 443, *, timeout: float) -> bool:
         torch_home.append(f"probe {host}:{port} {timeout:g}")
         return False
 
     monkeypatch.setattr(download, "is_online", silent)
-    with pytest.raises(CheckpointError, match=r"appears to be offline \(no connection to "
-                                              r"download\.pytorch\.org:443 within 0\.5 s\); the "
-                                              r"CIFAR-10 models keep working \(to use resnet18 "
-                                              r"without a download, copy the file to "
-                                              r".*resnet18-f37072fd\.pth\)$"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"appears to be offline \(no connection to "
+        r"download\.pytorch\.org:443 within 0\.5 s\); the "
+        r"CIFAR-10 models keep working \(to use resnet18 "
+        r"without a download, copy the file to "
+        r".*resnet18-f37072fd\.pth\)$",
+    ):
         load_imagenet_model("resnet18", timeout=0.5)
     assert torch_home == ["probe download.pytorch.org:443 0.5"]
 
 
 def test_imagenet_model_http_error_is_not_called_offline(
-        torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    torch_home: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def forbidden(request: Request, timeout: float) -> None:
         raise HTTPError(request.full_url, 403, "Forbidden", None, None)  # the server says no
 
     monkeypatch.setattr(download, "_open", forbidden)
-    with pytest.raises(CheckpointError, match=r"server answered HTTP 403 \(Forbidden\); the "
-                                              r"CIFAR-10 models keep working") as info:
+    with pytest.raises(
+        CheckpointError,
+        match=r"server answered HTTP 403 \(Forbidden\); the "
+        r"CIFAR-10 models keep working",
+    ) as info:
         load_imagenet_model("resnet18")
     assert "offline" not in str(info.value)
 
 
 def test_imagenet_download_stalled_or_not_the_published_file_is_not_cached(
-        torch_home: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    torch_home: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real download path, fed by a fake response: a transfer that goes silent gives up with
     a message (torch.hub would hang), and a complete file whose sha256 does not start with the
     prefix in torchvision's file name is refused; neither leaves a file in the cache."""
@@ -394,12 +424,18 @@ def test_imagenet_download_stalled_or_not_the_published_file_is_not_cached(
         return next(responses)
 
     monkeypatch.setattr(download, "_open", serve)
-    with pytest.raises(CheckpointError, match=r"resnet18 weights from .*: the transfer stalled "
-                                              r"after 1\.0 MB of 46\.\d MB: nothing arrived for "
-                                              r"2 s; the CIFAR-10 models keep working"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"resnet18 weights from .*: the transfer stalled "
+        r"after 1\.0 MB of 46\.\d MB: nothing arrived for "
+        r"2 s; the CIFAR-10 models keep working",
+    ):
         load_imagenet_model("resnet18", timeout=2)
-    with pytest.raises(CheckpointError, match=r"the downloaded file is not the expected one \(its "
-                                              r"sha256 starts [0-9a-f]{8}, expected f37072fd\)"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"the downloaded file is not the expected one \(its "
+        r"sha256 starts [0-9a-f]{8}, expected f37072fd\)",
+    ):
         load_imagenet_model("resnet18", timeout=2)
     assert timeouts == [2, 2]
     checkpoints = Path(torch.hub.get_dir()) / "checkpoints"

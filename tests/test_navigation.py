@@ -38,17 +38,21 @@ def link(at: AppTest) -> dict[str, Any]:
 
 
 def playground(at: AppTest) -> dict[str, Any]:
-    return {"a_class": at.selectbox(key="a_class").value,
-            "b_idx": at.number_input(key="b_idx").value,
-            "alpha": at.select_slider(key="alpha").value,
-            "seed": at.number_input(key="seed").value}
+    return {
+        "a_class": at.selectbox(key="a_class").value,
+        "b_idx": at.number_input(key="b_idx").value,
+        "alpha": at.select_slider(key="alpha").value,
+        "seed": at.number_input(key="seed").value,
+    }
 
 
 def explorer(at: AppTest) -> dict[str, Any]:
-    return {"ae_alpha": at.select_slider(key="ae_alpha").value,
-            "ae_compare": at.toggle(key="ae_compare").value,
-            "ae_seed": at.number_input(key="ae_seed").value,
-            "ae_size": at.radio(key="ae_size").value}
+    return {
+        "ae_alpha": at.select_slider(key="ae_alpha").value,
+        "ae_compare": at.toggle(key="ae_compare").value,
+        "ae_seed": at.number_input(key="ae_seed").value,
+        "ae_size": at.radio(key="ae_size").value,
+    }
 
 
 def test_playground_settings_survive_a_visit_to_another_page() -> None:
@@ -70,7 +74,11 @@ def test_playground_settings_survive_a_visit_to_another_page() -> None:
     assert metrics(at) == shown
     query = link(at)  # the share link carries the playground's own values, not defaults
     assert (query["a_class"], query["b_idx"], query["alpha"], query["seed"]) == (
-        "horse", "3", "0.3", "42")
+        "horse",
+        "3",
+        "0.3",
+        "42",
+    )
 
 
 def test_a_setting_hidden_by_the_mode_survives_too() -> None:

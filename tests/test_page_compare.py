@@ -6,15 +6,12 @@ in the same order as ``cutmix`` does, so the CutMix column is the playground's m
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
-from conftest import chart_traces
-from streamlit.testing.v1 import AppTest
-
 from conftest import assert_ok as _ok
+from conftest import chart_traces, open_app
 from conftest import metrics as _metrics
-from conftest import open_app
+from streamlit.testing.v1 import AppTest
 
 from cutmix_core import cutmix, soft_label
 from cutmix_core.data.cifar import CLASSES, load_sample
@@ -49,11 +46,17 @@ def _bars(at: AppTest) -> list[np.ndarray]:
 
 
 def _widgets(at: AppTest) -> tuple:
-    return (at.selectbox(key="ca_class").value, at.number_input(key="ca_idx").value,
-            at.selectbox(key="cb_class").value, at.number_input(key="cb_idx").value,
-            at.radio(key="cmp_lam_mode").value, at.select_slider(key="cmp_alpha").value,
-            at.slider(key="cmp_lam").value, at.number_input(key="cmp_seed").value,
-            at.selectbox(key="cmp_fill").value)
+    return (
+        at.selectbox(key="ca_class").value,
+        at.number_input(key="ca_idx").value,
+        at.selectbox(key="cb_class").value,
+        at.number_input(key="cb_idx").value,
+        at.radio(key="cmp_lam_mode").value,
+        at.select_slider(key="cmp_alpha").value,
+        at.slider(key="cmp_lam").value,
+        at.number_input(key="cmp_seed").value,
+        at.selectbox(key="cmp_fill").value,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +78,10 @@ def test_default_view_shows_three_methods_with_their_labels(at: AppTest) -> None
     text = " ".join(m.value for m in at.markdown)
     assert f"{res.lam_adjusted:.3f} · cat + {1 - res.lam_adjusted:.3f} · dog" in text
     assert "1.000 · cat, unchanged" in text and "grey (128, 128, 128)" in text
-    assert any("model predictions" in c.value.lower() and "trained models are shipped" in c.value
-               for c in at.caption)
+    assert any(
+        "model predictions" in c.value.lower() and "trained models are shipped" in c.value
+        for c in at.caption
+    )
 
 
 def test_controls_drive_the_numbers_and_the_seed_changes_them(at: AppTest) -> None:
@@ -115,13 +120,24 @@ def test_link_round_trip_restores_the_view() -> None:
     _ok(again)
     assert not again.warning
     assert _metrics(again) == _metrics(at)
-    assert _widgets(again) == _widgets(at) == ("horse", 4, "truck", 0, "manual", 1.0, 0.37, 11,
-                                               "black")
+    assert (
+        _widgets(again)
+        == _widgets(at)
+        == ("horse", 4, "truck", 0, "manual", 1.0, 0.37, 11, "black")
+    )
 
 
 def test_malformed_link_falls_back_to_defaults_with_a_warning() -> None:
-    at = _fresh({"cmp_seed": "abc", "cmp_alpha": "0.33", "ca_class": "unicorn",
-                 "cmp_lam_mode": "manual", "cmp_lam": "2.5", "bogus": "1"})
+    at = _fresh(
+        {
+            "cmp_seed": "abc",
+            "cmp_alpha": "0.33",
+            "ca_class": "unicorn",
+            "cmp_lam_mode": "manual",
+            "cmp_lam": "2.5",
+            "bogus": "1",
+        }
+    )
     _ok(at)
     warning = " ".join(w.value for w in at.warning)
     for key in ("cmp_seed", "cmp_alpha", "ca_class", "cmp_lam"):

@@ -22,21 +22,29 @@ from PIL import Image
 
 import ui
 from cutmix_core import cutmix
-from cutmix_core.evaluation import report as ev
 from cutmix_core.data import download
 from cutmix_core.data.cifar import CLASSES, load_sample
-from cutmix_core.evaluation.report import load_report
-from cutmix_core.views.evaluation_figures import display_rows
 from cutmix_core.data.images import fit_pair, limit_side, load_image
+from cutmix_core.evaluation import report as ev
+from cutmix_core.evaluation.report import load_report
+from cutmix_core.models.checkpoints import (
+    build_model,
+    load_checkpoint,
+    load_imagenet_model,
+    save_checkpoint,
+)
+from cutmix_core.views.evaluation_figures import display_rows
 from cutmix_core.views.model_view import explain_mix, find_models, mass_text
-from cutmix_core.models.checkpoints import build_model, load_checkpoint, load_imagenet_model, save_checkpoint
 
 PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
-SHIPPED = {m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS")
-                                         or ROOT / "assets" / "models")}
-needs_models = pytest.mark.skipif(not {"none", "cutmix"} <= set(SHIPPED),
-                                reason="needs the shipped baseline and CutMix checkpoints")
+SHIPPED = {
+    m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS") or ROOT / "assets" / "models")
+}
+needs_models = pytest.mark.skipif(
+    not {"none", "cutmix"} <= set(SHIPPED),
+    reason="needs the shipped baseline and CutMix checkpoints",
+)
 
 
 def _pair(a_class: str = "cat", b_class: str = "dog") -> tuple[np.ndarray, np.ndarray]:
@@ -47,11 +55,18 @@ def _pair(a_class: str = "cat", b_class: str = "dog") -> tuple[np.ndarray, np.nd
 def _columns(at) -> list[dict[str, str]]:
     """Metrics of each model column, in page order (three per column)."""
     ms = [(m.label, m.value) for m in at.metric]
-    return [dict(ms[i:i + 3]) for i in range(0, len(ms), 3)]
+    return [dict(ms[i : i + 3]) for i in range(0, len(ms), 3)]
 
 
-def _expected(aug: str, a: np.ndarray, b: np.ndarray, seed: int, alpha: float = 1.0,
-              class_a: int | None = 3, class_b: int | None = 5):
+def _expected(
+    aug: str,
+    a: np.ndarray,
+    b: np.ndarray,
+    seed: int,
+    alpha: float = 1.0,
+    class_a: int | None = 3,
+    class_b: int | None = 5,
+):
     res = cutmix(a, b, alpha, rng=np.random.default_rng(seed))
     loaded = load_checkpoint(SHIPPED[aug].path)
     return res, explain_mix(loaded, a, b, res.image, res.box, class_a=class_a, class_b=class_b)
@@ -95,7 +110,8 @@ def test_the_same_model_on_both_sides() -> None:
 
 
 def test_without_checkpoints_the_page_says_how_to_train_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No shipped models: both sides default to the ImageNet model, which offline gives a
     message per side (same model twice must not collide), and the page still runs."""
     monkeypatch.setenv("CUTMIX_MODELS", str(tmp_path / "none-here"))
@@ -111,15 +127,32 @@ def test_without_checkpoints_the_page_says_how_to_train_them(
     assert_ok(at)
     warnings = [w.value for w in at.warning]
     assert any("scripts/train_shipped.sh" in w for w in warnings)
-    assert sum(bool(re.search(r"offline \(no connection to .*\); the CIFAR-10 models keep "
-                              r"working", w)) for w in warnings) == 2
+    assert (
+        sum(
+            bool(
+                re.search(
+                    r"offline \(no connection to .*\); the CIFAR-10 models keep "
+                    r"working",
+                    w,
+                )
+            )
+            for w in warnings
+        )
+        == 2
+    )
 
 
 @needs_models
 def test_link_chooses_models_pair_and_seed() -> None:
     others = [aug for aug in ("mixup", "cutout", "cutmix", "none") if aug in SHIPPED][:2]
-    query = {"a_class": "horse", "b_class": "ship", "seed": "7", "alpha": "0.5",
-             "left": SHIPPED[others[0]].key, "right": SHIPPED[others[1]].key}
+    query = {
+        "a_class": "horse",
+        "b_class": "ship",
+        "seed": "7",
+        "alpha": "0.5",
+        "left": SHIPPED[others[0]].key,
+        "right": SHIPPED[others[1]].key,
+    }
     at = open_app(PAGE, query=query)
     assert_ok(at)
     assert not at.warning, [w.value for w in at.warning]
@@ -133,7 +166,8 @@ def test_link_chooses_models_pair_and_seed() -> None:
 
 @needs_models
 def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     tried: list[str] = []
 
@@ -145,13 +179,17 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
     # the connection probe passes, the download itself fails
     monkeypatch.setattr(download, "is_online", lambda host, port=443, *, timeout: True)
     ui.forget_imagenet()  # the app caches a load (or its failure) per server process
-    at = open_app(PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50",
-                               "seed": "11"})
+    at = open_app(
+        PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50", "seed": "11"}
+    )
     assert_ok(at)
     assert tried == [torchvision.models.ResNet50_Weights.DEFAULT.url]
     warning = " ".join(w.value for w in at.warning)
-    assert re.search(r"resnet50 weights.*offline \(.*name resolution\); the CIFAR-10 models keep "
-                     r"working", warning)
+    assert re.search(
+        r"resnet50 weights.*offline \(.*name resolution\); the CIFAR-10 models keep "
+        r"working",
+        warning,
+    )
     a, b = _pair()
     _, ex = _expected("none", a, b, seed=11)
     assert _columns(at)[0]["p(A: cat)"] == f"{ex.p_a:.2f}"
@@ -167,8 +205,9 @@ def _png(img: Image.Image) -> bytes:
 def test_uploads_use_typed_names_or_the_models_top1() -> None:
     rng = np.random.default_rng(4)
     data_a = _png(Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)))
-    data_b = _png(Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8), "RGB")
-                  .convert("RGBA"))
+    data_b = _png(
+        Image.fromarray(rng.integers(0, 256, (48, 64, 3), dtype=np.uint8), "RGB").convert("RGBA")
+    )
     at = open_app(PAGE)
     at.segmented_control(key="a_src").set_value("Upload")
     at.segmented_control(key="b_src").set_value("Upload")
@@ -209,7 +248,8 @@ def test_the_shipped_evaluation_is_shown() -> None:
 
 
 def test_an_evaluation_report_is_shown_as_a_table_and_plots(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A real report, made here by the evaluation's code on two small models and the bundled
     sample, rendered by the page (whether or not assets/ has one)."""
     folder = tmp_path / "models"
@@ -217,8 +257,14 @@ def test_an_evaluation_report_is_shown_as_a_table_and_plots(
     for aug, seed in (("none", 1), ("cutmix", 2)):
         model = build_model("resnet8", generator=torch.Generator().manual_seed(seed))
         save_checkpoint(folder / f"resnet8_{aug}.pt", model, {"aug": aug, "epochs": 1})
-    report = ev.evaluate(ev.load_models(folder), load_sample(), seed=0, n_pairs=12,
-                         holes=(0, 16), command="python -m cutmix_core.evaluation.report --pairs 12")
+    report = ev.evaluate(
+        ev.load_models(folder),
+        load_sample(),
+        seed=0,
+        n_pairs=12,
+        holes=(0, 16),
+        command="python -m cutmix_core.evaluation.report --pairs 12",
+    )
     monkeypatch.setenv("CUTMIX_EVALUATION", str(ev.save_report(report, tmp_path / "ev.json")))
     monkeypatch.setenv("CUTMIX_MODELS", str(folder))
     at = open_app(PAGE)
@@ -236,14 +282,16 @@ def test_playground_shows_what_the_models_say() -> None:
     a, b = _pair()
     for aug in ("none", "cutmix"):
         _, ex = _expected(aug, a, b, seed=0)
-        assert (f"{SHIPPED[aug].label}: p(cat) = **{ex.p_a:.2f}**, "
-                f"p(dog) = **{ex.p_b:.2f}**") in text
+        assert (
+            f"{SHIPPED[aug].label}: p(cat) = **{ex.p_a:.2f}**, p(dog) = **{ex.p_b:.2f}**"
+        ) in text
 
 
 @needs_models
 @pytest.mark.parametrize(("name", "label"), [("resnet50", "ResNet-50"), ("resnet18", "ResNet-18")])
-def test_imagenet_model_from_a_local_state_dict(name: str, label: str, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_imagenet_model_from_a_local_state_dict(
+    name: str, label: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The real loading path (torchvision's weights API, $TORCH_HOME cache), with a random
     state dict saved where the download would put it; the network is never touched."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))

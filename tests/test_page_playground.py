@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-from streamlit.testing.v1 import AppTest
-
 from conftest import APP, chart_traces
 from conftest import assert_ok as _ok
 from conftest import metrics as _metrics
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
 from cutmix_core import Box, box_from_center, cutmix, soft_label
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.images import fit_pair, limit_side, load_image
@@ -74,12 +74,14 @@ def test_soft_label_chart_matches_lam_adjusted(started: AppTest) -> None:
     assert len(charts) == 2
     bars = _bars(charts[1])
     expected = soft_label(CLASSES.index("cat"), CLASSES.index("dog"), res.lam_adjusted, 10)
-    assert list(bars['x']) == list(CLASSES)
-    np.testing.assert_allclose(np.asarray(bars['y']), expected)
+    assert list(bars["x"]) == list(CLASSES)
+    np.testing.assert_allclose(np.asarray(bars["y"]), expected)
 
 
-@pytest.mark.parametrize(("a_class", "b_class", "alpha", "seed"),
-                         [("airplane", "truck", 0.2, 5), ("frog", "ship", 5.0, 11)])
+@pytest.mark.parametrize(
+    ("a_class", "b_class", "alpha", "seed"),
+    [("airplane", "truck", 0.2, 5), ("frog", "ship", 5.0, 11)],
+)
 def test_cifar_picks_alpha_and_seed(a_class: str, b_class: str, alpha: float, seed: int) -> None:
     at = _app().run()
     before = _metrics(at)
@@ -157,7 +159,7 @@ def test_two_uploads_of_different_sizes_and_modes() -> None:
     assert len(at.image) == 3
     # Uploads are labelled by the names typed in, default "A" for the first.
     bars = _bars(at.get("plotly_chart")[1])
-    assert list(bars['x']) == ["A", "gradient"]
+    assert list(bars["x"]) == ["A", "gradient"]
 
 
 def test_a_bad_file_gives_a_clear_error_and_the_page_keeps_working() -> None:
@@ -191,7 +193,10 @@ def test_manual_lambda_and_manual_box() -> None:
     at.slider(key="cols").set_value((4, 12))
     at.run()
     _ok(at)
-    assert _metrics(at)["λ adjusted (weight of A's label)"] == f"{1 - Box(0, 16, 4, 12).area / 1024:.4f}"
+    assert (
+        _metrics(at)["λ adjusted (weight of A's label)"]
+        == f"{1 - Box(0, 16, 4, 12).area / 1024:.4f}"
+    )
     assert _metrics(at)["λ sampled"] == "—"
 
 

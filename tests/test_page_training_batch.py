@@ -6,27 +6,32 @@ The expected batch is rebuilt here from the bundled sample with the same seeds a
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
-from conftest import chart_traces
+from conftest import assert_ok as _ok
+from conftest import chart_traces, open_app
 from streamlit.testing.v1 import AppTest
 
-from conftest import assert_ok as _ok
-from conftest import open_app
-
 from cutmix_core import cutmix_batch
-from cutmix_core.views.batch_view import cell_caption, seeded_subset, to_nchw
 from cutmix_core.data.cifar import CLASSES, load_sample
+from cutmix_core.views.batch_view import cell_caption, seeded_subset, to_nchw
 
 PAGE = "app_pages/training_batch.py"
 DS = load_sample()
-DEFAULTS = dict(n=16, data_seed=0, seed=0, alpha=1.0, pairing="roll", mode="batch", prob=1.0,
-                smoothing=0.0)
-KEYS = {"n": "tb_n", "data_seed": "tb_data_seed", "seed": "tb_seed", "alpha": "tb_alpha",
-        "pairing": "tb_pairing", "mode": "tb_mode", "prob": "tb_prob",
-        "smoothing": "tb_smoothing"}
+DEFAULTS = dict(
+    n=16, data_seed=0, seed=0, alpha=1.0, pairing="roll", mode="batch", prob=1.0, smoothing=0.0
+)
+KEYS = {
+    "n": "tb_n",
+    "data_seed": "tb_data_seed",
+    "seed": "tb_seed",
+    "alpha": "tb_alpha",
+    "pairing": "tb_pairing",
+    "mode": "tb_mode",
+    "prob": "tb_prob",
+    "smoothing": "tb_smoothing",
+}
 
 
 def _fresh(query: dict | None = None) -> AppTest:
@@ -38,9 +43,17 @@ def _expected(**settings):
     s = {**DEFAULTS, **settings}
     pos = seeded_subset(len(DS), s["n"], rng=np.random.default_rng(s["data_seed"]))
     labels = DS.labels[pos]
-    res = cutmix_batch(to_nchw(DS.images[pos]), torch.from_numpy(labels), 10, s["alpha"],
-                       generator=torch.Generator().manual_seed(s["seed"]), mode=s["mode"],
-                       pairing=s["pairing"], prob=s["prob"], smoothing=s["smoothing"])
+    res = cutmix_batch(
+        to_nchw(DS.images[pos]),
+        torch.from_numpy(labels),
+        10,
+        s["alpha"],
+        generator=torch.Generator().manual_seed(s["seed"]),
+        mode=s["mode"],
+        pairing=s["pairing"],
+        prob=s["prob"],
+        smoothing=s["smoothing"],
+    )
     return res, labels
 
 
@@ -52,8 +65,7 @@ def _check(at: AppTest, **settings) -> dict[str, str]:
     assert metrics["Samples mixed"] == f"{int(res.applied.sum())} of {n}"
     assert metrics["Mean λ adjusted"] == f"{float(res.lams_adjusted.mean()):.4f}"
     batch_mode = {**DEFAULTS, **settings}["mode"] == "batch"
-    assert metrics["λ sampled"] == (f"{float(res.lams[0]):.4f}" if batch_mode
-                                    else "one per sample")
+    assert metrics["λ sampled"] == (f"{float(res.lams[0]):.4f}" if batch_mode else "one per sample")
     assert len(at.image) == n
     captions = [c.value for c in at.caption if c.value.startswith("#")]
     assert captions == [cell_caption(i, res, labels, CLASSES, sep="  \n") for i in range(n)]
@@ -64,10 +76,16 @@ def _check(at: AppTest, **settings) -> dict[str, str]:
 
 
 def _widgets(at: AppTest) -> tuple:
-    return (at.slider(key="tb_n").value, at.number_input(key="tb_data_seed").value,
-            at.number_input(key="tb_seed").value, at.select_slider(key="tb_alpha").value,
-            at.radio(key="tb_pairing").value, at.radio(key="tb_mode").value,
-            at.slider(key="tb_prob").value, at.slider(key="tb_smoothing").value)
+    return (
+        at.slider(key="tb_n").value,
+        at.number_input(key="tb_data_seed").value,
+        at.number_input(key="tb_seed").value,
+        at.select_slider(key="tb_alpha").value,
+        at.radio(key="tb_pairing").value,
+        at.radio(key="tb_mode").value,
+        at.slider(key="tb_prob").value,
+        at.slider(key="tb_smoothing").value,
+    )
 
 
 def _set(at: AppTest, **settings) -> AppTest:
@@ -91,20 +109,37 @@ def test_default_batch_matches_cutmix_batch(at: AppTest) -> None:
 
 
 def test_controls_drive_the_batch_and_the_seed_changes_it(at: AppTest) -> None:
-    settings = dict(n=24, data_seed=5, seed=9, alpha=0.4, pairing="permutation", mode="elem",
-                    prob=0.5, smoothing=0.1)
+    settings = dict(
+        n=24,
+        data_seed=5,
+        seed=9,
+        alpha=0.4,
+        pairing="permutation",
+        mode="elem",
+        prob=0.5,
+        smoothing=0.1,
+    )
     first = _check(_set(at, **settings), **settings)
     assert first["Samples mixed"] != "24 of 24"  # prob 0.5 per sample leaves some alone
     second = _check(_set(at, seed=10), **{**settings, "seed": 10})
     assert first != second
-    _check(_set(at, mode="batch", prob=0.0), **{**settings, "seed": 10, "mode": "batch",
-                                                  "prob": 0.0})
+    _check(
+        _set(at, mode="batch", prob=0.0), **{**settings, "seed": 10, "mode": "batch", "prob": 0.0}
+    )
     assert {m.label: m.value for m in at.metric}["Samples mixed"] == "0 of 24"
 
 
 def test_link_round_trip_restores_the_batch() -> None:
-    settings = dict(n=12, data_seed=3, seed=42, alpha=2.0, pairing="permutation", mode="elem",
-                    prob=0.75, smoothing=0.05)
+    settings = dict(
+        n=12,
+        data_seed=3,
+        seed=42,
+        alpha=2.0,
+        pairing="permutation",
+        mode="elem",
+        prob=0.75,
+        smoothing=0.05,
+    )
     at = _set(_fresh(), **settings)
     metrics = _check(at, **settings)
     query = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
@@ -116,8 +151,15 @@ def test_link_round_trip_restores_the_batch() -> None:
 
 
 def test_malformed_link_falls_back_to_defaults_with_a_warning() -> None:
-    at = _fresh({"tb_n": "999", "tb_mode": "pairs", "tb_prob": "nan", "tb_seed": "x1",
-                 "tb_pairing": "permutation"})
+    at = _fresh(
+        {
+            "tb_n": "999",
+            "tb_mode": "pairs",
+            "tb_prob": "nan",
+            "tb_seed": "x1",
+            "tb_pairing": "permutation",
+        }
+    )
     _ok(at)
     warning = " ".join(w.value for w in at.warning)
     for key in ("tb_n", "tb_mode", "tb_prob", "tb_seed"):

@@ -32,28 +32,79 @@ def test_no_core_module_imports_streamlit() -> None:
 
 # ---------------------------------------------------------------------------- global RNG
 # numpy.random names that build explicit state rather than draw from the global one.
-NUMPY_EXPLICIT = {"default_rng", "Generator", "SeedSequence", "BitGenerator", "PCG64",
-                  "PCG64DXSM", "Philox", "SFC64", "MT19937"}
+NUMPY_EXPLICIT = {
+    "default_rng",
+    "Generator",
+    "SeedSequence",
+    "BitGenerator",
+    "PCG64",
+    "PCG64DXSM",
+    "Philox",
+    "SFC64",
+    "MT19937",
+}
 # The stdlib random module's explicit generators.
 STDLIB_EXPLICIT = {"Random", "SystemRandom"}
-TORCH_SEEDING = {f"torch.{name}" for name in (
-    "manual_seed", "seed", "set_rng_state", "random.manual_seed", "random.seed",
-    "random.set_rng_state", "cuda.manual_seed", "cuda.manual_seed_all", "cuda.seed",
-    "cuda.seed_all", "cuda.set_rng_state", "cuda.set_rng_state_all")}
+TORCH_SEEDING = {
+    f"torch.{name}"
+    for name in (
+        "manual_seed",
+        "seed",
+        "set_rng_state",
+        "random.manual_seed",
+        "random.seed",
+        "random.set_rng_state",
+        "cuda.manual_seed",
+        "cuda.manual_seed_all",
+        "cuda.seed",
+        "cuda.seed_all",
+        "cuda.set_rng_state",
+        "cuda.set_rng_state_all",
+    )
+}
 # torch functions that draw from the global generator unless given generator=.
-TORCH_SAMPLERS = {f"torch.{name}" for name in (
-    "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
-    "bernoulli", "multinomial", "normal", "poisson", "utils.data.DataLoader",
-    "utils.data.RandomSampler", "utils.data.SubsetRandomSampler",
-    "utils.data.WeightedRandomSampler", "utils.data.random_split")}
+TORCH_SAMPLERS = {
+    f"torch.{name}"
+    for name in (
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "rand_like",
+        "randn_like",
+        "randint_like",
+        "bernoulli",
+        "multinomial",
+        "normal",
+        "poisson",
+        "utils.data.DataLoader",
+        "utils.data.RandomSampler",
+        "utils.data.SubsetRandomSampler",
+        "utils.data.WeightedRandomSampler",
+        "utils.data.random_split",
+    )
+}
 # In-place samplers, as tensor methods (x.normal_()) or in torch.nn.init: matched by name on
 # any object, since the trailing underscore is torch's alone. Tensor methods without it
 # (x.bernoulli(), x.multinomial()) cannot be told from numpy's rng.multinomial() by name and
 # are not checked.
-INPLACE_SAMPLERS = {"normal_", "uniform_", "bernoulli_", "random_", "exponential_",
-                    "geometric_", "cauchy_", "log_normal_", "trunc_normal_", "kaiming_normal_",
-                    "kaiming_uniform_", "xavier_normal_", "xavier_uniform_", "orthogonal_",
-                    "sparse_"}
+INPLACE_SAMPLERS = {
+    "normal_",
+    "uniform_",
+    "bernoulli_",
+    "random_",
+    "exponential_",
+    "geometric_",
+    "cauchy_",
+    "log_normal_",
+    "trunc_normal_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "orthogonal_",
+    "sparse_",
+}
 
 
 class _GlobalRng(ast.NodeVisitor):
@@ -90,8 +141,9 @@ class _GlobalRng(ast.NodeVisitor):
         if name is None:
             return
         parts = name.split(".")
-        global_numpy = (parts[:2] == ["numpy", "random"] and len(parts) == 3
-                        and parts[2] not in NUMPY_EXPLICIT)
+        global_numpy = (
+            parts[:2] == ["numpy", "random"] and len(parts) == 3 and parts[2] not in NUMPY_EXPLICIT
+        )
         global_stdlib = parts[0] == "random" and len(parts) == 2 and parts[1] not in STDLIB_EXPLICIT
         distributions = parts[:2] == ["torch", "distributions"] and len(parts) == 3
         if global_numpy or global_stdlib or name in TORCH_SEEDING:
@@ -108,8 +160,9 @@ class _GlobalRng(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self._name(node.func)
-        sampler = name in TORCH_SAMPLERS or (isinstance(node.func, ast.Attribute)
-                                             and node.func.attr in INPLACE_SAMPLERS)
+        sampler = name in TORCH_SAMPLERS or (
+            isinstance(node.func, ast.Attribute) and node.func.attr in INPLACE_SAMPLERS
+        )
         if sampler and not any(k.arg == "generator" for k in node.keywords):
             shown = name or f".{node.func.attr}"
             self.found.append((node.lineno, f"{shown}() without generator="))

@@ -9,17 +9,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from cutmix_core.evaluation.report import load_report, markdown_table
-from cutmix_core.views.model_view import find_models
 from cutmix_core.models.checkpoints import load_checkpoint
+from cutmix_core.views.model_view import find_models
 
 MODELS = ROOT / "assets" / "models"
 AUGS = ("none", "cutmix", "mixup", "cutout")
 SHIPPED = {m.aug: m for m in find_models(MODELS)}
-SCHEDULE = ("arch", "epochs", "batch_size", "lr", "momentum", "nesterov", "weight_decay",
-            "label_smoothing", "schedule", "warmup_epochs", "seed", "channels_last")
+SCHEDULE = (
+    "arch",
+    "epochs",
+    "batch_size",
+    "lr",
+    "momentum",
+    "nesterov",
+    "weight_decay",
+    "label_smoothing",
+    "schedule",
+    "warmup_epochs",
+    "seed",
+    "channels_last",
+)
 
 
 def _shipped(aug: str) -> Path:
@@ -42,10 +54,13 @@ def test_checkpoint_loads_is_small_and_its_card_says_where_and_how_long(aug: str
         assert card["alpha"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="a known miss: the shipped baseline, 30 epochs on a "
-                   "2-core CPU, reaches 87.78% (60 epochs reached 88.65%); retrain longer "
-                   "(scripts/train_shipped.sh DATA EPOCHS, on a GPU) and drop this mark when it "
-                   "passes")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known miss: the shipped baseline, 30 epochs on a "
+    "2-core CPU, reaches 87.78% (60 epochs reached 88.65%); retrain longer "
+    "(scripts/train_shipped.sh DATA EPOCHS, on a GPU) and drop this mark when it "
+    "passes",
+)
 def test_baseline_reaches_90_percent() -> None:
     assert load_checkpoint(_shipped("none")).card["test_accuracy"] >= 0.90
 

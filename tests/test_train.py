@@ -20,9 +20,9 @@ import torch.nn.functional as F
 from PIL import Image
 
 from cutmix_core.data import training as data
+from cutmix_core.data.cifar import CLASSES, CifarSet, load_cifar10
 from cutmix_core.models import checkpoints as models
 from cutmix_core.training import loop as train
-from cutmix_core.data.cifar import CLASSES, CifarSet, load_cifar10
 from cutmix_core.training.loop import TrainConfig
 
 ARCH = "resnet8w4"
@@ -53,8 +53,17 @@ def cifar_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _config(cifar_dir: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(data=str(cifar_dir), out=str(out), arch=ARCH, epochs=1, batch_size=50, lr=0.05,
-                warmup_epochs=0.5, cache=str(out.parent / "cache"), eval_batch_size=32)
+    base = dict(
+        data=str(cifar_dir),
+        out=str(out),
+        arch=ARCH,
+        epochs=1,
+        batch_size=50,
+        lr=0.05,
+        warmup_epochs=0.5,
+        cache=str(out.parent / "cache"),
+        eval_batch_size=32,
+    )
     return TrainConfig(**{**base, **kw})
 
 
@@ -69,7 +78,7 @@ def test_crop_equals_slicing_a_padded_image(padding, mode, dtype) -> None:
     dy, dx = data.sample_crop_offsets(8, 3, generator=_gen())
     out = data.crop(x, dy, dx, 3, padding)
     padded = F.pad(x.float(), (3, 3, 3, 3), mode=mode)
-    expected = torch.stack([padded[i, :, dy[i]:dy[i] + 12, dx[i]:dx[i] + 10] for i in range(8)])
+    expected = torch.stack([padded[i, :, dy[i] : dy[i] + 12, dx[i] : dx[i] + 10] for i in range(8)])
     assert out.dtype == dtype and out.shape == x.shape
     assert torch.equal(out, expected.to(dtype))
     assert torch.equal(x, before)
@@ -102,15 +111,18 @@ def test_augment_keeps_shape_dtype_and_input_and_is_seeded() -> None:
     assert not torch.equal(a, data.augment(x, generator=_gen(4)))
 
 
-@pytest.mark.parametrize(("call", "match"), [
-    (lambda: data.crop(torch.zeros(3, 8, 8), torch.zeros(3), torch.zeros(3)), "NCHW"),
-    (lambda: data.crop(_uint8(2), torch.zeros(2), torch.zeros(2), 4, "edge"), "padding"),
-    (lambda: data.crop(_uint8(2, 4, 4), torch.zeros(2), torch.zeros(2), 4), "reflect padding"),
-    (lambda: data.crop(_uint8(2), torch.zeros(3), torch.zeros(3)), r"dy and dx must be \(2,\)"),
-    (lambda: data.sample_crop_offsets(2, -1, generator=_gen()), "pad must be >= 0"),
-    (lambda: data.batch_flip(_uint8(2), generator=_gen(), p=1.5), r"p must be in \[0, 1\]"),
-    (lambda: next(data.iterate_batches(_uint8(2), torch.zeros(2), 0)), "batch_size"),
-])
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: data.crop(torch.zeros(3, 8, 8), torch.zeros(3), torch.zeros(3)), "NCHW"),
+        (lambda: data.crop(_uint8(2), torch.zeros(2), torch.zeros(2), 4, "edge"), "padding"),
+        (lambda: data.crop(_uint8(2, 4, 4), torch.zeros(2), torch.zeros(2), 4), "reflect padding"),
+        (lambda: data.crop(_uint8(2), torch.zeros(3), torch.zeros(3)), r"dy and dx must be \(2,\)"),
+        (lambda: data.sample_crop_offsets(2, -1, generator=_gen()), "pad must be >= 0"),
+        (lambda: data.batch_flip(_uint8(2), generator=_gen(), p=1.5), r"p must be in \[0, 1\]"),
+        (lambda: next(data.iterate_batches(_uint8(2), torch.zeros(2), 0)), "batch_size"),
+    ],
+)
 def test_augmentation_errors_name_the_bad_value(call, match) -> None:
     with pytest.raises(ValueError, match=match):
         call()
@@ -169,12 +181,28 @@ def test_to_tensors_is_nchw_of_the_set(cifar_dir) -> None:
 # ---------------------------------------------------------------- config and pieces
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("aug", "cutpaste"), ("schedule", "step"), ("precision", "fp16"), ("epochs", 0),
-    ("batch_size", 2.5), ("alpha", 0.0), ("cutmix_prob", 1.5), ("label_smoothing", -0.1),
-    ("lr", float("inf")), ("warmup_epochs", 99), ("limit", 0), ("seed", -1), ("device", "tpu"),
-    ("eval_every", True), ("alpha", float("nan")), ("momentum", "0.9"), ("data", ""),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("aug", "cutpaste"),
+        ("schedule", "step"),
+        ("precision", "fp16"),
+        ("epochs", 0),
+        ("batch_size", 2.5),
+        ("alpha", 0.0),
+        ("cutmix_prob", 1.5),
+        ("label_smoothing", -0.1),
+        ("lr", float("inf")),
+        ("warmup_epochs", 99),
+        ("limit", 0),
+        ("seed", -1),
+        ("device", "tpu"),
+        ("eval_every", True),
+        ("alpha", float("nan")),
+        ("momentum", "0.9"),
+        ("data", ""),
+    ],
+)
 def test_config_rejects_bad_values_by_name(field, value) -> None:
     with pytest.raises(ValueError, match=field):
         TrainConfig(**{"data": "d", "out": "o", field: value})
@@ -241,7 +269,10 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(monkeypatch, capsys) ->
         bar.update({"loss": f"{i}"})
     bar.close("done")
     assert capsys.readouterr().err.splitlines() == [
-        "epoch 1/1 step 2/4 loss=1", "epoch 1/1 step 4/4 loss=3", "epoch 1/1 done"]
+        "epoch 1/1 step 2/4 loss=1",
+        "epoch 1/1 step 4/4 loss=3",
+        "epoch 1/1 done",
+    ]
 
 
 # ---------------------------------------------------------------- end to end
@@ -257,8 +288,20 @@ def test_training_writes_a_loadable_checkpoint_and_card(cifar_dir, tmp_path, aug
     assert all(isinstance(v, torch.Tensor) for v in state.values())
     assert torch.load(result.last, weights_only=True)["epoch"] == 1
     card = json.loads(result.checkpoint.with_suffix(".json").read_text())
-    for key in ("arch", "num_parameters", "aug", "alpha", "epochs", "seed", "wall_time_s",
-                "device", "images_per_s", "test_accuracy", "precision", "history"):
+    for key in (
+        "arch",
+        "num_parameters",
+        "aug",
+        "alpha",
+        "epochs",
+        "seed",
+        "wall_time_s",
+        "device",
+        "images_per_s",
+        "test_accuracy",
+        "precision",
+        "history",
+    ):
         assert key in card, key
     assert card["arch"] == ARCH and card["aug"] == aug and card["train_images"] == 200
     assert (card["alpha"] is None) == (aug in ("none", "cutout"))  # alpha only where it is used
@@ -270,8 +313,9 @@ def test_training_writes_a_loadable_checkpoint_and_card(cifar_dir, tmp_path, aug
     assert models.accuracy(loaded, test.images, test.labels) == card["test_accuracy"]
     assert card == result.card
     # Without the bar, the epoch's summary still reaches the log.
-    assert re.search(r"^epoch 1/1 loss \d+\.\d{4} train_acc .* img/s \d+$",
-                     capsys.readouterr().err, re.M)
+    assert re.search(
+        r"^epoch 1/1 loss \d+\.\d{4} train_acc .* img/s \d+$", capsys.readouterr().err, re.M
+    )
 
 
 def test_limit_and_stop_after(cifar_dir, tmp_path) -> None:
@@ -288,9 +332,29 @@ def test_resume_through_the_cli_equals_an_unbroken_run(cifar_dir, tmp_path, caps
     kw = dict(aug="cutmix", epochs=2, cutmix_prob=1.0)
     whole = train.train(_config(cifar_dir, tmp_path / "whole", **kw), progress=False)
     out = tmp_path / "broken"
-    args = ["--data", str(cifar_dir), "--out", str(out), "--arch", ARCH, "--epochs", "2",
-            "--batch-size", "50", "--lr", "0.05", "--warmup-epochs", "0.5", "--cutmix-prob", "1",
-            "--cache", str(tmp_path / "cache"), "--eval-batch-size", "32", "--no-progress"]
+    args = [
+        "--data",
+        str(cifar_dir),
+        "--out",
+        str(out),
+        "--arch",
+        ARCH,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "50",
+        "--lr",
+        "0.05",
+        "--warmup-epochs",
+        "0.5",
+        "--cutmix-prob",
+        "1",
+        "--cache",
+        str(tmp_path / "cache"),
+        "--eval-batch-size",
+        "32",
+        "--no-progress",
+    ]
     assert train.main([*args, "--stop-after", "1"]) == 0
     assert not (out / f"{ARCH}_cutmix.pt").exists()
     with pytest.raises(SystemExit):  # a result-changing flag differs from the saved run

@@ -40,12 +40,20 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from cutmix_core import paths
-
-from cutmix_core.defaults import CIFAR_ENV
 from cutmix_core.data.download import DownloadError, fetch, has_digest
+from cutmix_core.defaults import CIFAR_ENV
 
 CLASSES: tuple[str, ...] = (
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 )
 SPLITS: tuple[str, ...] = ("train", "test")
 SAMPLE_PATH: Path = paths.SAMPLE_PATH
@@ -68,8 +76,13 @@ class CifarError(ValueError):
 _READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
 # What decoding one image can raise besides those: PIL reports a damaged file as OSError,
 # SyntaxError ("broken PNG file"), ValueError or struct.error depending on the format.
-_DECODE_ERRORS = (*_READ_ERRORS, SyntaxError, ValueError, struct.error,
-                  Image.DecompressionBombError)
+_DECODE_ERRORS = (
+    *_READ_ERRORS,
+    SyntaxError,
+    ValueError,
+    struct.error,
+    Image.DecompressionBombError,
+)
 
 
 def _cause(err: BaseException) -> str:
@@ -178,9 +191,13 @@ class _ArrayUnpickler(pickle.Unpickler):
     """Unpickler for CIFAR batches: numpy arrays, bytes and builtins only, never arbitrary code."""
 
     _SAFE = {
-        ("_codecs", "encode"), ("numpy", "ndarray"), ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+        ("_codecs", "encode"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
     }
 
     def find_class(self, module: str, name: str) -> object:
@@ -239,8 +256,10 @@ def _decode(
     """Decode ``names[label]`` (already sorted) in class order into one array."""
     missing = [CLASSES[c] for c in range(len(CLASSES)) if not names.get(c)]
     if missing:
-        raise CifarError(f"{where} has no images for class(es) {', '.join(missing)}; "
-                         "a class-folder layout needs one non-empty folder per CIFAR-10 class")
+        raise CifarError(
+            f"{where} has no images for class(es) {', '.join(missing)}; "
+            "a class-folder layout needs one non-empty folder per CIFAR-10 class"
+        )
     entries = [(c, n) for c in range(len(CLASSES)) for n in names[c]]
     images = np.empty((len(entries), 32, 32, 3), dtype=np.uint8)  # (N, H, W, C)
     for k, (_, name) in enumerate(entries):
@@ -260,14 +279,18 @@ def _decode_image(data: bytes, name: str, where: str) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as im:
             if im.size != (32, 32):
-                raise CifarError(f"{where}: {name} is {im.size[0]}x{im.size[1]} pixels; "
-                                 "CIFAR-10 images must be 32x32")
+                raise CifarError(
+                    f"{where}: {name} is {im.size[0]}x{im.size[1]} pixels; "
+                    "CIFAR-10 images must be 32x32"
+                )
             return np.asarray(im.convert("RGB"))
     except CifarError:
         raise
     except UnidentifiedImageError as err:  # its own message names a BytesIO, not the file
-        raise CifarError(f"{where}: cannot decode {name}: not an image file in a format PIL "
-                         "reads (JPEG, PNG, ...)") from err
+        raise CifarError(
+            f"{where}: cannot decode {name}: not an image file in a format PIL "
+            "reads (JPEG, PNG, ...)"
+        ) from err
     except _DECODE_ERRORS as err:
         raise CifarError(f"{where}: cannot decode {name} ({_cause(err)})") from err
 
@@ -297,10 +320,14 @@ def _load_zip(path: Path, split: str) -> CifarSet:
         chosen = nested or [p for p in members if len(p) == 2 and p[0] in CLASSES]
         if not chosen:
             tops = sorted({m[0] for m in members if len(m) > 1})[:5]
-            raise CifarError(f"{path} holds no {split}/<class>/ or <class>/ images "
-                             f"(top folders: {tops}); accepted layouts: {_LAYOUTS}")
-        names = {c: sorted((p for p in chosen if p[-2] == cls), key=lambda p: p[-1])
-                 for c, cls in enumerate(CLASSES)}
+            raise CifarError(
+                f"{path} holds no {split}/<class>/ or <class>/ images "
+                f"(top folders: {tops}); accepted layouts: {_LAYOUTS}"
+            )
+        names = {
+            c: sorted((p for p in chosen if p[-2] == cls), key=lambda p: p[-1])
+            for c, cls in enumerate(CLASSES)
+        }
         names = {c: ["/".join(p) for p in ps] for c, ps in names.items()}
         return _decode(names, zf.read, str(path), split)
 
@@ -331,8 +358,10 @@ def _load(path: Path, split: str) -> CifarSet:
     if not path.exists():
         raise CifarError(f"CIFAR-10 path {path} does not exist")
     if not (path.is_file() or path.is_dir()):  # opening a pipe would block
-        raise CifarError(f"CIFAR-10 path {path} is neither a folder nor a file (a device, pipe "
-                         f"or socket?); accepted layouts: {_LAYOUTS}")
+        raise CifarError(
+            f"CIFAR-10 path {path} is neither a folder nor a file (a device, pipe "
+            f"or socket?); accepted layouts: {_LAYOUTS}"
+        )
     if path.is_file():
         return _load_zip(path, split)
     if (path / "test_batch").is_file() or (path / "data_batch_1").is_file():
@@ -345,8 +374,10 @@ def _load(path: Path, split: str) -> CifarSet:
         if any((root / cls).is_dir() for cls in CLASSES):
             return _load_folder(root, split)
     found = sorted(p.name for p in path.iterdir())[:8]
-    raise CifarError(f"{path} is not a CIFAR-10 {split} copy (it holds {found or 'nothing'}); "
-                     f"accepted layouts: {_LAYOUTS}")
+    raise CifarError(
+        f"{path} is not a CIFAR-10 {split} copy (it holds {found or 'nothing'}); "
+        f"accepted layouts: {_LAYOUTS}"
+    )
 
 
 def resolve_path(user_path: str | None, environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -376,24 +407,30 @@ def download_cifar10(root: Path | str, split: str = "test", *, timeout: float = 
         from torchvision.datasets import CIFAR10
         from torchvision.datasets.utils import extract_archive
     except ImportError as err:
-        raise CifarError(f"CIFAR-10 could not be downloaded: torchvision is not installed "
-                         f"({err}). {hint}") from err
+        raise CifarError(
+            f"CIFAR-10 could not be downloaded: torchvision is not installed ({err}). {hint}"
+        ) from err
     root = Path(root)
     archive, folder = root / CIFAR10.filename, root / CIFAR10.base_folder
-    files = (*CIFAR10.train_list, *CIFAR10.test_list, (CIFAR10.meta["filename"],
-                                                       CIFAR10.meta["md5"]))
+    files = (
+        *CIFAR10.train_list,
+        *CIFAR10.test_list,
+        (CIFAR10.meta["filename"], CIFAR10.meta["md5"]),
+    )
     if not all(has_digest(folder / name, md5=md5) for name, md5 in files):
         if not has_digest(archive, md5=CIFAR10.tgz_md5):
             try:
                 fetch(CIFAR10.url, archive, timeout=timeout, md5=CIFAR10.tgz_md5)
             except DownloadError as err:
-                raise CifarError(f"CIFAR-10 could not be downloaded from {CIFAR10.url}: {err}. "
-                                 f"{hint}") from err
+                raise CifarError(
+                    f"CIFAR-10 could not be downloaded from {CIFAR10.url}: {err}. {hint}"
+                ) from err
         try:
             extract_archive(str(archive), str(root))
         except Exception as err:  # a full disk, a folder in the way: the same to the user
-            raise CifarError(f"CIFAR-10 could not be extracted into {root} "
-                             f"({type(err).__name__}: {err}). {hint}") from err
+            raise CifarError(
+                f"CIFAR-10 could not be extracted into {root} ({type(err).__name__}: {err}). {hint}"
+            ) from err
     return load_torchvision_folder(folder, split)
 
 

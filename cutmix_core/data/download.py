@@ -78,8 +78,15 @@ def offline_reason(url: str, *, timeout: float = 5.0) -> str | None:
     return f"no connection to {'the proxy ' if proxied else ''}{host}:{port} within {timeout:g} s"
 
 
-def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str | None = None,
-          md5: str | None = None, chunk_size: int = 1 << 16) -> Path:
+def fetch(
+    url: str,
+    dst: str | Path,
+    *,
+    timeout: float = 5.0,
+    sha256_prefix: str | None = None,
+    md5: str | None = None,
+    chunk_size: int = 1 << 16,
+) -> Path:
     """Download ``url`` to ``dst`` (replacing it), giving up after ``timeout`` seconds of silence.
 
     First a connection probe (:func:`offline_reason`): if the first hop (the host, or the proxy)
@@ -101,10 +108,11 @@ def fetch(url: str, dst: str | Path, *, timeout: float = 5.0, sha256_prefix: str
         ValueError: if ``timeout`` or ``chunk_size`` is not positive.
     """
     if not timeout > 0 or chunk_size < 1:
-        raise ValueError(f"timeout and chunk_size must be positive, got {timeout!r}, "
-                         f"{chunk_size!r}")
+        raise ValueError(
+            f"timeout and chunk_size must be positive, got {timeout!r}, {chunk_size!r}"
+        )
     reason = offline_reason(url, timeout=timeout)  # first: names the host, or proxy, that is
-    if reason:                                     # silent, before anything is written
+    if reason:  # silent, before anything is written
         raise DownloadError(f"this machine appears to be offline ({reason})", offline=True)
     dst = Path(dst)
     try:
@@ -135,8 +143,9 @@ def _open(request: Request, timeout: float) -> http.client.HTTPResponse:
     return build_opener().open(request, timeout=timeout)
 
 
-def _stream(url: str, out: BinaryIO, dst: Path, *, timeout: float,
-            chunk_size: int) -> dict[str, str]:
+def _stream(
+    url: str, out: BinaryIO, dst: Path, *, timeout: float, chunk_size: int
+) -> dict[str, str]:
     """Copy the response body of ``url`` into ``out`` (bound for ``dst``); returns its sha256
     and md5 hex digests. Every failure, of the network or of the disk, is a DownloadError."""
     host, port, proxied = first_hop(url)
@@ -163,19 +172,23 @@ def _stream(url: str, out: BinaryIO, dst: Path, *, timeout: float,
     except URLError as err:
         raise _connection_error(err.reason, hop, url, timeout) from err
     except (ValueError, http.client.InvalidURL) as err:  # a malformed URL or *_proxy setting
-        raise DownloadError(f"could not open {url} ({err}); check the URL and the *_proxy "
-                            f"settings") from err
-    except (TimeoutError, socket.timeout) as err:  # the connection opened, then went silent
+        raise DownloadError(
+            f"could not open {url} ({err}); check the URL and the *_proxy settings"
+        ) from err
+    except TimeoutError as err:  # the connection opened, then went silent
         if not answered:  # (plain http; over https the handshake times out, a URLError)
-            raise DownloadError(f"{hop} accepted the connection but sent nothing for "
-                                f"{timeout:g} s") from err
+            raise DownloadError(
+                f"{hop} accepted the connection but sent nothing for {timeout:g} s"
+            ) from err
         of = f" of {_size(total)}" if total else ""
-        raise DownloadError(f"the transfer stalled after {_size(done)}{of}: nothing arrived for "
-                            f"{timeout:g} s") from err
+        raise DownloadError(
+            f"the transfer stalled after {_size(done)}{of}: nothing arrived for {timeout:g} s"
+        ) from err
     except (OSError, http.client.HTTPException) as err:  # reset, TLS, or not HTTP at all
         detail = " ".join(str(err).split())  # a bad status line may hold raw \r\n
-        raise DownloadError(f"the connection broke after {_size(done)} "
-                            f"({type(err).__name__}: {detail})") from err
+        raise DownloadError(
+            f"the connection broke after {_size(done)} ({type(err).__name__}: {detail})"
+        ) from err
     if total is not None and done != total:
         raise DownloadError(f"the transfer ended after {_size(done)} of {_size(total)}")
     return {"sha256": sha256.hexdigest(), "md5": md5.hexdigest()}
@@ -184,18 +197,22 @@ def _stream(url: str, out: BinaryIO, dst: Path, *, timeout: float,
 def _connection_error(reason: object, hop: str, url: str, timeout: float) -> DownloadError:
     """What a URLError's ``reason`` means: offline only when the connection failed outright."""
     if str(reason) == "no host given":  # "https:///x", or a proxy setting of "http://"
-        return DownloadError(f"could not open {url} (no host given); check the URL and the "
-                             f"*_proxy settings")
+        return DownloadError(
+            f"could not open {url} (no host given); check the URL and the *_proxy settings"
+        )
     if isinstance(reason, ssl.SSLError):  # a TLS-intercepting filter, a captive portal
-        return DownloadError(f"the secure connection through {hop} failed ({reason}); a network "
-                             f"filter may be intercepting it")
+        return DownloadError(
+            f"the secure connection through {hop} failed ({reason}); a network "
+            f"filter may be intercepting it"
+        )
     if str(reason).startswith("Tunnel connection failed"):  # the proxy's answer to CONNECT
         return DownloadError(f"{hop} would not connect to {urlsplit(url).hostname} ({reason})")
     if isinstance(reason, (TimeoutError, socket.timeout)):  # the TCP connection, the TLS
         # handshake or a proxy's answer: the probe just before connected, so not "offline"
         return DownloadError(f"{hop} did not answer within {timeout:g} s")
-    return DownloadError(f"this machine appears to be offline (no connection to {hop}: "
-                         f"{reason})", offline=True)
+    return DownloadError(
+        f"this machine appears to be offline (no connection to {hop}: {reason})", offline=True
+    )
 
 
 def _size(n_bytes: int) -> str:
@@ -216,9 +233,12 @@ def has_digest(path: str | Path, *, md5: str) -> bool:
 
 def _check(digests: dict[str, str], sha256_prefix: str | None, md5: str | None) -> None:
     if sha256_prefix is not None and not digests["sha256"].startswith(sha256_prefix.lower()):
-        raise DownloadError(f"the downloaded file is not the expected one (its sha256 starts "
-                            f"{digests['sha256'][:len(sha256_prefix)]}, expected "
-                            f"{sha256_prefix})")
+        raise DownloadError(
+            f"the downloaded file is not the expected one (its sha256 starts "
+            f"{digests['sha256'][: len(sha256_prefix)]}, expected "
+            f"{sha256_prefix})"
+        )
     if md5 is not None and digests["md5"] != md5.lower():
-        raise DownloadError(f"the downloaded file is not the expected one (md5 {digests['md5']}, "
-                            f"expected {md5})")
+        raise DownloadError(
+            f"the downloaded file is not the expected one (md5 {digests['md5']}, expected {md5})"
+        )

@@ -27,8 +27,8 @@ from collections.abc import Mapping
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from cutmix_core.defaults import BACKGROUND, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_MB, SQUARE_SIDE
 from cutmix_core.box import Box
+from cutmix_core.defaults import BACKGROUND, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_MB, SQUARE_SIDE
 
 #: Formats :func:`load_image` accepts; restricting Pillow's decoders keeps the attack surface small.
 FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
@@ -186,7 +186,7 @@ def _decode(raw: bytes, name: str, background: Color, max_pixels: int) -> np.nda
             opened.load()  # Pillow decodes lazily: force it here so truncation is caught
             try:
                 upright = ImageOps.exif_transpose(opened)
-            except Exception:  # noqa: BLE001 - malformed EXIF: better unrotated than refused
+            except Exception:
                 upright = opened
             return to_array(upright, background=background)
 
@@ -240,7 +240,7 @@ def load_image(
         raise ImageError(f"{name}: the file is truncated or corrupt ({exc})") from exc
     except MemoryError as exc:
         raise ImageError(f"{name}: the image is too large to decode (out of memory)") from exc
-    except Exception as exc:  # noqa: BLE001 - a hostile file must never reach the user raw
+    except Exception as exc:
         raise ImageError(f"{name}: could not decode the image ({exc})") from exc
 
 

@@ -84,8 +84,13 @@ def load_cached(source: Path | str, split: str, cache_dir: Path | str | None) ->
     fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, images=ds.images, labels=ds.labels, indices=ds.indices,
-                     source=np.array(ds.source))
+            np.savez(
+                f,
+                images=ds.images,
+                labels=ds.labels,
+                indices=ds.indices,
+                source=np.array(ds.source),
+            )
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared
         os.replace(tmp, file)
     finally:
@@ -111,8 +116,13 @@ def balanced_subset(ds: CifarSet, limit: int | None) -> CifarSet:
         rank[where] = np.arange(where.size)
     order = np.lexsort((labels, rank))[:limit]  # by rank, then class
     order.sort()  # keep the canonical order inside the subset
-    return CifarSet(ds.images[order], labels[order], ds.indices[order], ds.split,
-                    f"{ds.source} (first {order.size} balanced)")
+    return CifarSet(
+        ds.images[order],
+        labels[order],
+        ds.indices[order],
+        ds.split,
+        f"{ds.source} (first {order.size} balanced)",
+    )
 
 
 def holdout_split(ds: CifarSet, n: int) -> tuple[CifarSet, CifarSet]:
@@ -126,8 +136,13 @@ def holdout_split(ds: CifarSet, n: int) -> tuple[CifarSet, CifarSet]:
         raise ValueError(f"holdout must be an int in [1, {len(ds) - 1}], got {n!r}")
     rest = balanced_subset(ds, len(ds) - n)
     keep = np.isin(ds.indices, rest.indices, invert=True)
-    held = CifarSet(ds.images[keep], ds.labels[keep], ds.indices[keep], ds.split,
-                    f"{ds.source} (held-out {int(keep.sum())})")
+    held = CifarSet(
+        ds.images[keep],
+        ds.labels[keep],
+        ds.indices[keep],
+        ds.split,
+        f"{ds.source} (held-out {int(keep.sum())})",
+    )
     return rest, held
 
 
@@ -156,7 +171,10 @@ def sample_crop_offsets(
 
 
 def crop(
-    x: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, pad: int = 4,
+    x: torch.Tensor,
+    dy: torch.Tensor,
+    dx: torch.Tensor,
+    pad: int = 4,
     padding: Padding = "reflect",
 ) -> torch.Tensor:
     """``out[n] = pad(x, pad)[n, :, dy_n : dy_n + H, dx_n : dx_n + W]``, same shape and dtype."""
@@ -202,7 +220,11 @@ def batch_flip(x: torch.Tensor, *, generator: torch.Generator, p: float = 0.5) -
 
 
 def augment(
-    x: torch.Tensor, *, generator: torch.Generator, pad: int = 4, padding: Padding = "reflect",
+    x: torch.Tensor,
+    *,
+    generator: torch.Generator,
+    pad: int = 4,
+    padding: Padding = "reflect",
     flip: bool = True,
 ) -> torch.Tensor:
     """The standard CIFAR augmentation: random padded crop, then random horizontal flip."""
@@ -216,8 +238,12 @@ def num_batches(n: int, batch_size: int, drop_last: bool = True) -> int:
 
 
 def iterate_batches(
-    images: torch.Tensor, labels: torch.Tensor, batch_size: int, *,
-    generator: torch.Generator | None = None, drop_last: bool = True,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int,
+    *,
+    generator: torch.Generator | None = None,
+    drop_last: bool = True,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch of ``(x (B, C, H, W), y (B,))`` batches, shuffled with ``generator``.
 
@@ -234,5 +260,5 @@ def iterate_batches(
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
     order = order.to(images.device)
     for b in range(num_batches(n, batch_size, drop_last)):
-        idx = order[b * batch_size:(b + 1) * batch_size]
+        idx = order[b * batch_size : (b + 1) * batch_size]
         yield images[idx], labels[idx]

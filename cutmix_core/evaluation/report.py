@@ -51,14 +51,13 @@ import torch
 
 from cutmix_core import defaults
 from cutmix_core.data import training as data
-from cutmix_core.models import checkpoints as models
-from cutmix_core.training import loop as train
 from cutmix_core.data.cifar import CifarSet
-from cutmix_core.models.gradcam import gradcam, mass_inside
 from cutmix_core.mixing.pair import Box, box_lambda, paste, sample_box, sample_lambda
+from cutmix_core.models import checkpoints as models
 from cutmix_core.models.checkpoints import LoadedModel, predict
-
+from cutmix_core.models.gradcam import gradcam, mass_inside
 from cutmix_core.paths import MODELS_DIR, REPORT_PATH
+from cutmix_core.training import loop as train
 
 REPORT_VERSION = 1
 HOLES: tuple[int, ...] = (0, 4, 8, 12, 16, 20, 24)
@@ -68,9 +67,21 @@ PLACEMENTS = ("centre", "random")
 TABLE_HOLE = 16  # the Cutout side for CIFAR-10 (DeVries & Taylor 2017): the table's column
 CARD_TOLERANCE_IMAGES = 1  # card_agrees: images the two accuracies may differ by
 #: The summary table's columns (README and the app show them).
-COLUMNS = ("model", "aug", "params", "epochs", "clean acc", "card acc", "p(B) corr", "p(B) MAE",
-           "both top-2", "CAM-B in box", "CAM-A outside", f"occl. {TABLE_HOLE}px centre",
-           f"occl. {TABLE_HOLE}px random")
+COLUMNS = (
+    "model",
+    "aug",
+    "params",
+    "epochs",
+    "clean acc",
+    "card acc",
+    "p(B) corr",
+    "p(B) MAE",
+    "both top-2",
+    "CAM-B in box",
+    "CAM-A outside",
+    f"occl. {TABLE_HOLE}px centre",
+    f"occl. {TABLE_HOLE}px random",
+)
 
 
 class ReportError(ValueError):
@@ -98,14 +109,21 @@ class SplitCurve:
     mean_p_b: tuple[float, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"centres": list(self.centres), "counts": list(self.counts),
-                "mean_p_a": [_opt(v) for v in self.mean_p_a],
-                "mean_p_b": [_opt(v) for v in self.mean_p_b]}
+        return {
+            "centres": list(self.centres),
+            "counts": list(self.counts),
+            "mean_p_a": [_opt(v) for v in self.mean_p_a],
+            "mean_p_b": [_opt(v) for v in self.mean_p_b],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SplitCurve:
-        return cls(tuple(float(v) for v in d["centres"]), tuple(int(v) for v in d["counts"]),
-                   tuple(_nan(v) for v in d["mean_p_a"]), tuple(_nan(v) for v in d["mean_p_b"]))
+        return cls(
+            tuple(float(v) for v in d["centres"]),
+            tuple(int(v) for v in d["counts"]),
+            tuple(_nan(v) for v in d["mean_p_a"]),
+            tuple(_nan(v) for v in d["mean_p_b"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -132,8 +150,11 @@ class PairStats:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PairStats:
         ints = ("n", "cam_pairs", "cam_skipped_a", "cam_skipped_b")
-        kw = {k: int(d[k]) if k in ints else _nan(d[k])
-              for k in cls.__dataclass_fields__ if k != "curve"}
+        kw = {
+            k: int(d[k]) if k in ints else _nan(d[k])
+            for k in cls.__dataclass_fields__
+            if k != "curve"
+        }
         return cls(**kw, curve=SplitCurve.from_dict(d["curve"]))
 
 
@@ -150,13 +171,19 @@ class OcclusionCurve:
         return self.accuracy[self.holes.index(side)] if side in self.holes else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"placement": self.placement, "holes": list(self.holes),
-                "accuracy": list(self.accuracy)}
+        return {
+            "placement": self.placement,
+            "holes": list(self.holes),
+            "accuracy": list(self.accuracy),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OcclusionCurve:
-        return cls(str(d["placement"]), tuple(int(v) for v in d["holes"]),
-                   tuple(float(v) for v in d["accuracy"]))
+        return cls(
+            str(d["placement"]),
+            tuple(int(v) for v in d["holes"]),
+            tuple(float(v) for v in d["accuracy"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -190,20 +217,32 @@ class ModelEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in vars(self).items() if k not in ("pairs", "occlusion")}
-        return {**out, "card_agrees": self.card_agrees, "pairs": self.pairs.to_dict(),
-                "occlusion": [c.to_dict() for c in self.occlusion]}
+        return {
+            **out,
+            "card_agrees": self.card_agrees,
+            "pairs": self.pairs.to_dict(),
+            "occlusion": [c.to_dict() for c in self.occlusion],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelEvaluation:
         def maybe(key: str, kind: Callable[[Any], Any]) -> Any:
             return None if d[key] is None else kind(d[key])
 
-        return cls(str(d["name"]), str(d["arch"]), str(d["aug"]), int(d["num_parameters"]),
-                   maybe("epochs", int), int(d["test_images"]), float(d["clean_accuracy"]),
-                   maybe("card_accuracy", float), maybe("card_test_images", int),
-                   PairStats.from_dict(d["pairs"]),
-                   tuple(OcclusionCurve.from_dict(c) for c in d["occlusion"]),
-                   float(d["wall_time_s"]))
+        return cls(
+            str(d["name"]),
+            str(d["arch"]),
+            str(d["aug"]),
+            int(d["num_parameters"]),
+            maybe("epochs", int),
+            int(d["test_images"]),
+            float(d["clean_accuracy"]),
+            maybe("card_accuracy", float),
+            maybe("card_test_images", int),
+            PairStats.from_dict(d["pairs"]),
+            tuple(OcclusionCurve.from_dict(c) for c in d["occlusion"]),
+            float(d["wall_time_s"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -226,16 +265,30 @@ class EvaluationReport:
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in vars(self).items() if k != "models"}
-        return {"version": self.version, **out, "holes": list(self.holes),
-                "models": [m.to_dict() for m in self.models]}
+        return {
+            "version": self.version,
+            **out,
+            "holes": list(self.holes),
+            "models": [m.to_dict() for m in self.models],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> EvaluationReport:
-        return cls(tuple(ModelEvaluation.from_dict(m) for m in d["models"]), str(d["command"]),
-                   int(d["seed"]), int(d["pairs"]), float(d["alpha"]),
-                   tuple(int(h) for h in d["holes"]), str(d["data"]), int(d["test_images"]),
-                   float(d["box_share"]), str(d["device"]), str(d["torch"]), str(d["date"]),
-                   int(d["version"]))
+        return cls(
+            tuple(ModelEvaluation.from_dict(m) for m in d["models"]),
+            str(d["command"]),
+            int(d["seed"]),
+            int(d["pairs"]),
+            float(d["alpha"]),
+            tuple(int(h) for h in d["holes"]),
+            str(d["data"]),
+            int(d["test_images"]),
+            float(d["box_share"]),
+            str(d["device"]),
+            str(d["torch"]),
+            str(d["date"]),
+            int(d["version"]),
+        )
 
 
 def save_report(report: EvaluationReport, path: str | Path) -> Path:
@@ -265,13 +318,16 @@ def load_report(path: str | Path = REPORT_PATH) -> EvaluationReport:
         raise ReportError(f"evaluation report {path} is not readable JSON ({err}); {rebuild}")
     version = d.get("version") if isinstance(d, dict) else None
     if version != REPORT_VERSION:
-        raise ReportError(f"evaluation report {path} has version {version!r}, this code reads "
-                          f"version {REPORT_VERSION}; {rebuild}")
+        raise ReportError(
+            f"evaluation report {path} has version {version!r}, this code reads "
+            f"version {REPORT_VERSION}; {rebuild}"
+        )
     try:
         return EvaluationReport.from_dict(d)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ReportError(f"evaluation report {path} is malformed ({type(err).__name__}: "
-                          f"{err}); {rebuild}") from err
+        raise ReportError(
+            f"evaluation report {path} is malformed ({type(err).__name__}: {err}); {rebuild}"
+        ) from err
 
 
 # ---------------------------------------------------------------- CutMix pairs
@@ -297,8 +353,14 @@ class PairSet:
         return len(self.boxes)
 
 
-def sample_pairs(labels: np.ndarray, n: int, *, rng: np.random.Generator,
-                 alpha: float = defaults.ALPHA, size: tuple[int, int] = (32, 32)) -> PairSet:
+def sample_pairs(
+    labels: np.ndarray,
+    n: int,
+    *,
+    rng: np.random.Generator,
+    alpha: float = defaults.ALPHA,
+    size: tuple[int, int] = (32, 32),
+) -> PairSet:
     """Draw ``n`` pairs: A uniform, B uniform among images of another class, then lam and box.
 
     Draws are made pair by pair (A, B, lam, box centre), so the first k of n pairs are the
@@ -311,8 +373,10 @@ def sample_pairs(labels: np.ndarray, n: int, *, rng: np.random.Generator,
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
     if labels.ndim != 1 or np.unique(labels).size < 2:
-        raise ValueError(f"labels must be 1-D with at least two classes, got shape "
-                         f"{labels.shape} with classes {np.unique(labels).tolist()[:3]}")
+        raise ValueError(
+            f"labels must be 1-D with at least two classes, got shape "
+            f"{labels.shape} with classes {np.unique(labels).tolist()[:3]}"
+        )
     h, w = size
     others = {int(c): np.flatnonzero(labels != c) for c in np.unique(labels)}
     a, b, boxes, lams = [], [], [], []
@@ -323,15 +387,25 @@ def sample_pairs(labels: np.ndarray, n: int, *, rng: np.random.Generator,
         lams.append(sample_lambda(alpha, rng=rng))
         boxes.append(sample_box(h, w, lams[-1], rng=rng))
     index_a, index_b = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
-    return PairSet(index_a, index_b, labels[index_a].astype(np.int64),
-                   labels[index_b].astype(np.int64), tuple(boxes), np.array(lams),
-                   np.array([box_lambda(box, h, w) for box in boxes]))
+    return PairSet(
+        index_a,
+        index_b,
+        labels[index_a].astype(np.int64),
+        labels[index_b].astype(np.int64),
+        tuple(boxes),
+        np.array(lams),
+        np.array([box_lambda(box, h, w) for box in boxes]),
+    )
 
 
 def mix_pairs(images: np.ndarray, pairs: PairSet) -> np.ndarray:
     """The mixed images ``paste(A, B, box)``, (N, H, W, 3) uint8, a new array."""
-    return np.stack([paste(images[i], images[j], box)
-                     for i, j, box in zip(pairs.index_a, pairs.index_b, pairs.boxes)])
+    return np.stack(
+        [
+            paste(images[i], images[j], box)
+            for i, j, box in zip(pairs.index_a, pairs.index_b, pairs.boxes)
+        ]
+    )
 
 
 def split_curve(t: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, bins: int = BINS) -> SplitCurve:
@@ -341,8 +415,12 @@ def split_curve(t: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, bins: int = BIN
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_a = np.bincount(which, p_a, minlength=bins) / counts
         mean_b = np.bincount(which, p_b, minlength=bins) / counts
-    return SplitCurve(tuple(((np.arange(bins) + 0.5) / bins).tolist()), tuple(counts.tolist()),
-                      tuple(mean_a.tolist()), tuple(mean_b.tolist()))
+    return SplitCurve(
+        tuple(((np.arange(bins) + 0.5) / bins).tolist()),
+        tuple(counts.tolist()),
+        tuple(mean_a.tolist()),
+        tuple(mean_b.tolist()),
+    )
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -373,18 +451,32 @@ def pair_stats(loaded: LoadedModel, mixed: np.ndarray, pairs: PairSet) -> PairSt
     top2 = np.argsort(-probs, axis=1, kind="stable")[:, :2]  # (N, 2)
     both = (top2 == pairs.label_a[:, None]).any(1) & (top2 == pairs.label_b[:, None]).any(1)
     used = [i for i, box in enumerate(pairs.boxes) if box.area]  # an empty box has no inside
-    inside = np.array([  # (M, 2): share of class A's and class B's map inside the box
-        [mass_inside(cam, pairs.boxes[i]) for cam in gradcam(  # one image per call
-            loaded.model, x[i], (int(pairs.label_a[i]), int(pairs.label_b[i]))).upsampled]
-        for i in used]).reshape(-1, 2)
+    inside = np.array(
+        [  # (M, 2): share of class A's and class B's map inside the box
+            [
+                mass_inside(cam, pairs.boxes[i])
+                for cam in gradcam(  # one image per call
+                    loaded.model, x[i], (int(pairs.label_a[i]), int(pairs.label_b[i]))
+                ).upsampled
+            ]
+            for i in used
+        ]
+    ).reshape(-1, 2)
     skipped = np.isnan(inside).sum(0)  # all-zero maps: no mass to share out
     return PairStats(
-        n=len(pairs), mean_p_a=float(p_a.mean()), mean_p_b=float(p_b.mean()),
-        corr_p_b=_pearson(p_b.astype(np.float64), t), mae_p_b=float(np.abs(p_b - t).mean()),
-        both_top2=float(both.mean()), cam_b_in_box=_mean(inside[:, 1]),
-        cam_a_outside=_mean(1.0 - inside[:, 0]), cam_pairs=len(used),
-        cam_skipped_a=int(skipped[0]), cam_skipped_b=int(skipped[1]),
-        curve=split_curve(t, p_a, p_b))
+        n=len(pairs),
+        mean_p_a=float(p_a.mean()),
+        mean_p_b=float(p_b.mean()),
+        corr_p_b=_pearson(p_b.astype(np.float64), t),
+        mae_p_b=float(np.abs(p_b - t).mean()),
+        both_top2=float(both.mean()),
+        cam_b_in_box=_mean(inside[:, 1]),
+        cam_a_outside=_mean(1.0 - inside[:, 0]),
+        cam_pairs=len(used),
+        cam_skipped_a=int(skipped[0]),
+        cam_skipped_b=int(skipped[1]),
+        curve=split_curve(t, p_a, p_b),
+    )
 
 
 # ---------------------------------------------------------------- occlusion
@@ -395,8 +487,9 @@ def sample_hole_places(n: int, *, rng: np.random.Generator) -> np.ndarray:
     return rng.random((n, 2))
 
 
-def hole_boxes(side: int, placement: str, places: np.ndarray, h: int = 32,
-               w: int = 32) -> tuple[Box, ...]:
+def hole_boxes(
+    side: int, placement: str, places: np.ndarray, h: int = 32, w: int = 32
+) -> tuple[Box, ...]:
     """One ``side`` x ``side`` box per row of ``places``, inside the image.
 
     ``centre``: top-left ``((h - side) // 2, (w - side) // 2)`` for all. ``random``: top-left
@@ -407,8 +500,11 @@ def hole_boxes(side: int, placement: str, places: np.ndarray, h: int = 32,
     """
     if placement not in PLACEMENTS:
         raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
-    if isinstance(side, bool) or not isinstance(side, (int, np.integer)) \
-            or not 0 <= side <= min(h, w):
+    if (
+        isinstance(side, bool)
+        or not isinstance(side, (int, np.integer))
+        or not 0 <= side <= min(h, w)
+    ):
         raise ValueError(f"hole side must be an int in [0, {min(h, w)}], got {side!r}")
     places = np.asarray(places, dtype=np.float64).reshape(-1, 2)
     if placement == "centre":
@@ -423,8 +519,10 @@ def fill_holes(x: torch.Tensor, boxes: Sequence[Box]) -> torch.Tensor:
     """A copy of the normalised batch ``x`` (N, C, H, W) with each image's box set to 0, i.e.
     to the training-set mean colour (the value Cutout writes in training)."""
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or len(boxes) != x.shape[0]:
-        raise ValueError(f"need an (N, C, H, W) tensor and N boxes, got "
-                         f"{tuple(getattr(x, 'shape', ()))} and {len(boxes)} boxes")
+        raise ValueError(
+            f"need an (N, C, H, W) tensor and N boxes, got "
+            f"{tuple(getattr(x, 'shape', ()))} and {len(boxes)} boxes"
+        )
     corners = torch.tensor([(b.y0, b.y1, b.x0, b.x1) for b in boxes]).view(-1, 4, 1)  # (N, 4, 1)
     rows, cols = torch.arange(x.shape[2]), torch.arange(x.shape[3])
     in_rows = (rows >= corners[:, 0]) & (rows < corners[:, 1])  # (N, H)
@@ -433,8 +531,14 @@ def fill_holes(x: torch.Tensor, boxes: Sequence[Box]) -> torch.Tensor:
     return x.masked_fill(hole.to(x.device), 0.0)
 
 
-def occlusion_curves(loaded: LoadedModel, test: CifarSet, holes: Sequence[int],
-                     places: np.ndarray, *, chunk: int = 1000) -> tuple[OcclusionCurve, ...]:
+def occlusion_curves(
+    loaded: LoadedModel,
+    test: CifarSet,
+    holes: Sequence[int],
+    places: np.ndarray,
+    *,
+    chunk: int = 1000,
+) -> tuple[OcclusionCurve, ...]:
     """Accuracy with a hole of each side, at each placement (``places``: one row per image)."""
     if len(places) != len(test):
         raise ValueError(f"places holds {len(places)} rows for {len(test)} images")
@@ -447,15 +551,23 @@ def occlusion_curves(loaded: LoadedModel, test: CifarSet, holes: Sequence[int],
                 boxes = hole_boxes(side, placement, places[part], *x.shape[2:])
                 probs = predict(loaded.model, fill_holes(x, boxes))  # (B, 10)
                 correct[p, k] += int((probs.argmax(1) == test.labels[part]).sum())
-    return tuple(OcclusionCurve(placement, tuple(holes), tuple((row / len(test)).tolist()))
-                 for placement, row in zip(PLACEMENTS, correct))
+    return tuple(
+        OcclusionCurve(placement, tuple(holes), tuple((row / len(test)).tolist()))
+        for placement, row in zip(PLACEMENTS, correct)
+    )
 
 
 # ---------------------------------------------------------------- all models
 
 
-def evaluate_model(loaded: LoadedModel, test: CifarSet, pairs: PairSet, mixed: np.ndarray,
-                   places: np.ndarray, holes: Sequence[int]) -> ModelEvaluation:
+def evaluate_model(
+    loaded: LoadedModel,
+    test: CifarSet,
+    pairs: PairSet,
+    mixed: np.ndarray,
+    places: np.ndarray,
+    holes: Sequence[int],
+) -> ModelEvaluation:
     """Clean accuracy, pair statistics and occlusion curves of one model."""
     t0 = time.perf_counter()
     card = loaded.card
@@ -464,12 +576,19 @@ def evaluate_model(loaded: LoadedModel, test: CifarSet, pairs: PairSet, mixed: n
     curves = occlusion_curves(loaded, test, holes, places)
     card_acc, card_n, epochs = (card.get(k) for k in ("test_accuracy", "test_images", "epochs"))
     return ModelEvaluation(
-        name=loaded.name, arch=str(card.get("arch", "")), aug=str(card.get("aug") or ""),
+        name=loaded.name,
+        arch=str(card.get("arch", "")),
+        aug=str(card.get("aug") or ""),
         num_parameters=int(card.get("num_parameters") or models.count_parameters(loaded.model)),
-        epochs=None if epochs is None else int(epochs), test_images=len(test),
-        clean_accuracy=clean, card_accuracy=None if card_acc is None else float(card_acc),
-        card_test_images=None if card_n is None else int(card_n), pairs=stats,
-        occlusion=curves, wall_time_s=round(time.perf_counter() - t0, 2))
+        epochs=None if epochs is None else int(epochs),
+        test_images=len(test),
+        clean_accuracy=clean,
+        card_accuracy=None if card_acc is None else float(card_acc),
+        card_test_images=None if card_n is None else int(card_n),
+        pairs=stats,
+        occlusion=curves,
+        wall_time_s=round(time.perf_counter() - t0, 2),
+    )
 
 
 def _order(loaded: LoadedModel) -> tuple[int, str]:  # baseline, CutMix, Mixup, Cutout, rest
@@ -490,9 +609,17 @@ def load_models(folder: str | Path, *, device: str | torch.device = "cpu") -> li
     return sorted((models.load_checkpoint(p, map_location=device) for p in paths), key=_order)
 
 
-def evaluate(loaded_models: Sequence[LoadedModel], test: CifarSet, *, seed: int = defaults.SEED,
-             n_pairs: int = PAIRS, holes: Sequence[int] = HOLES, alpha: float = defaults.ALPHA,
-             command: str = "", log: Callable[[str], None] | None = None) -> EvaluationReport:
+def evaluate(
+    loaded_models: Sequence[LoadedModel],
+    test: CifarSet,
+    *,
+    seed: int = defaults.SEED,
+    n_pairs: int = PAIRS,
+    holes: Sequence[int] = HOLES,
+    alpha: float = defaults.ALPHA,
+    command: str = "",
+    log: Callable[[str], None] | None = None,
+) -> EvaluationReport:
     """Evaluate each model on ``test`` with pairs and hole places drawn once from ``seed``.
 
     Args:
@@ -502,8 +629,10 @@ def evaluate(loaded_models: Sequence[LoadedModel], test: CifarSet, *, seed: int 
     Raises:
         ValueError: no hole sides, a side outside [0, 32], or bad pairs (see sample_pairs).
     """
-    if not holes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer))
-                        or not 0 <= s <= 32 for s in holes):
+    if not holes or any(
+        isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= 32
+        for s in holes
+    ):
         raise ValueError(f"holes must be sides in [0, 32] px, got {tuple(holes)!r}")
     pair_rng, hole_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     pairs = sample_pairs(test.labels, n_pairs, rng=pair_rng, alpha=alpha)
@@ -514,15 +643,25 @@ def evaluate(loaded_models: Sequence[LoadedModel], test: CifarSet, *, seed: int 
         result = evaluate_model(loaded, test, pairs, mixed, places, holes)
         results.append(result)
         if log is not None:
-            log(f"{result.name}: clean accuracy {result.clean_accuracy:.4f} (card "
-                f"{result.card_accuracy}) in {result.wall_time_s:.1f} s")
+            log(
+                f"{result.name}: clean accuracy {result.clean_accuracy:.4f} (card "
+                f"{result.card_accuracy}) in {result.wall_time_s:.1f} s"
+            )
     device = next(loaded_models[0].model.parameters()).device if loaded_models else "cpu"
     return EvaluationReport(
-        models=tuple(results), command=command, seed=seed, pairs=n_pairs, alpha=float(alpha),
-        holes=tuple(int(h) for h in holes), data=test.source, test_images=len(test),
+        models=tuple(results),
+        command=command,
+        seed=seed,
+        pairs=n_pairs,
+        alpha=float(alpha),
+        holes=tuple(int(h) for h in holes),
+        data=test.source,
+        test_images=len(test),
         box_share=float((1.0 - pairs.lams_adjusted).mean()),
-        device=train.device_name(torch.device(device)), torch=torch.__version__,
-        date=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        device=train.device_name(torch.device(device)),
+        torch=torch.__version__,
+        date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
 
 
 # ---------------------------------------------------------------- tables and command line
@@ -541,10 +680,21 @@ def summary_rows(report: EvaluationReport) -> list[dict[str, Any]]:
     rows = []
     for m in report.models:
         p = m.pairs
-        values = (m.name, m.aug, m.num_parameters, m.epochs, m.clean_accuracy, m.card_accuracy,
-                  _opt(p.corr_p_b), _opt(p.mae_p_b), p.both_top2, _opt(p.cam_b_in_box),
-                  _opt(p.cam_a_outside), m.occlusion_at("centre", TABLE_HOLE),
-                  m.occlusion_at("random", TABLE_HOLE))
+        values = (
+            m.name,
+            m.aug,
+            m.num_parameters,
+            m.epochs,
+            m.clean_accuracy,
+            m.card_accuracy,
+            _opt(p.corr_p_b),
+            _opt(p.mae_p_b),
+            p.both_top2,
+            _opt(p.cam_b_in_box),
+            _opt(p.cam_a_outside),
+            m.occlusion_at("centre", TABLE_HOLE),
+            m.occlusion_at("random", TABLE_HOLE),
+        )
         rows.append(dict(zip(COLUMNS, values)))
     return rows
 
@@ -552,8 +702,13 @@ def summary_rows(report: EvaluationReport) -> list[dict[str, Any]]:
 def markdown_table(report: EvaluationReport) -> str:
     """A GitHub markdown table, one row per model (percentages for accuracies and rates)."""
     fmt: dict[str, Callable[[Any], str]] = {
-        "model": str, "aug": str, "params": lambda v: f"{v / 1e6:.2f}M",
-        "epochs": lambda v: "–" if v is None else str(v), "p(B) corr": _num, "p(B) MAE": _num}
+        "model": str,
+        "aug": str,
+        "params": lambda v: f"{v / 1e6:.2f}M",
+        "epochs": lambda v: "–" if v is None else str(v),
+        "p(B) corr": _num,
+        "p(B) MAE": _num,
+    }
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in summary_rows(report):
         lines.append("| " + " | ".join(fmt.get(k, _pct)(v) for k, v in row.items()) + " |")
@@ -572,23 +727,44 @@ def _holes(text: str) -> tuple[int, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m cutmix_core.evaluation.report", description=__doc__.split("\n\n")[0],
+        prog="python -m cutmix_core.evaluation.report",
+        description=__doc__.split("\n\n")[0],
         epilog="example: OMP_NUM_THREADS=2 python -m cutmix_core.evaluation.report --data "
-               "/data/cifar10 --markdown")
-    p.add_argument("--models", default=str(MODELS_DIR),
-                   help="folder of *.pt checkpoints with .json cards (default: assets/models)")
-    p.add_argument("--data", default=None, help=f"CIFAR-10 copy holding the test split "
-                   f"(default: ${defaults.CIFAR_ENV})")
-    p.add_argument("--cache", default="runs/cache",
-                   help="folder for the decoded uint8 cache, '' disables (default: %(default)s)")
+        "/data/cifar10 --markdown",
+    )
+    p.add_argument(
+        "--models",
+        default=str(MODELS_DIR),
+        help="folder of *.pt checkpoints with .json cards (default: assets/models)",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        help=f"CIFAR-10 copy holding the test split (default: ${defaults.CIFAR_ENV})",
+    )
+    p.add_argument(
+        "--cache",
+        default="runs/cache",
+        help="folder for the decoded uint8 cache, '' disables (default: %(default)s)",
+    )
     p.add_argument("--pairs", type=int, default=PAIRS, help="CutMix pairs (default: %(default)s)")
     p.add_argument("--seed", type=int, default=defaults.SEED, help="seed (default: %(default)s)")
-    p.add_argument("--holes", type=_holes, default=HOLES,
-                   help="hole sides in px (default: " + ",".join(map(str, HOLES)) + ")")
-    p.add_argument("--out", default=str(REPORT_PATH),
-                   help="report JSON (default: assets/evaluation.json)")
-    p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="use N test images, balanced over classes (for tests)")
+    p.add_argument(
+        "--holes",
+        type=_holes,
+        default=HOLES,
+        help="hole sides in px (default: " + ",".join(map(str, HOLES)) + ")",
+    )
+    p.add_argument(
+        "--out", default=str(REPORT_PATH), help="report JSON (default: assets/evaluation.json)"
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use N test images, balanced over classes (for tests)",
+    )
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default: cpu)")
     p.add_argument("--markdown", action="store_true", help="print the summary table at the end")
     return p
@@ -601,17 +777,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     source = args.data or os.environ.get(defaults.CIFAR_ENV, "").strip()
     if not source:
-        parser.error(f"no CIFAR-10 copy: pass --data PATH or set ${defaults.CIFAR_ENV} (the "
-                     f"evaluation needs the real test set, not the bundled sample)")
+        parser.error(
+            f"no CIFAR-10 copy: pass --data PATH or set ${defaults.CIFAR_ENV} (the "
+            f"evaluation needs the real test set, not the bundled sample)"
+        )
     if args.pairs < 1 or (args.limit is not None and args.limit < 2):
         parser.error(f"--pairs must be >= 1 and --limit >= 2, got {args.pairs} and {args.limit}")
     try:
         test = data.load_cached(source, "test", args.cache or None)
         test = data.balanced_subset(test, args.limit)
         loaded = load_models(args.models, device=train.resolve_device(args.device))
-        report = evaluate(loaded, test, seed=args.seed, n_pairs=args.pairs, holes=args.holes,
-                          command=shlex.join(["python", "-m", "cutmix_core.evaluation.report", *argv]),
-                          log=lambda line: print(line, file=sys.stderr, flush=True))
+        report = evaluate(
+            loaded,
+            test,
+            seed=args.seed,
+            n_pairs=args.pairs,
+            holes=args.holes,
+            command=shlex.join(["python", "-m", "cutmix_core.evaluation.report", *argv]),
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     except ValueError as err:  # CifarError, CheckpointError, no checkpoints: the user's to fix
         parser.error(str(err))
     path = save_report(report, args.out)

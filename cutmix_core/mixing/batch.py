@@ -174,8 +174,8 @@ def _paste_boxes(
         return out
     for i, b in enumerate(boxes):
         if b.area:
-            patch = fill if source is None else x[int(source[i]), :, b.y0:b.y1, b.x0:b.x1]
-            out[i, :, b.y0:b.y1, b.x0:b.x1] = patch
+            patch = fill if source is None else x[int(source[i]), :, b.y0 : b.y1, b.x0 : b.x1]
+            out[i, :, b.y0 : b.y1, b.x0 : b.x1] = patch
     return out
 
 
@@ -223,8 +223,10 @@ def cutmix_batch(
     applied = _applied(n, mode, prob, rng)
     draws = 1 if mode == "batch" else n
     if boxes is None:
-        lams = [check_lambda(lam) if lam is not None else sample_lambda(alpha, rng=rng)
-                for _ in range(draws)]
+        lams = [
+            check_lambda(lam) if lam is not None else sample_lambda(alpha, rng=rng)
+            for _ in range(draws)
+        ]
         centres = [(int(rng.integers(h)), int(rng.integers(w))) for _ in range(draws)]
         chosen = [box_from_center(h, w, l, cy, cx) for l, (cy, cx) in zip(lams, centres)]
     else:
@@ -318,7 +320,8 @@ def cutout_batch(
     applied = _applied(n, "elem", prob, rng)
     boxes = tuple(
         box_from_cut(h, w, int(size), int(size), int(rng.integers(h)), int(rng.integers(w)))
-        if a else EMPTY_BOX
+        if a
+        else EMPTY_BOX
         for a in applied
     )
     images = _paste_boxes(x, None, boxes, fill)

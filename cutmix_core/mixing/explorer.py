@@ -126,13 +126,16 @@ class BoxArrays:
         """``1 - area / (h w)`` for every box: the weight of A's label actually used."""
         h, w = _check_hw(h, w)
         if len(self) and (self.y1.max() > h or self.x1.max() > w):
-            raise ValueError(f"boxes reach row {self.y1.max()}, column {self.x1.max()}: "
-                             f"they do not fit in a {h}x{w} image")
+            raise ValueError(
+                f"boxes reach row {self.y1.max()}, column {self.x1.max()}: "
+                f"they do not fit in a {h}x{w} image"
+            )
         return 1.0 - self.area / (h * w)
 
 
-def boxes_from_centers(h: int, w: int, lams: np.ndarray, cy: np.ndarray,
-                       cx: np.ndarray) -> BoxArrays:
+def boxes_from_centers(
+    h: int, w: int, lams: np.ndarray, cy: np.ndarray, cx: np.ndarray
+) -> BoxArrays:
     """The CutMix boxes for given lambdas and centres, clipped: ``box_from_center`` vectorised.
 
     Args:
@@ -147,8 +150,10 @@ def boxes_from_centers(h: int, w: int, lams: np.ndarray, cy: np.ndarray,
     lams = np.asarray(lams, dtype=np.float64)
     cy, cx = np.asarray(cy), np.asarray(cx)
     if lams.ndim != 1 or cy.shape != lams.shape or cx.shape != lams.shape:
-        raise ValueError(f"lams, cy, cx must be 1-D of one length, got shapes {lams.shape}, "
-                         f"{cy.shape}, {cx.shape}")
+        raise ValueError(
+            f"lams, cy, cx must be 1-D of one length, got shapes {lams.shape}, "
+            f"{cy.shape}, {cx.shape}"
+        )
     bad = ~((lams >= 0.0) & (lams <= 1.0))  # also catches NaN
     if bad.any():
         raise ValueError(f"lambda must be in [0, 1], got {lams[bad][0]!r}")
@@ -163,9 +168,14 @@ def boxes_from_centers(h: int, w: int, lams: np.ndarray, cy: np.ndarray,
     cut_h = (h * ratio).astype(np.int64)
     cut_w = (w * ratio).astype(np.int64)
     return BoxArrays(
-        y0=np.clip(cy - cut_h // 2, 0, h), y1=np.clip(cy + cut_h // 2, 0, h),
-        x0=np.clip(cx - cut_w // 2, 0, w), x1=np.clip(cx + cut_w // 2, 0, w),
-        cy=cy, cx=cx, cut_h=cut_h, cut_w=cut_w,
+        y0=np.clip(cy - cut_h // 2, 0, h),
+        y1=np.clip(cy + cut_h // 2, 0, h),
+        x0=np.clip(cx - cut_w // 2, 0, w),
+        x1=np.clip(cx + cut_w // 2, 0, w),
+        cy=cy,
+        cx=cx,
+        cut_h=cut_h,
+        cut_w=cut_w,
     )
 
 
@@ -198,8 +208,12 @@ def coverage(boxes: BoxArrays, h: int, w: int) -> np.ndarray:
         raise ValueError(f"boxes do not fit in a {h}x{w} image")
     size = (h + 1) * (w + 1)
     diff = np.zeros(size, dtype=np.int64)
-    for ys, xs, sign in ((boxes.y0, boxes.x0, 1), (boxes.y1, boxes.x1, 1),
-                         (boxes.y0, boxes.x1, -1), (boxes.y1, boxes.x0, -1)):
+    for ys, xs, sign in (
+        (boxes.y0, boxes.x0, 1),
+        (boxes.y1, boxes.x1, 1),
+        (boxes.y0, boxes.x1, -1),
+        (boxes.y1, boxes.x0, -1),
+    ):
         diff += sign * np.bincount(ys * (w + 1) + xs, minlength=size)
     counts = diff.reshape(h + 1, w + 1).cumsum(axis=0).cumsum(axis=1)[:h, :w]
     return counts / len(boxes)
@@ -238,8 +252,14 @@ def _var(x: np.ndarray) -> float:
     return float(np.var(x, ddof=1)) if len(x) > 1 else 0.0
 
 
-def alpha_stats(alpha: float = defaults.ALPHA, h: int = 32, w: int = 32, n: int = N_DEFAULT,
-                *, rng: np.random.Generator) -> AlphaStats:
+def alpha_stats(
+    alpha: float = defaults.ALPHA,
+    h: int = 32,
+    w: int = 32,
+    n: int = N_DEFAULT,
+    *,
+    rng: np.random.Generator,
+) -> AlphaStats:
     """Draw ``n`` lambdas and boxes for ``alpha`` on an ``h`` x ``w`` image and summarise them.
 
     Raises:
@@ -250,10 +270,18 @@ def alpha_stats(alpha: float = defaults.ALPHA, h: int = 32, w: int = 32, n: int 
     boxes = sample_boxes(h, w, lams, rng=rng)
     lam_adj = boxes.lam_adjusted(h, w)
     return AlphaStats(
-        alpha=float(alpha), h=h, w=w, n=int(n), lams=lams, boxes=boxes, lam_adjusted=lam_adj,
+        alpha=float(alpha),
+        h=h,
+        w=w,
+        n=int(n),
+        lams=lams,
+        boxes=boxes,
+        lam_adjusted=lam_adj,
         coverage=coverage(boxes, h, w),
-        mean_lam=float(lams.mean()), var_lam=_var(lams),
-        mean_lam_adjusted=float(lam_adj.mean()), var_lam_adjusted=_var(lam_adj),
+        mean_lam=float(lams.mean()),
+        var_lam=_var(lams),
+        mean_lam_adjusted=float(lam_adj.mean()),
+        var_lam_adjusted=_var(lam_adj),
         clipped_share=float(boxes.clipped.mean()),
         mean_area=float(boxes.area.mean()) / (h * w),
         mean_unclipped_area=float(boxes.unclipped_area.mean()) / (h * w),

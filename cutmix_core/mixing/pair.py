@@ -145,6 +145,26 @@ def sample_box(h: int, w: int, lam: float, *, rng: np.random.Generator) -> Box:
     return box_from_center(h, w, lam, cy, cx)
 
 
+def sample_cutmix(
+    h: int,
+    w: int,
+    alpha: float = defaults.ALPHA,
+    *,
+    rng: np.random.Generator,
+    lam: float | None = None,
+) -> tuple[float, Box]:
+    """The draws of :func:`cutmix`, in their one order: ``lam ~ Beta(alpha, alpha)`` (unless
+    ``lam`` is given), then the box centre row, then its column (:func:`sample_box`).
+
+    A page that shows the lambda and box of a CutMix calls this, never the two samplers in turn.
+
+    Returns:
+        ``(lam, box)``: the sampled (or given) lambda and the clipped box.
+    """
+    lam = sample_lambda(alpha, rng=rng) if lam is None else check_lambda(lam)
+    return lam, sample_box(h, w, lam, rng=rng)
+
+
 def box_lambda(box: Box, h: int, w: int) -> float:
     """``lam_adjusted = 1 - box.area / (h * w)``: the exact share of output pixels from A."""
     _check_size(h, w)
@@ -208,8 +228,7 @@ def cutmix(
     if box is None and rng is None:
         raise ValueError("cutmix needs rng=np.random.Generator unless the box is given")
     if box is None:
-        lam = sample_lambda(alpha, rng=rng) if lam is None else check_lambda(lam)
-        box = sample_box(h, w, lam, rng=rng)
+        lam, box = sample_cutmix(h, w, alpha, rng=rng, lam=lam)
     lam_adjusted = box_lambda(box, h, w)
     lam = lam_adjusted if lam is None else check_lambda(lam)
     return MixResult(paste(a, b, box), box, lam, lam_adjusted)

@@ -100,16 +100,24 @@ class AirNet(nn.Module):
         whiten_width = 2 * 3 * WHITEN_KERNEL**2
         w1, w2, w3 = WIDTHS
         with torch.device("meta"):  # allocate and initialise below with our own generator
-            self.features = nn.Sequential(OrderedDict(
-                pad=nn.ReplicationPad2d((0, 1, 0, 1)),
-                whiten=nn.Conv2d(3, whiten_width, WHITEN_KERNEL, bias=True),
-                act=nn.GELU(),
-                block1=ConvBlock(whiten_width, w1, pool=True),
-                block2=ConvBlock(w1, w2, pool=True),
-                block3=ConvBlock(w2, w3, pool=False)))
-            self.head = nn.Sequential(OrderedDict(
-                pool=nn.AdaptiveMaxPool2d(1), flatten=nn.Flatten(1),
-                fc=nn.Linear(w3, num_classes, bias=False), scale=Scale(LOGIT_SCALE)))
+            self.features = nn.Sequential(
+                OrderedDict(
+                    pad=nn.ReplicationPad2d((0, 1, 0, 1)),
+                    whiten=nn.Conv2d(3, whiten_width, WHITEN_KERNEL, bias=True),
+                    act=nn.GELU(),
+                    block1=ConvBlock(whiten_width, w1, pool=True),
+                    block2=ConvBlock(w1, w2, pool=True),
+                    block3=ConvBlock(w2, w3, pool=False),
+                )
+            )
+            self.head = nn.Sequential(
+                OrderedDict(
+                    pool=nn.AdaptiveMaxPool2d(1),
+                    flatten=nn.Flatten(1),
+                    fc=nn.Linear(w3, num_classes, bias=False),
+                    scale=Scale(LOGIT_SCALE),
+                )
+            )
         self.to_empty(device="cpu")
         _init_weights(self, torch.Generator().manual_seed(0) if generator is None else generator)
         self.whiten.weight.requires_grad_(False)  # set from data by init_whitening, never trained
@@ -141,8 +149,9 @@ def _init_weights(model: nn.Module, generator: torch.Generator) -> None:
             nn.init.uniform_(m.weight, -bound, bound, generator=generator)
 
 
-def whitening_weights(images: torch.Tensor, kernel: int = WHITEN_KERNEL,
-                      eps: float = WHITEN_EPS) -> torch.Tensor:
+def whitening_weights(
+    images: torch.Tensor, kernel: int = WHITEN_KERNEL, eps: float = WHITEN_EPS
+) -> torch.Tensor:
     """``(2 * C k^2, C, k, k)`` conv weights that whiten the k x k patches of ``images``.
 
     With the patch covariance ``S = V diag(e) V^T`` (eigenvalues descending), the filters are
@@ -154,9 +163,13 @@ def whitening_weights(images: torch.Tensor, kernel: int = WHITEN_KERNEL,
     Raises:
         ValueError: if ``images`` is not a non-empty NCHW float tensor at least k pixels a side.
     """
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or \
-            not images.is_floating_point() or images.shape[0] == 0 or \
-            min(images.shape[-2:]) < kernel:
+    if (
+        not isinstance(images, torch.Tensor)
+        or images.ndim != 4
+        or not images.is_floating_point()
+        or images.shape[0] == 0
+        or min(images.shape[-2:]) < kernel
+    ):
         got = (tuple(images.shape), images.dtype) if isinstance(images, torch.Tensor) else images
         raise ValueError(f"images must be a non-empty NCHW float tensor, got {got}")
     c = images.shape[1]
@@ -165,7 +178,7 @@ def whitening_weights(images: torch.Tensor, kernel: int = WHITEN_KERNEL,
     cov = flat.T @ flat / flat.shape[0]
     eigenvalues, eigenvectors = torch.linalg.eigh(cov)  # ascending
     eigenvalues, eigenvectors = eigenvalues.flip(0), eigenvectors.flip(1)
-    filters = (eigenvectors.T / torch.sqrt(eigenvalues.clamp_min(0) + eps)[:, None])
+    filters = eigenvectors.T / torch.sqrt(eigenvalues.clamp_min(0) + eps)[:, None]
     filters = filters.reshape(-1, c, kernel, kernel)
     return torch.cat((filters, -filters)).float()
 
@@ -178,9 +191,11 @@ def init_whitening(model: AirNet, images: torch.Tensor) -> None:
     weights = whitening_weights(images)
     conv = model.whiten
     if weights.shape != conv.weight.shape:
-        raise ValueError(f"images with {images.shape[1]} channels give whitening weights of "
-                         f"shape {tuple(weights.shape)}, the model needs "
-                         f"{tuple(conv.weight.shape)}")
+        raise ValueError(
+            f"images with {images.shape[1]} channels give whitening weights of "
+            f"shape {tuple(weights.shape)}, the model needs "
+            f"{tuple(conv.weight.shape)}"
+        )
     with torch.no_grad():
         conv.weight.copy_(weights.to(conv.weight.device))
         if conv.bias is not None:

@@ -42,9 +42,9 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
-from cutmix_core.models import airnet
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.download import DownloadError, fetch
+from cutmix_core.models import airnet
 
 #: Per-channel mean and standard deviation of the 50,000 CIFAR-10 training images (pixel / 255).
 #: (The often-copied std (0.2023, 0.1994, 0.2010) is a per-image average, not the dataset std.)
@@ -72,8 +72,9 @@ class BasicBlock(nn.Module):
         self.stride = stride
         self.projection: nn.Module | None = None
         if option_b and (stride != 1 or c_in != c_out):
-            self.projection = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False),
-                                            nn.BatchNorm2d(c_out))
+            self.projection = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, c_in, H, W) -> (B, c_out, H/s, W/s)
         out = F.relu(self.bn1(self.conv1(x)))
@@ -88,8 +89,15 @@ class BasicBlock(nn.Module):
 class CifarResNet(nn.Module):
     """CIFAR ResNet as ``features`` (stem + 3 stages, (B, 4w, 8, 8) at 32x32) then ``head``."""
 
-    def __init__(self, depth: int = 20, *, width: int = 16, num_classes: int = 10,
-                 option_b: bool = False, generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        depth: int = 20,
+        *,
+        width: int = 16,
+        num_classes: int = 10,
+        option_b: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 or (depth - 2) % 6:
             raise ValueError(f"depth must be 6n+2 with n >= 1 (8, 20, 32, 56, ...), got {depth!r}")
@@ -103,18 +111,28 @@ class CifarResNet(nn.Module):
         # building a model never draws from (or depends on) torch's global random state.
         with torch.device("meta"):
             layers: OrderedDict[str, nn.Module] = OrderedDict(
-                conv=nn.Conv2d(3, width, 3, 1, 1, bias=False), bn=nn.BatchNorm2d(width),
-                relu=nn.ReLU())
+                conv=nn.Conv2d(3, width, 3, 1, 1, bias=False),
+                bn=nn.BatchNorm2d(width),
+                relu=nn.ReLU(),
+            )
             c_in = width
             for stage, c_out in enumerate((width, 2 * width, 4 * width), start=1):
-                blocks = [BasicBlock(c_in if i == 0 else c_out, c_out,
-                                     1 if i or stage == 1 else 2, option_b) for i in range(n)]
+                blocks = [
+                    BasicBlock(
+                        c_in if i == 0 else c_out, c_out, 1 if i or stage == 1 else 2, option_b
+                    )
+                    for i in range(n)
+                ]
                 layers[f"stage{stage}"] = nn.Sequential(*blocks)
                 c_in = c_out
             self.features = nn.Sequential(layers)
-            self.head = nn.Sequential(OrderedDict(pool=nn.AdaptiveAvgPool2d(1),
-                                                  flatten=nn.Flatten(1),
-                                                  fc=nn.Linear(4 * width, num_classes)))
+            self.head = nn.Sequential(
+                OrderedDict(
+                    pool=nn.AdaptiveAvgPool2d(1),
+                    flatten=nn.Flatten(1),
+                    fc=nn.Linear(4 * width, num_classes),
+                )
+            )
         self.to_empty(device="cpu")
         _init_weights(self, torch.Generator().manual_seed(0) if generator is None else generator)
 
@@ -125,18 +143,20 @@ class CifarResNet(nn.Module):
 def _init_weights(model: nn.Module, generator: torch.Generator) -> None:
     for m in model.modules():
         if isinstance(m, nn.Conv2d):  # He init for ReLU nets, as in torchvision's ResNet
-            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu",
-                                    generator=generator)
+            nn.init.kaiming_normal_(
+                m.weight, mode="fan_out", nonlinearity="relu", generator=generator
+            )
         elif isinstance(m, nn.BatchNorm2d):
             m.reset_parameters()  # gamma 1, beta 0, running mean 0 / var 1
         elif isinstance(m, nn.Linear):  # PyTorch's default bound 1 / sqrt(fan_in)
-            bound = m.in_features ** -0.5
+            bound = m.in_features**-0.5
             nn.init.uniform_(m.weight, -bound, bound, generator=generator)
             nn.init.uniform_(m.bias, -bound, bound, generator=generator)
 
 
-def build_model(arch: str, num_classes: int = 10, *,
-                generator: torch.Generator | None = None) -> nn.Module:
+def build_model(
+    arch: str, num_classes: int = 10, *, generator: torch.Generator | None = None
+) -> nn.Module:
     """A freshly initialised CIFAR-10 network: ``airnet`` (:mod:`cutmix_core.models.airnet`, the shipped
     models) or a CIFAR ResNet from a name such as ``resnet20``, ``resnet56``, ``resnet20x4`` (4x
     wider: base width 64), ``resnet20w24`` (base width 24) or ``resnet20-b`` (option-B shortcuts).
@@ -150,11 +170,17 @@ def build_model(arch: str, num_classes: int = 10, *,
         return airnet.AirNet(num_classes, generator=generator)
     match = _ARCH.fullmatch(arch) if isinstance(arch, str) else None
     if match is None:
-        raise ValueError(f"arch must be airnet or look like resnet20, resnet56x2, resnet20-b; "
-                         f"got {arch!r}")
+        raise ValueError(
+            f"arch must be airnet or look like resnet20, resnet56x2, resnet20-b; got {arch!r}"
+        )
     width = int(match["width"]) if match["width"] else 16 * int(match["mult"] or 1)
-    return CifarResNet(int(match["depth"]), width=width, num_classes=num_classes,
-                       option_b=bool(match["option_b"]), generator=generator)
+    return CifarResNet(
+        int(match["depth"]),
+        width=width,
+        num_classes=num_classes,
+        option_b=bool(match["option_b"]),
+        generator=generator,
+    )
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -165,13 +191,16 @@ def count_parameters(model: nn.Module) -> int:
 def _nhwc_uint8(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     t = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.array(images))
     if t.dtype != torch.uint8 or t.ndim not in (3, 4) or t.shape[-1] != 3:
-        raise ValueError(f"images must be HWC or NHWC uint8 with 3 channels, "
-                         f"got shape {tuple(t.shape)} dtype {t.dtype}")
+        raise ValueError(
+            f"images must be HWC or NHWC uint8 with 3 channels, "
+            f"got shape {tuple(t.shape)} dtype {t.dtype}"
+        )
     return t.unsqueeze(0) if t.ndim == 3 else t  # (N, H, W, 3)
 
 
-def normalize(images_hwc_uint8: np.ndarray | torch.Tensor, mean: Sequence[float],
-              std: Sequence[float]) -> torch.Tensor:
+def normalize(
+    images_hwc_uint8: np.ndarray | torch.Tensor, mean: Sequence[float], std: Sequence[float]
+) -> torch.Tensor:
     """HWC or NHWC uint8 RGB -> NCHW float32 ``(pixel / 255 - mean) / std``; no resize, no crop."""
     x = _nhwc_uint8(images_hwc_uint8).permute(0, 3, 1, 2).float().div(255)  # (N, 3, H, W)
     m, s = torch.tensor((tuple(mean), tuple(std))).view(2, 1, 3, 1, 1)
@@ -183,8 +212,11 @@ def preprocess(images_hwc_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
     return normalize(images_hwc_uint8, CIFAR10_MEAN, CIFAR10_STD)
 
 
-def _imagenet_preprocess(images_hwc_uint8: np.ndarray | torch.Tensor, *,
-                         transforms: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+def _imagenet_preprocess(
+    images_hwc_uint8: np.ndarray | torch.Tensor,
+    *,
+    transforms: Callable[[torch.Tensor], torch.Tensor],
+) -> torch.Tensor:
     return transforms(_nhwc_uint8(images_hwc_uint8).permute(0, 3, 1, 2))  # (N, 3, 224, 224)
 
 
@@ -202,8 +234,9 @@ def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 500) ->
         raise ValueError("predict needs a model in eval mode; call model.eval() first")
     device = next(model.parameters()).device
     with torch.inference_mode():
-        probs = [model(chunk.to(device)).float().softmax(1).cpu()
-                 for chunk in images.split(batch_size)]
+        probs = [
+            model(chunk.to(device)).float().softmax(1).cpu() for chunk in images.split(batch_size)
+        ]
     return torch.cat(probs).numpy()  # (N, num_classes)
 
 
@@ -224,7 +257,8 @@ class LoadedModel:
     #: normalisation only (no resize, no crop), for images already ``input_size`` square: what
     #: Grad-CAM needs, since a centre crop would move the pasted box
     normalize: Callable[[np.ndarray | torch.Tensor], torch.Tensor] = field(
-        default=_cifar_preprocess, repr=False)
+        default=_cifar_preprocess, repr=False
+    )
 
     def predict(self, images_hwc_uint8: np.ndarray | torch.Tensor) -> np.ndarray:
         """Probabilities (N, num_classes) for HWC / NHWC uint8 images."""
@@ -241,8 +275,10 @@ def accuracy(loaded: LoadedModel, images_hwc_uint8: np.ndarray, labels: np.ndarr
     """
     labels = np.asarray(labels)
     if len(images_hwc_uint8) == 0 or labels.shape != (len(images_hwc_uint8),):
-        raise ValueError(f"need N >= 1 images and (N,) labels, got {len(images_hwc_uint8)} "
-                         f"images and labels of shape {labels.shape}")
+        raise ValueError(
+            f"need N >= 1 images and (N,) labels, got {len(images_hwc_uint8)} "
+            f"images and labels of shape {labels.shape}"
+        )
     probs = loaded.predict(images_hwc_uint8)  # (N, num_classes)
     return float((probs.argmax(1) == labels).mean())
 
@@ -252,8 +288,13 @@ def _ready(model: nn.Module) -> nn.Module:
     return model.eval().requires_grad_(False)
 
 
-def save_checkpoint(path: str | Path, model: nn.Module, card: Mapping[str, Any], *,
-                    dtype: torch.dtype = torch.float32) -> dict[str, Any]:
+def save_checkpoint(
+    path: str | Path,
+    model: nn.Module,
+    card: Mapping[str, Any],
+    *,
+    dtype: torch.dtype = torch.float32,
+) -> dict[str, Any]:
     """Write ``path`` (state dict, floats as ``dtype``) and its card ``path.with_suffix('.json')``.
 
     BatchNorm running statistics stay float32 whatever ``dtype`` is: a variance below float16's
@@ -274,15 +315,26 @@ def save_checkpoint(path: str | Path, model: nn.Module, card: Mapping[str, Any],
     arch = getattr(model, "arch", None)
     if card.get("arch", arch) != arch or arch is None:
         raise ValueError(f"card arch {card.get('arch')!r} does not match the model's arch {arch!r}")
-    state = {k: (v.to(dtype) if v.is_floating_point() and not k.endswith(_BN_STATS) else v)
-             .detach().cpu().clone() for k, v in model.state_dict().items()}
+    state = {
+        k: (v.to(dtype) if v.is_floating_point() and not k.endswith(_BN_STATS) else v)
+        .detach()
+        .cpu()
+        .clone()
+        for k, v in model.state_dict().items()
+    }
     torch.save(state, buffer := io.BytesIO())
     data = buffer.getvalue()
     num_classes = model.head.fc.out_features
-    full = {"classes": list(CLASSES) if num_classes == len(CLASSES) else None, **card,
-            "arch": arch, "num_classes": num_classes, "num_parameters": count_parameters(model),
-            "dtype": str(dtype).removeprefix("torch."), "sha256": hashlib.sha256(data).hexdigest(),
-            "card_version": CARD_VERSION}
+    full = {
+        "classes": list(CLASSES) if num_classes == len(CLASSES) else None,
+        **card,
+        "arch": arch,
+        "num_classes": num_classes,
+        "num_parameters": count_parameters(model),
+        "dtype": str(dtype).removeprefix("torch."),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "card_version": CARD_VERSION,
+    }
     try:
         text = json.dumps(full, indent=2)
     except (TypeError, ValueError) as err:
@@ -303,8 +355,11 @@ def _read_card(path: Path) -> dict[str, Any]:
         card = json.loads(card_path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise CheckpointError(f"model card {card_path} is not valid JSON ({err})") from err
-    if not isinstance(card, dict) or not isinstance(card.get("arch"), str) \
-            or not isinstance(card.get("num_classes"), int):
+    if (
+        not isinstance(card, dict)
+        or not isinstance(card.get("arch"), str)
+        or not isinstance(card.get("num_classes"), int)
+    ):
         raise CheckpointError(f"model card {card_path} needs 'arch' (str) and 'num_classes' (int)")
     return card
 
@@ -316,13 +371,18 @@ def _check_keys(state: Mapping[str, Any], model: nn.Module, path: Path, arch: st
         problems.append(f"{len(missing)} missing keys (e.g. {missing[0]})")
     if unexpected := sorted(set(state) - set(expected)):
         problems.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[0]})")
-    if bad := [k for k in sorted(set(state) & set(expected))
-               if state[k].shape != expected[k].shape]:
-        problems.append(f"{bad[0]} has shape {tuple(state[bad[0]].shape)}, expected "
-                        f"{tuple(expected[bad[0]].shape)}")
+    if bad := [
+        k for k in sorted(set(state) & set(expected)) if state[k].shape != expected[k].shape
+    ]:
+        problems.append(
+            f"{bad[0]} has shape {tuple(state[bad[0]].shape)}, expected "
+            f"{tuple(expected[bad[0]].shape)}"
+        )
     if problems:
-        raise CheckpointError(f"checkpoint {path} does not match architecture {arch!r} named in "
-                              f"its model card: " + "; ".join(problems))
+        raise CheckpointError(
+            f"checkpoint {path} does not match architecture {arch!r} named in "
+            f"its model card: " + "; ".join(problems)
+        )
 
 
 def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu") -> LoadedModel:
@@ -355,10 +415,17 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     model.load_state_dict(state)  # float16 weights are cast to the model's float32 here
     classes = tuple(card.get("classes") or (str(i) for i in range(card["num_classes"])))
     if len(classes) != card["num_classes"]:
-        raise CheckpointError(f"model card of {path} lists {len(classes)} classes for "
-                              f"num_classes {card['num_classes']}")
-    return LoadedModel(_ready(model.to(map_location)), MappingProxyType(card),
-                       str(card.get("name", path.stem)), classes, preprocess)
+        raise CheckpointError(
+            f"model card of {path} lists {len(classes)} classes for "
+            f"num_classes {card['num_classes']}"
+        )
+    return LoadedModel(
+        _ready(model.to(map_location)),
+        MappingProxyType(card),
+        str(card.get("name", path.stem)),
+        classes,
+        preprocess,
+    )
 
 
 def _file_sha256(path: Path) -> str:
@@ -391,13 +458,18 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     if not cached.is_file():
         prefix = torch.hub.HASH_REGEX.search(cached.name)  # torch.hub's name-<sha256 prefix>.pth
         try:
-            fetch(weights.url, cached, timeout=timeout,
-                  sha256_prefix=prefix.group(1) if prefix else None)
+            fetch(
+                weights.url,
+                cached,
+                timeout=timeout,
+                sha256_prefix=prefix.group(1) if prefix else None,
+            )
         except DownloadError as err:
             raise CheckpointError(
                 f"could not download {name} weights from {weights.url}: {err}; the CIFAR-10 "
                 f"models keep working (to use {name} without a download, copy the file to "
-                f"{cached})") from err
+                f"{cached})"
+            ) from err
     try:
         # fork_rng: building the model draws its (then overwritten) initial weights from
         # torch's global generator; the library never advances global random state.
@@ -406,15 +478,27 @@ def load_imagenet_model(name: str = "resnet50", *, timeout: float = 5.0) -> Load
     except OSError as err:  # the cached file vanished or cannot be read
         raise CheckpointError(f"could not read {name} weights at {cached}: {err}") from err
     except Exception as err:  # torch.load / load_state_dict on a damaged cached file
-        raise CheckpointError(f"cached {name} weights at {cached} are damaged; delete the file to "
-                              f"download them again ({type(err).__name__})") from err
+        raise CheckpointError(
+            f"cached {name} weights at {cached} are damaged; delete the file to "
+            f"download them again ({type(err).__name__})"
+        ) from err
     classes = tuple(weights.meta["categories"])
-    card = {"arch": name, "weights": str(weights), "num_classes": len(classes),
-            "source": weights.url, "dataset": "ImageNet-1k",
-            # of the file the weights were read from: callers can key caches on the weights
-            "sha256": _file_sha256(cached) if cached.is_file() else None}
+    card = {
+        "arch": name,
+        "weights": str(weights),
+        "num_classes": len(classes),
+        "source": weights.url,
+        "dataset": "ImageNet-1k",
+        # of the file the weights were read from: callers can key caches on the weights
+        "sha256": _file_sha256(cached) if cached.is_file() else None,
+    }
     transforms = weights.transforms()
-    return LoadedModel(_ready(model), MappingProxyType(card), name, classes,
-                       partial(_imagenet_preprocess, transforms=transforms),
-                       input_size=int(transforms.crop_size[0]),
-                       normalize=partial(normalize, mean=transforms.mean, std=transforms.std))
+    return LoadedModel(
+        _ready(model),
+        MappingProxyType(card),
+        name,
+        classes,
+        partial(_imagenet_preprocess, transforms=transforms),
+        input_size=int(transforms.crop_size[0]),
+        normalize=partial(normalize, mean=transforms.mean, std=transforms.std),
+    )

@@ -43,12 +43,21 @@ def split_model(model: nn.Module) -> tuple[Stage, Stage]:
         ValueError: if the model is neither a ``features`` + ``head`` module nor a torchvision
             ResNet.
     """
-    if isinstance(getattr(model, "features", None), nn.Module) and \
-            isinstance(getattr(model, "head", None), nn.Module):
+    if isinstance(getattr(model, "features", None), nn.Module) and isinstance(
+        getattr(model, "head", None), nn.Module
+    ):
         return model.features, model.head
     if isinstance(model, torchvision.models.ResNet):
-        stem = (model.conv1, model.bn1, model.relu, model.maxpool,
-                model.layer1, model.layer2, model.layer3, model.layer4)
+        stem = (
+            model.conv1,
+            model.bn1,
+            model.relu,
+            model.maxpool,
+            model.layer1,
+            model.layer2,
+            model.layer3,
+            model.layer4,
+        )
 
         def features(x: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) -> (B, C, H/32, W/32)
             for module in stem:
@@ -91,8 +100,9 @@ class GradCamResult:
         return np.divide(maps, scale, out=np.zeros_like(maps), where=scale > 0)
 
 
-def gradcam(model: nn.Module, x: torch.Tensor, classes: Sequence[int], *,
-            split: Split | None = None) -> GradCamResult:
+def gradcam(
+    model: nn.Module, x: torch.Tensor, classes: Sequence[int], *, split: Split | None = None
+) -> GradCamResult:
     """Grad-CAM of one image for several classes from a single forward pass.
 
     Args:
@@ -105,13 +115,18 @@ def gradcam(model: nn.Module, x: torch.Tensor, classes: Sequence[int], *,
     """
     if model.training:
         raise ValueError("gradcam needs a model in eval mode; call model.eval() before sharing it")
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.ndim not in (3, 4) \
-            or (x.ndim == 4 and x.shape[0] != 1):
+    if (
+        not isinstance(x, torch.Tensor)
+        or not x.is_floating_point()
+        or x.ndim not in (3, 4)
+        or (x.ndim == 4 and x.shape[0] != 1)
+    ):
         got = (tuple(x.shape), x.dtype) if isinstance(x, torch.Tensor) else type(x)
         raise ValueError(f"x must be one float image, (1, C, H, W) or (C, H, W); got {got}")
     classes = tuple(classes)
-    if not classes or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
-                              for c in classes):
+    if not classes or not all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes
+    ):
         raise ValueError(f"classes must be a non-empty sequence of ints, got {classes!r}")
     features, head = (split or split_model)(model)
     param = next(model.parameters(), None)
@@ -126,18 +141,25 @@ def gradcam(model: nn.Module, x: torch.Tensor, classes: Sequence[int], *,
         n = logits.shape[-1]
         if bad := [c for c in classes if not 0 <= c < n]:
             raise ValueError(f"classes must lie in [0, {n}), got {bad}")
-        grads = torch.stack([  # (K, C, h, w); inputs=acts only, so no parameter .grad is written
-            torch.autograd.grad(logits[0, c], acts, retain_graph=i < len(classes) - 1)[0][0]
-            for i, c in enumerate(classes)])
+        grads = torch.stack(
+            [  # (K, C, h, w); inputs=acts only, so no parameter .grad is written
+                torch.autograd.grad(logits[0, c], acts, retain_graph=i < len(classes) - 1)[0][0]
+                for i, c in enumerate(classes)
+            ]
+        )
         with torch.no_grad():
             weights = grads.mean(dim=(2, 3))  # (K, C)
             cams = F.relu(torch.einsum("kc,chw->khw", weights, acts[0]))  # (K, h, w)
-            up = F.interpolate(cams[:, None], size=tuple(x.shape[-2:]), mode="bilinear",
-                               align_corners=False)[:, 0]  # (K, H, W)
-    return GradCamResult(classes=tuple(int(c) for c in classes),
-                         raw=cams.float().cpu().numpy(), upsampled=up.float().cpu().numpy(),
-                         weights=weights.float().cpu().numpy(),
-                         logits=logits[0].detach().float().cpu().numpy())
+            up = F.interpolate(
+                cams[:, None], size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False
+            )[:, 0]  # (K, H, W)
+    return GradCamResult(
+        classes=tuple(int(c) for c in classes),
+        raw=cams.float().cpu().numpy(),
+        upsampled=up.float().cpu().numpy(),
+        weights=weights.float().cpu().numpy(),
+        logits=logits[0].detach().float().cpu().numpy(),
+    )
 
 
 def mass_inside(cam: np.ndarray, box: Box) -> float:
@@ -156,7 +178,7 @@ def mass_inside(cam: np.ndarray, box: Box) -> float:
     total = cam.sum()
     if total == 0:
         return float("nan")
-    return float(cam[box.y0:box.y1, box.x0:box.x1].sum() / total)
+    return float(cam[box.y0 : box.y1, box.x0 : box.x1].sum() / total)
 
 
 def colormap(cam: np.ndarray) -> np.ndarray:
@@ -182,13 +204,16 @@ def overlay(image_hwc_uint8: np.ndarray, cam: np.ndarray, alpha: float = 0.5) ->
     image = np.asarray(image_hwc_uint8)
     cam = np.asarray(cam)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"image must be HWC uint8 RGB, got shape {image.shape} "
-                         f"dtype {image.dtype}")
+        raise ValueError(
+            f"image must be HWC uint8 RGB, got shape {image.shape} dtype {image.dtype}"
+        )
     if cam.shape != image.shape[:2]:
         raise ValueError(f"cam must have the image's shape {image.shape[:2]}, got {cam.shape}")
     if not np.isfinite(cam).all() or cam.min(initial=0) < -1e-6 or cam.max(initial=0) > 1 + 1e-6:
-        raise ValueError(f"cam values must lie in [0, 1] (normalise first), got range "
-                         f"[{np.nanmin(cam):.4g}, {np.nanmax(cam):.4g}]")
+        raise ValueError(
+            f"cam values must lie in [0, 1] (normalise first), got range "
+            f"[{np.nanmin(cam):.4g}, {np.nanmax(cam):.4g}]"
+        )
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
     blend = (1.0 - alpha) * image + alpha * colormap(cam).astype(np.float64)

@@ -54,10 +54,10 @@ import torch
 import torch.nn.functional as F
 
 from cutmix_core import defaults
-from cutmix_core.models import airnet
 from cutmix_core.data import training as data
-from cutmix_core.models import checkpoints as models
 from cutmix_core.mixing.batch import cutmix_batch, cutout_batch, mixup_batch, soft_targets
+from cutmix_core.models import airnet
+from cutmix_core.models import checkpoints as models
 from cutmix_core.training.optim import SCHEDULES, Lookahead, lr_factor, param_groups
 
 AUGS = ("none", "cutmix", "mixup", "cutout")
@@ -73,15 +73,39 @@ RUN_ONLY = frozenset({"data", "out", "cache", "device", "compile", "eval_every",
 #: A field left None in :class:`TrainConfig` takes its value from the recipe of its ``arch``;
 #: ``warmup_fraction`` (if set) makes the warm-up that share of ``epochs``.
 RECIPES: dict[str, dict[str, Any]] = {
-    "airnet": dict(epochs=10, batch_size=1024, lr=1.5, momentum=0.85, weight_decay=0.0153 / 11.5,
-                   label_smoothing=0.2, schedule="triangle", warmup_fraction=0.23,
-                   bias_lr_scale=64.0, lookahead=True, translate=2, alternating_flip=True,
-                   whiten_bias_epochs=3, checkpoint_dtype="float16"),
-    "resnet": dict(epochs=30, batch_size=256, lr=0.2, momentum=0.9, weight_decay=5e-4,
-                   label_smoothing=0.0, schedule="onecycle", warmup_fraction=None,
-                   warmup_epochs=2.0,
-                   bias_lr_scale=1.0, lookahead=False, translate=4, alternating_flip=False,
-                   whiten_bias_epochs=0, checkpoint_dtype="float32"),
+    "airnet": dict(
+        epochs=10,
+        batch_size=1024,
+        lr=1.5,
+        momentum=0.85,
+        weight_decay=0.0153 / 11.5,
+        label_smoothing=0.2,
+        schedule="triangle",
+        warmup_fraction=0.23,
+        bias_lr_scale=64.0,
+        lookahead=True,
+        translate=2,
+        alternating_flip=True,
+        whiten_bias_epochs=3,
+        checkpoint_dtype="float16",
+    ),
+    "resnet": dict(
+        epochs=30,
+        batch_size=256,
+        lr=0.2,
+        momentum=0.9,
+        weight_decay=5e-4,
+        label_smoothing=0.0,
+        schedule="onecycle",
+        warmup_fraction=None,
+        warmup_epochs=2.0,
+        bias_lr_scale=1.0,
+        lookahead=False,
+        translate=4,
+        alternating_flip=False,
+        whiten_bias_epochs=0,
+        checkpoint_dtype="float32",
+    ),
 }
 
 
@@ -138,34 +162,64 @@ class TrainConfig:
                 object.__setattr__(self, name, value)
         if self.warmup_epochs is None and isinstance(self.epochs, int):
             object.__setattr__(self, "warmup_epochs", fraction * self.epochs)
-        for name, choices in (("aug", AUGS), ("schedule", SCHEDULES), ("precision", PRECISIONS),
-                              ("checkpoint_dtype", ("float16", "float32"))):
+        for name, choices in (
+            ("aug", AUGS),
+            ("schedule", SCHEDULES),
+            ("precision", PRECISIONS),
+            ("checkpoint_dtype", ("float16", "float32")),
+        ):
             if getattr(self, name) not in choices:
-                raise ValueError(f"{name} must be one of {', '.join(choices)}; "
-                                 f"got {getattr(self, name)!r}")
-        ints = {"epochs": 1, "batch_size": 1, "eval_batch_size": 1, "cutout_size": 0, "seed": 0,
-                "eval_every": 0, "limit": 1, "translate": 0, "whiten_bias_epochs": 0,
-                "holdout": 0}
+                raise ValueError(
+                    f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}"
+                )
+        ints = {
+            "epochs": 1,
+            "batch_size": 1,
+            "eval_batch_size": 1,
+            "cutout_size": 0,
+            "seed": 0,
+            "eval_every": 0,
+            "limit": 1,
+            "translate": 0,
+            "whiten_bias_epochs": 0,
+            "holdout": 0,
+        }
         for name, lo in ints.items():
             value = getattr(self, name)
             if not (name == "limit" and value is None) and (
-                    isinstance(value, bool) or not isinstance(value, int) or value < lo):
+                isinstance(value, bool) or not isinstance(value, int) or value < lo
+            ):
                 raise ValueError(f"{name} must be an int >= {lo}, got {value!r}")
-        reals = {"alpha": (0, math.inf), "cutmix_prob": (0, 1), "momentum": (0, 1),
-                 "label_smoothing": (0, 0.999), "lr": (0, math.inf), "weight_decay": (0, math.inf),
-                 "warmup_epochs": (0, self.epochs), "bias_lr_scale": (1e-9, math.inf)}
+        reals = {
+            "alpha": (0, math.inf),
+            "cutmix_prob": (0, 1),
+            "momentum": (0, 1),
+            "label_smoothing": (0, 0.999),
+            "lr": (0, math.inf),
+            "weight_decay": (0, math.inf),
+            "warmup_epochs": (0, self.epochs),
+            "bias_lr_scale": (1e-9, math.inf),
+        }
         for name, (lo, hi) in reals.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not lo <= value <= hi or not math.isfinite(value) \
-                    or (name == "alpha" and value == 0):
-                raise ValueError(f"{name} must be a finite number in [{lo}, {hi}]"
-                                 f"{' and > 0' if name == 'alpha' else ''}, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not lo <= value <= hi
+                or not math.isfinite(value)
+                or (name == "alpha" and value == 0)
+            ):
+                raise ValueError(
+                    f"{name} must be a finite number in [{lo}, {hi}]"
+                    f"{' and > 0' if name == 'alpha' else ''}, got {value!r}"
+                )
         if not self.data or not self.out:
-            raise ValueError(f"data and out must be non-empty paths, got {self.data!r}, "
-                             f"{self.out!r}")
+            raise ValueError(
+                f"data and out must be non-empty paths, got {self.data!r}, {self.out!r}"
+            )
         if not isinstance(self.device, str) or (
-                self.device != "auto" and not self.device.startswith(("cpu", "cuda", "mps"))):
+            self.device != "auto" and not self.device.startswith(("cpu", "cuda", "mps"))
+        ):
             raise ValueError(f"device must be auto, cpu, cuda, cuda:N or mps, got {self.device!r}")
 
 
@@ -200,8 +254,10 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
     if device.type == "cpu":
-        fast = [getattr(torch.cpu, f, lambda: False)
-                for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+        fast = [
+            getattr(torch.cpu, f, lambda: False)
+            for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        ]
         return torch.bfloat16 if any(f() for f in fast) else None
     return None
 
@@ -231,8 +287,9 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
     return (x.float() / 255.0 - mean) / std
 
 
-def mix(config: TrainConfig, x: torch.Tensor, y: torch.Tensor, *,
-        generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def mix(
+    config: TrainConfig, x: torch.Tensor, y: torch.Tensor, *, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(images, targets (N, 10) float32)``: the configured op of :mod:`cutmix_core.mixing.batch` on
     normalised ``x``; for ``aug="none"`` ``x`` itself and its (smoothed) one-hot targets."""
     s = config.label_smoothing
@@ -241,20 +298,34 @@ def mix(config: TrainConfig, x: torch.Tensor, y: torch.Tensor, *,
         ones = torch.ones(x.shape[0], dtype=torch.float64)
         return x, soft_targets(y, own, ones, NUM_CLASSES, s)
     if config.aug == "cutmix":
-        result = cutmix_batch(x, y, NUM_CLASSES, config.alpha, generator=generator,
-                              pairing="permutation", prob=config.cutmix_prob, smoothing=s)
+        result = cutmix_batch(
+            x,
+            y,
+            NUM_CLASSES,
+            config.alpha,
+            generator=generator,
+            pairing="permutation",
+            prob=config.cutmix_prob,
+            smoothing=s,
+        )
     elif config.aug == "mixup":
-        result = mixup_batch(x, y, NUM_CLASSES, config.alpha, generator=generator,
-                             pairing="permutation", smoothing=s)
+        result = mixup_batch(
+            x, y, NUM_CLASSES, config.alpha, generator=generator, pairing="permutation", smoothing=s
+        )
     else:
-        result = cutout_batch(x, y, NUM_CLASSES, config.cutout_size, generator=generator,
-                              smoothing=s)
+        result = cutout_batch(
+            x, y, NUM_CLASSES, config.cutout_size, generator=generator, smoothing=s
+        )
     return result.images, result.targets
 
 
 @torch.inference_mode()
-def evaluate_accuracy(model: torch.nn.Module, images: np.ndarray | torch.Tensor,
-                      labels: np.ndarray | torch.Tensor, batch_size: int = 1000) -> float:
+def evaluate_accuracy(
+    model: torch.nn.Module,
+    images: np.ndarray | torch.Tensor,
+    labels: np.ndarray | torch.Tensor,
+    batch_size: int = 1000,
+) -> float:
     """Top-1 accuracy in [0, 1], fp32, eval mode (the model's mode is restored afterwards).
 
     Args:
@@ -267,17 +338,21 @@ def evaluate_accuracy(model: torch.nn.Module, images: np.ndarray | torch.Tensor,
     """
     if isinstance(images, np.ndarray):
         if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
-            raise ValueError(f"numpy images must be (N, H, W, 3) uint8, "
-                             f"got {images.shape} {images.dtype}")
+            raise ValueError(
+                f"numpy images must be (N, H, W, 3) uint8, got {images.shape} {images.dtype}"
+            )
         images = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
     if not isinstance(labels, torch.Tensor):
         labels = torch.from_numpy(np.array(labels, dtype=np.int64))
     if images.ndim != 4 or images.shape[1] != 3 or images.dtype != torch.uint8:
-        raise ValueError(f"images must be (N, 3, H, W) uint8, "
-                         f"got {tuple(images.shape)} {images.dtype}")
+        raise ValueError(
+            f"images must be (N, 3, H, W) uint8, got {tuple(images.shape)} {images.dtype}"
+        )
     if images.shape[0] == 0 or labels.shape != (images.shape[0],):
-        raise ValueError(f"need N >= 1 images and (N,) labels, got {tuple(images.shape)} and "
-                         f"{tuple(labels.shape)}")
+        raise ValueError(
+            f"need N >= 1 images and (N,) labels, got {tuple(images.shape)} and "
+            f"{tuple(labels.shape)}"
+        )
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -371,7 +446,7 @@ class _Parts:
         model = models.build_model(config.arch, NUM_CLASSES, generator=generator)
         if isinstance(model, airnet.AirNet):  # deterministic: evenly spaced images, unaugmented
             stride = max(1, x_train.shape[0] // airnet.WHITEN_IMAGES)
-            sample = x_train[::stride][:airnet.WHITEN_IMAGES].cpu()
+            sample = x_train[::stride][: airnet.WHITEN_IMAGES].cpu()
             airnet.init_whitening(model, normalize(sample))
         model = model.to(device)
         if config.channels_last:
@@ -382,17 +457,25 @@ class _Parts:
         total = steps_per_epoch * config.epochs
         warmup = round(config.warmup_epochs * steps_per_epoch)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: lr_factor(step, total, warmup, config.schedule))
+            optimizer, lambda step: lr_factor(step, total, warmup, config.schedule)
+        )
         lookahead = Lookahead(model) if config.lookahead else None
-        flips = (torch.rand(x_train.shape[0], generator=generator) < 0.5
-                 if config.alternating_flip else torch.zeros(0, dtype=torch.bool))
+        flips = (
+            torch.rand(x_train.shape[0], generator=generator) < 0.5
+            if config.alternating_flip
+            else torch.zeros(0, dtype=torch.bool)
+        )
         return cls(model, optimizer, scheduler, generator, lookahead, flips)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "generator": self.generator.get_state(),
-                "lookahead": self.lookahead.state_dict() if self.lookahead else {},
-                "flips": self.flips}
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "generator": self.generator.get_state(),
+            "lookahead": self.lookahead.state_dict() if self.lookahead else {},
+            "flips": self.flips,
+        }
 
     def load_state_dict(self, saved: dict[str, Any]) -> None:
         self.model.load_state_dict(saved["model"])
@@ -417,8 +500,9 @@ def _tensors(config: TrainConfig, device: torch.device) -> tuple[torch.Tensor, .
         eval_set = data.load_cached(config.data, "test", config.cache)
     train_set = data.balanced_subset(train_set, config.limit)
     if len(train_set) < config.batch_size:
-        raise ValueError(f"batch_size {config.batch_size} exceeds the {len(train_set)} "
-                         f"train images")
+        raise ValueError(
+            f"batch_size {config.batch_size} exceeds the {len(train_set)} train images"
+        )
     return (*data.to_tensors(train_set, device), *data.to_tensors(eval_set, device))
 
 
@@ -426,8 +510,14 @@ def _eval_key(config: TrainConfig) -> str:
     return "holdout_accuracy" if config.holdout else "test_accuracy"
 
 
-def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None = None,
-          progress: bool = True, command: str | None = None) -> TrainResult:
+def train(
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool = True,
+    command: str | None = None,
+) -> TrainResult:
     """Run (or resume) training; see the module docstring.
 
     Args:
@@ -459,8 +549,9 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
     end = config.epochs if stop_after is None else min(config.epochs, state["epoch"] + stop_after)
     for epoch in range(state["epoch"] + 1, end + 1):
         t0 = time.perf_counter()
-        stats = _train_epoch(config, step_model, parts, x_train, y_train, amp_dtype, epoch,
-                             steps, progress)
+        stats = _train_epoch(
+            config, step_model, parts, x_train, y_train, amp_dtype, epoch, steps, progress
+        )
         train_s = time.perf_counter() - t0
         test_acc = None
         if epoch == config.epochs or (config.eval_every and epoch % config.eval_every == 0):
@@ -468,14 +559,26 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
         state["epoch"] = epoch
         state["train_time_s"] += train_s
         state["wall_time_s"] += time.perf_counter() - t0
-        state["history"].append({"epoch": epoch, **stats, _eval_key(config): test_acc,
-                                 "images_per_s": steps * config.batch_size / train_s})
+        state["history"].append(
+            {
+                "epoch": epoch,
+                **stats,
+                _eval_key(config): test_acc,
+                "images_per_s": steps * config.batch_size / train_s,
+            }
+        )
         # One line per epoch even without the bar, so a log of a long run shows how it goes.
-        print(f"epoch {epoch}/{config.epochs} loss {stats['loss']:.4f} train_acc "
-              f"{stats['train_accuracy']:.4f} {_eval_key(config)} {test_acc} img/s "
-              f"{state['history'][-1]['images_per_s']:.0f}", file=sys.stderr, flush=True)
-        _save_atomic({"config": dataclasses.asdict(config), **parts.state_dict(), **state},
-                     _state_path(config))
+        print(
+            f"epoch {epoch}/{config.epochs} loss {stats['loss']:.4f} train_acc "
+            f"{stats['train_accuracy']:.4f} {_eval_key(config)} {test_acc} img/s "
+            f"{state['history'][-1]['images_per_s']:.0f}",
+            file=sys.stderr,
+            flush=True,
+        )
+        _save_atomic(
+            {"config": dataclasses.asdict(config), **parts.state_dict(), **state},
+            _state_path(config),
+        )
     if state["epoch"] < config.epochs:
         return TrainResult(state["epoch"], None, None, _state_path(config))
     card = _card(config, parts.model, device, amp_dtype, state, len(y_train), len(y_test))
@@ -488,15 +591,24 @@ def train(config: TrainConfig, *, resume: bool = False, stop_after: int | None =
     # checkpoint, loaded back, on the CPU in fp32 (the number above came from the training
     # model, channels_last, perhaps in bf16 or on a GPU with TF32, and may differ a little).
     loaded = models.load_checkpoint(path)
-    card[_eval_key(config)] = models.accuracy(loaded, x_test.permute(0, 2, 3, 1).cpu().numpy(),
-                                              y_test.cpu().numpy())
+    card[_eval_key(config)] = models.accuracy(
+        loaded, x_test.permute(0, 2, 3, 1).cpu().numpy(), y_test.cpu().numpy()
+    )
     card = models.save_checkpoint(path, model, card, dtype=dtype)
     return TrainResult(state["epoch"], path, card, _state_path(config))
 
 
-def _train_epoch(config: TrainConfig, model: torch.nn.Module, parts: _Parts,
-                 x_all: torch.Tensor, y_all: torch.Tensor, amp_dtype: torch.dtype | None,
-                 epoch: int, steps: int, progress: bool) -> dict[str, float]:
+def _train_epoch(
+    config: TrainConfig,
+    model: torch.nn.Module,
+    parts: _Parts,
+    x_all: torch.Tensor,
+    y_all: torch.Tensor,
+    amp_dtype: torch.dtype | None,
+    epoch: int,
+    steps: int,
+    progress: bool,
+) -> dict[str, float]:
     """One pass over the train set; returns mean loss, train accuracy (own label) and last lr.
 
     ``model`` is ``parts.model`` or its torch.compile wrapper.
@@ -518,8 +630,9 @@ def _train_epoch(config: TrainConfig, model: torch.nn.Module, parts: _Parts,
     total_steps = steps * config.epochs
     batches = data.iterate_batches(x_all, y_all, config.batch_size, generator=generator)
     for i, (x, y) in enumerate(batches):
-        x = data.augment(x, generator=generator, pad=config.translate,
-                         flip=not config.alternating_flip)
+        x = data.augment(
+            x, generator=generator, pad=config.translate, flip=not config.alternating_flip
+        )
         images, targets = mix(config, normalize(x), y, generator=generator)  # (B, 3, 32, 32)
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
             logits = model(images.contiguous(memory_format=memory))
@@ -535,20 +648,33 @@ def _train_epoch(config: TrainConfig, model: torch.nn.Module, parts: _Parts,
         seen += y.shape[0]
         shown = None
         if (i + 1) % 10 == 0 or i + 1 == steps:  # syncs the device: only every few steps
-            shown = {"loss": f"{float(loss_sum) / (i + 1):.4f}",
-                     "acc": f"{int(correct) / seen:.3f}",
-                     "img/s": f"{seen / (time.perf_counter() - t0):.0f}"}
+            shown = {
+                "loss": f"{float(loss_sum) / (i + 1):.4f}",
+                "acc": f"{int(correct) / seen:.3f}",
+                "img/s": f"{seen / (time.perf_counter() - t0):.0f}",
+            }
         bar.update(shown)
-    result = {"loss": float(loss_sum) / steps, "train_accuracy": int(correct) / seen,
-              "lr": optimizer.param_groups[0]["lr"]}
-    bar.close(f"loss {result['loss']:.4f} acc {result['train_accuracy']:.3f} "
-              f"img/s {seen / (time.perf_counter() - t0):.0f}")
+    result = {
+        "loss": float(loss_sum) / steps,
+        "train_accuracy": int(correct) / seen,
+        "lr": optimizer.param_groups[0]["lr"],
+    }
+    bar.close(
+        f"loss {result['loss']:.4f} acc {result['train_accuracy']:.3f} "
+        f"img/s {seen / (time.perf_counter() - t0):.0f}"
+    )
     return result
 
 
-def _card(config: TrainConfig, model: torch.nn.Module, device: torch.device,
-          amp_dtype: torch.dtype | None, state: dict[str, Any], n_train: int,
-          n_test: int) -> dict[str, Any]:
+def _card(
+    config: TrainConfig,
+    model: torch.nn.Module,
+    device: torch.device,
+    amp_dtype: torch.dtype | None,
+    state: dict[str, Any],
+    n_train: int,
+    n_test: int,
+) -> dict[str, Any]:
     """The model card (save_checkpoint adds num_parameters, classes, sha256 and dtype)."""
     images = n_train // config.batch_size * config.batch_size * config.epochs
     return {
@@ -599,13 +725,19 @@ _HELP = {
 def build_parser() -> argparse.ArgumentParser:
     """The CLI: one flag per TrainConfig field (default None = "not given") plus run controls."""
     p = argparse.ArgumentParser(
-        prog="python -m cutmix_core.training.loop", description=__doc__.split("\n\n")[0],
+        prog="python -m cutmix_core.training.loop",
+        description=__doc__.split("\n\n")[0],
         epilog="example: python -m cutmix_core.training.loop --data /data/cifar10 --out runs/r20-cutmix "
-               "--arch resnet20 --aug cutmix --epochs 30   (then --out runs/r20-cutmix --resume "
-               "to continue an interrupted run)")
+        "--arch resnet20 --aug cutmix --epochs 30   (then --out runs/r20-cutmix --resume "
+        "to continue an interrupted run)",
+    )
     types = {"int": int, "float": float, "int | None": int, "float | None": float}
-    choices = {"aug": AUGS, "schedule": SCHEDULES, "precision": PRECISIONS,
-               "checkpoint_dtype": ("float16", "float32")}
+    choices = {
+        "aug": AUGS,
+        "schedule": SCHEDULES,
+        "precision": PRECISIONS,
+        "checkpoint_dtype": ("float16", "float32"),
+    }
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
         text = _HELP.get(f.name, f.name.replace("_", " "))
@@ -614,14 +746,28 @@ def build_parser() -> argparse.ArgumentParser:
         if str(f.type) in ("bool", "bool | None"):
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
         else:
-            p.add_argument(flag, type=types.get(str(f.type), str), default=None, help=text,
-                           choices=choices.get(f.name))
-    p.add_argument("--resume", action="store_true",
-                   help="continue from <out>/last.pt; flags not given are taken from it")
-    p.add_argument("--stop-after", type=int, default=None, metavar="N",
-                   help="stop after N epochs in this call (resume later)")
-    p.add_argument("--no-progress", action="store_true",
-                   help="no progress bar (one line per epoch remains)")
+            p.add_argument(
+                flag,
+                type=types.get(str(f.type), str),
+                default=None,
+                help=text,
+                choices=choices.get(f.name),
+            )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from <out>/last.pt; flags not given are taken from it",
+    )
+    p.add_argument(
+        "--stop-after",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop after N epochs in this call (resume later)",
+    )
+    p.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (one line per epoch remains)"
+    )
     return p
 
 
@@ -644,23 +790,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     merged = {**base, **given}
     for name in ("data", "out"):
         if not merged.get(name):
-            parser.error(f"--{name} is required" + (f" (or set ${defaults.CIFAR_ENV})"
-                                                    if name == "data" else ""))
+            parser.error(
+                f"--{name} is required"
+                + (f" (or set ${defaults.CIFAR_ENV})" if name == "data" else "")
+            )
     try:
         config = TrainConfig(**merged)
     except ValueError as err:
         parser.error(str(err))
     try:
-        result = train(config, resume=args.resume, stop_after=args.stop_after,
-                       progress=not args.no_progress,
-                       command=" ".join(["python -m cutmix_core.training.loop", *sys.argv[1:]]
-                                        if argv is None else ["python -m cutmix_core.training.loop",
-                                                              *argv]))
+        result = train(
+            config,
+            resume=args.resume,
+            stop_after=args.stop_after,
+            progress=not args.no_progress,
+            command=" ".join(
+                ["python -m cutmix_core.training.loop", *sys.argv[1:]]
+                if argv is None
+                else ["python -m cutmix_core.training.loop", *argv]
+            ),
+        )
     except ValueError as err:  # CifarError, a resume mismatch, too few images: the user's to fix
         parser.error(str(err))
     if result.checkpoint is None:
-        print(f"stopped after epoch {result.epochs_done}/{config.epochs}; continue with: "
-              f"python -m cutmix_core.training.loop --out {config.out} --resume", file=sys.stderr)
+        print(
+            f"stopped after epoch {result.epochs_done}/{config.epochs}; continue with: "
+            f"python -m cutmix_core.training.loop --out {config.out} --resume",
+            file=sys.stderr,
+        )
     else:
         key = _eval_key(config)
         print(f"wrote {result.checkpoint} ({key.replace('_', ' ')} {result.card[key]:.4f})")

@@ -46,8 +46,9 @@ def lr_factor(step: int, total_steps: int, warmup_steps: int, schedule: str) -> 
     return 1.0 - t if schedule == "onecycle" else 0.5 * (1.0 + math.cos(math.pi * t))
 
 
-def param_groups(model: nn.Module, lr: float, weight_decay: float,
-                 bias_lr_scale: float = 1.0) -> list[dict[str, Any]]:
+def param_groups(
+    model: nn.Module, lr: float, weight_decay: float, bias_lr_scale: float = 1.0
+) -> list[dict[str, Any]]:
     """SGD groups: BatchNorm shifts at ``lr * bias_lr_scale`` with ``weight_decay /
     bias_lr_scale`` (the same decay per step), everything else trainable at ``lr``.
 
@@ -56,14 +57,18 @@ def param_groups(model: nn.Module, lr: float, weight_decay: float,
     """
     if not bias_lr_scale > 0:
         raise ValueError(f"bias_lr_scale must be > 0, got {bias_lr_scale!r}")
-    norm_shifts = {id(m.bias) for m in model.modules()
-                   if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.bias is not None}
+    norm_shifts = {
+        id(m.bias)
+        for m in model.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.bias is not None
+    }
     trainable = [p for p in model.parameters() if p.requires_grad]
     shifts = [p for p in trainable if id(p) in norm_shifts]
     others = [p for p in trainable if id(p) not in norm_shifts]
-    return [{"params": shifts, "lr": lr * bias_lr_scale,
-             "weight_decay": weight_decay / bias_lr_scale},
-            {"params": others, "lr": lr, "weight_decay": weight_decay}]
+    return [
+        {"params": shifts, "lr": lr * bias_lr_scale, "weight_decay": weight_decay / bias_lr_scale},
+        {"params": others, "lr": lr, "weight_decay": weight_decay},
+    ]
 
 
 class Lookahead:
@@ -73,8 +78,9 @@ class Lookahead:
     BASE = 0.95
 
     def __init__(self, model: nn.Module) -> None:
-        self.slow = {k: v.detach().clone() for k, v in model.state_dict().items()
-                     if v.is_floating_point()}
+        self.slow = {
+            k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()
+        }
 
     def decay(self, step: int, total_steps: int) -> float:
         """``d_t`` of the docstring after optimiser step ``step`` (1-based)."""

@@ -29,10 +29,10 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from cutmix_core.mixing.batch import BatchMixResult
-from cutmix_core.views.figures import BOX_RGB
 from cutmix_core.data.images import Color, check_image, draw_box
+from cutmix_core.mixing.batch import BatchMixResult
 from cutmix_core.mixing.pair import Box, MixResult, cutmix, cutout, mixup, soft_label
+from cutmix_core.views.figures import BOX_RGB
 
 #: Cutout fill colours offered by the compare page. Grey is mid-grey, close to the CIFAR-10
 #: mean colour that the original Cutout code's zero (after normalisation) stands for.
@@ -114,17 +114,29 @@ def compare_three(
     name_a, name_b = class_names[y_a], class_names[y_b]
 
     mix = mixup(a, b, lam)
-    mix_view = MethodView("Mixup", mix, soft_label(y_a, y_b, mix.lam_adjusted, c),
-                          f"Label = {_mix_text(mix.lam, name_a, name_b)}: the blend weight λ "
-                          "itself, although every pixel is a blend of both images.")
+    mix_view = MethodView(
+        "Mixup",
+        mix,
+        soft_label(y_a, y_b, mix.lam_adjusted, c),
+        f"Label = {_mix_text(mix.lam, name_a, name_b)}: the blend weight λ "
+        "itself, although every pixel is a blend of both images.",
+    )
     out = cutout(a, box, fill=tuple(int(v) for v in fill))
-    out_view = MethodView("Cutout", out, soft_label(y_a, y_a, 1.0, c),
-                          f"Label = 1.000 · {name_a}, unchanged: {box.area / _area(a):.1%} of "
-                          "A's pixels are blanked, but nothing of B comes in.")
+    out_view = MethodView(
+        "Cutout",
+        out,
+        soft_label(y_a, y_a, 1.0, c),
+        f"Label = 1.000 · {name_a}, unchanged: {box.area / _area(a):.1%} of "
+        "A's pixels are blanked, but nothing of B comes in.",
+    )
     cut = cutmix(a, b, lam=lam, box=box)
-    cut_view = MethodView("CutMix", cut, soft_label(y_a, y_b, cut.lam_adjusted, c),
-                          f"Label = {_mix_text(cut.lam_adjusted, name_a, name_b)}: the share "
-                          f"of pixels from each image, λ_adjusted = 1 − {box.area}/{_area(a)}.")
+    cut_view = MethodView(
+        "CutMix",
+        cut,
+        soft_label(y_a, y_b, cut.lam_adjusted, c),
+        f"Label = {_mix_text(cut.lam_adjusted, name_a, name_b)}: the share "
+        f"of pixels from each image, λ_adjusted = 1 − {box.area}/{_area(a)}.",
+    )
     return Comparison(mix_view, out_view, cut_view)
 
 
@@ -152,11 +164,17 @@ def to_nchw(images_hwc: np.ndarray) -> torch.Tensor:
     Raises:
         ValueError: for anything but a 4-D uint8 array with N, H, W, C >= 1.
     """
-    if (not isinstance(images_hwc, np.ndarray) or images_hwc.ndim != 4
-            or images_hwc.dtype != np.uint8 or 0 in images_hwc.shape):
+    if (
+        not isinstance(images_hwc, np.ndarray)
+        or images_hwc.ndim != 4
+        or images_hwc.dtype != np.uint8
+        or 0 in images_hwc.shape
+    ):
         got = getattr(images_hwc, "shape", type(images_hwc).__name__)
-        raise ValueError(f"images must be (N, H, W, C) uint8, got {got} "
-                         f"{getattr(images_hwc, 'dtype', '')}".rstrip())
+        raise ValueError(
+            f"images must be (N, H, W, C) uint8, got {got} "
+            f"{getattr(images_hwc, 'dtype', '')}".rstrip()
+        )
     # A copy: CifarSet's arrays are read-only and torch.from_numpy would share (and warn).
     return torch.from_numpy(np.ascontiguousarray(images_hwc.transpose(0, 3, 1, 2)).copy())
 
@@ -167,11 +185,16 @@ def to_hwc(images_nchw: torch.Tensor) -> np.ndarray:
     Raises:
         ValueError: for anything but a 4-D uint8 tensor.
     """
-    if (not isinstance(images_nchw, torch.Tensor) or images_nchw.ndim != 4
-            or images_nchw.dtype != torch.uint8):
+    if (
+        not isinstance(images_nchw, torch.Tensor)
+        or images_nchw.ndim != 4
+        or images_nchw.dtype != torch.uint8
+    ):
         got = tuple(getattr(images_nchw, "shape", ())) or type(images_nchw).__name__
-        raise ValueError(f"images must be an (N, C, H, W) uint8 tensor, got {got} "
-                         f"{getattr(images_nchw, 'dtype', '')}".rstrip())
+        raise ValueError(
+            f"images must be an (N, C, H, W) uint8 tensor, got {got} "
+            f"{getattr(images_nchw, 'dtype', '')}".rstrip()
+        )
     return np.ascontiguousarray(images_nchw.detach().cpu().permute(0, 2, 3, 1).numpy()).copy()
 
 
@@ -203,12 +226,15 @@ def batch_grid(
     alone have an empty box and show no outline.
     """
     images = to_hwc(result.images)
-    return [draw_box(img, box, color=color, thickness=thickness, scale=scale)
-            for img, box in zip(images, result.boxes)]
+    return [
+        draw_box(img, box, color=color, thickness=thickness, scale=scale)
+        for img, box in zip(images, result.boxes)
+    ]
 
 
-def top_weights(target: Sequence[float] | np.ndarray, class_names: Sequence[str],
-                k: int = 2) -> list[tuple[str, float]]:
+def top_weights(
+    target: Sequence[float] | np.ndarray, class_names: Sequence[str], k: int = 2
+) -> list[tuple[str, float]]:
     """The ``k`` largest non-zero target weights as (class name, weight), largest first (ties by
     class index); at least one entry."""
     t = np.asarray(target, dtype=np.float64)
@@ -219,8 +245,14 @@ def top_weights(target: Sequence[float] | np.ndarray, class_names: Sequence[str]
     return [(class_names[i], float(t[i])) for i in order]
 
 
-def cell_caption(i: int, result: BatchMixResult, labels: Sequence[int],
-                 class_names: Sequence[str], *, sep: str = " · ") -> str:
+def cell_caption(
+    i: int,
+    result: BatchMixResult,
+    labels: Sequence[int],
+    class_names: Sequence[str],
+    *,
+    sep: str = " · ",
+) -> str:
     """E.g. ``#3 cat ← dog (#2) · λ_adj 0.7500 · cat 0.750, dog 0.250``.
 
     A sample left alone reads ``#3 cat (not mixed) · λ_adj 1.0000 · cat 1.000``.
@@ -237,10 +269,14 @@ def cell_caption(i: int, result: BatchMixResult, labels: Sequence[int],
         raise ValueError(f"i must be in [0, {n}), got {i!r}")
     own = class_names[int(labels[i])]
     partner = int(result.partners[i])
-    who = (f"{own} ← {class_names[int(labels[partner])]} (#{partner})"
-           if bool(result.applied[i]) else f"{own} (not mixed)")
-    tops = ", ".join(f"{name} {w:.3f}"
-                     for name, w in top_weights(result.targets[i].cpu().numpy(), class_names))
+    who = (
+        f"{own} ← {class_names[int(labels[partner])]} (#{partner})"
+        if bool(result.applied[i])
+        else f"{own} (not mixed)"
+    )
+    tops = ", ".join(
+        f"{name} {w:.3f}" for name, w in top_weights(result.targets[i].cpu().numpy(), class_names)
+    )
     return sep.join((f"#{i} {who}", f"λ_adj {float(result.lams_adjusted[i]):.4f}", tops))
 
 
@@ -257,20 +293,31 @@ def target_heatmap_figure(
         ValueError: if ``targets`` is not 2-D with one column per class name, or the row labels
             do not match its rows.
     """
-    z = (targets.detach().cpu().numpy() if isinstance(targets, torch.Tensor)
-         else np.asarray(targets)).astype(np.float64)
+    z = (
+        targets.detach().cpu().numpy() if isinstance(targets, torch.Tensor) else np.asarray(targets)
+    ).astype(np.float64)
     if z.ndim != 2 or z.shape[1] != len(class_names):
         raise ValueError(f"targets of shape {z.shape} do not match {len(class_names)} classes")
     rows = list(row_labels) if row_labels is not None else [f"#{i}" for i in range(len(z))]
     if len(rows) != len(z):
         raise ValueError(f"{len(rows)} row labels for {len(z)} rows")
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(class_names), y=rows, zmin=0.0, zmax=1.0, colorscale="Blues",
-        hovertemplate="%{y} · %{x}: %{z:.4f}<extra></extra>",
-        texttemplate="%{z:.2f}" if len(z) <= 16 else None,
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=list(class_names),
+            y=rows,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale="Blues",
+            hovertemplate="%{y} · %{x}: %{z:.4f}<extra></extra>",
+            texttemplate="%{z:.2f}" if len(z) <= 16 else None,
+        )
+    )
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_layout(title="Targets: one row per sample, one column per class",
-                      height=height or max(300, 22 * len(z) + 120),
-                      margin=dict(l=10, r=10, t=40, b=10), template="plotly_white")
+    fig.update_layout(
+        title="Targets: one row per sample, one column per class",
+        height=height or max(300, 22 * len(z) + 120),
+        margin=dict(l=10, r=10, t=40, b=10),
+        template="plotly_white",
+    )
     return fig

@@ -55,10 +55,15 @@ def explain_lambdas(h: int, w: int, lam: float | None, box: Box) -> LambdaStory:
     """
     lam_adj = box_lambda(box, h, w)
     if lam is None:
-        return LambdaStory(False, box.area, box.area, (
-            f"You drew the box by hand, so there is no sampled λ: the label weight is the "
-            f"share of pixels still from A, λ_adjusted = 1 − {box.area}/{h * w} = {lam_adj:.4f}."
-        ))
+        return LambdaStory(
+            False,
+            box.area,
+            box.area,
+            (
+                f"You drew the box by hand, so there is no sampled λ: the label weight is the "
+                f"share of pixels still from A, λ_adjusted = 1 − {box.area}/{h * w} = {lam_adj:.4f}."
+            ),
+        )
     lam = check_lambda(lam)
     cut_h, cut_w = cut_size(h, w, lam)
     unclipped = 2 * (cut_h // 2) * 2 * (cut_w // 2)

@@ -48,31 +48,51 @@ def occlusion_figure(report: EvaluationReport, *, height: int = 380) -> go.Figur
     colors = _colors(report)
     for m in report.models:
         for curve in m.occlusion:
-            fig.add_trace(go.Scatter(
-                x=list(curve.holes), y=list(curve.accuracy), mode="lines+markers",
-                name=f"{_label(m)}, {curve.placement}", legendgroup=m.name,
-                line=dict(color=colors[m.name], dash=PLACEMENT_DASH.get(curve.placement)),
-                hovertemplate="hole %{x} px: %{y:.1%}<extra>%{fullData.name}</extra>"))
+            fig.add_trace(
+                go.Scatter(
+                    x=list(curve.holes),
+                    y=list(curve.accuracy),
+                    mode="lines+markers",
+                    name=f"{_label(m)}, {curve.placement}",
+                    legendgroup=m.name,
+                    line=dict(color=colors[m.name], dash=PLACEMENT_DASH.get(curve.placement)),
+                    hovertemplate="hole %{x} px: %{y:.1%}<extra>%{fullData.name}</extra>",
+                )
+            )
     fig.update_xaxes(title="hole side (px), filled with the mean colour", dtick=4)
     fig.update_yaxes(title="test accuracy", tickformat=".0%", rangemode="tozero")
-    return apply_layout(fig, "Accuracy under occlusion (solid: centre, dashed: random place)",
-                        height)
+    return apply_layout(
+        fig, "Accuracy under occlusion (solid: centre, dashed: random place)", height
+    )
 
 
 def split_figure(report: EvaluationReport, *, height: int = 380) -> go.Figure:
     """Mean p(B) per bin of t = 1 - lam_adjusted for each model, with the ideal p(B) = t."""
-    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="ideal: p(B) = t",
-                               line=dict(color=COLOR_OTHER, dash="dot")))
+    fig = go.Figure(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name="ideal: p(B) = t",
+            line=dict(color=COLOR_OTHER, dash="dot"),
+        )
+    )
     colors = _colors(report)
     for m in report.models:
         c = m.pairs.curve
         keep = [i for i, n in enumerate(c.counts) if n > 0]  # empty bins have no mean
-        fig.add_trace(go.Scatter(
-            x=[c.centres[i] for i in keep], y=[c.mean_p_b[i] for i in keep],
-            customdata=[c.counts[i] for i in keep], mode="lines+markers", name=_label(m),
-            line=dict(color=colors[m.name]),
-            hovertemplate="t ≈ %{x:.2f}: mean p(B) %{y:.2f} (%{customdata} pairs)"
-                          "<extra>%{fullData.name}</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[c.centres[i] for i in keep],
+                y=[c.mean_p_b[i] for i in keep],
+                customdata=[c.counts[i] for i in keep],
+                mode="lines+markers",
+                name=_label(m),
+                line=dict(color=colors[m.name]),
+                hovertemplate="t ≈ %{x:.2f}: mean p(B) %{y:.2f} (%{customdata} pairs)"
+                "<extra>%{fullData.name}</extra>",
+            )
+        )
     fig.update_xaxes(title="t = 1 − λ adjusted (share of pixels from B)", range=[0, 1])
     fig.update_yaxes(title="mean p(B) on the mixed image", range=[0, 1])
     return apply_layout(fig, f"Does p(B) follow the pasted area? ({report.pairs} pairs)", height)

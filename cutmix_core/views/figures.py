@@ -79,14 +79,26 @@ def beta_density_figure(
     y = beta_pdf(x, alpha)
     cap = max(4.0, float(np.percentile(y, 90)) * 1.5)
     fig = go.Figure(
-        go.Scatter(x=x, y=np.minimum(y, cap), mode="lines", name=f"Beta({alpha:g}, {alpha:g})",
-                   line=dict(color=COLOR_OTHER, width=3), fill="tozeroy")
+        go.Scatter(
+            x=x,
+            y=np.minimum(y, cap),
+            mode="lines",
+            name=f"Beta({alpha:g}, {alpha:g})",
+            line=dict(color=COLOR_OTHER, width=3),
+            fill="tozeroy",
+        )
     )
     for value, name, dash in ((lam, "λ sampled", "solid"), (lam_adjusted, "λ adjusted", "dash")):
         if value is not None:
-            fig.add_trace(go.Scatter(x=[value, value], y=[0, cap], mode="lines",
-                                     name=f"{name} = {value:.3f}",
-                                     line=dict(color=COLOR_A, dash=dash, width=2)))
+            fig.add_trace(
+                go.Scatter(
+                    x=[value, value],
+                    y=[0, cap],
+                    mode="lines",
+                    name=f"{name} = {value:.3f}",
+                    line=dict(color=COLOR_A, dash=dash, width=2),
+                )
+            )
     fig.update_xaxes(title="λ", range=[0, 1])
     fig.update_yaxes(title="density", range=[0, cap * 1.05])
     return apply_layout(fig, "Where λ comes from", height)
@@ -116,8 +128,13 @@ def soft_label_figure(
     if class_a is not None:
         colors[class_a] = COLOR_A
     fig = go.Figure(
-        go.Bar(x=list(class_names), y=target, marker_color=colors,
-               text=[f"{v:.3f}" if v > 0 else "" for v in target], textposition="outside")
+        go.Bar(
+            x=list(class_names),
+            y=target,
+            marker_color=colors,
+            text=[f"{v:.3f}" if v > 0 else "" for v in target],
+            textposition="outside",
+        )
     )
     fig.update_yaxes(title="target weight", range=[0, 1.15])
     fig.update_xaxes(automargin=True)

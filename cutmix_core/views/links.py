@@ -57,16 +57,21 @@ class Param:
             ok = isinstance(value, str) and (self.hi is None or len(value) <= self.hi)
             return None if ok else f"{value!r} is not text of at most {self.hi} characters"
         if self.kind == "range":
-            ok = (isinstance(value, tuple) and len(value) == 2
-                  and all(isinstance(v, int) for v in value) and value[0] <= value[1])
+            ok = (
+                isinstance(value, tuple)
+                and len(value) == 2
+                and all(isinstance(v, int) for v in value)
+                and value[0] <= value[1]
+            )
             if not ok:
                 return f"{value!r} is not a pair of ints a <= b"
             value_lo, value_hi = value
             return self._bounds(value_lo) or self._bounds(value_hi)
         if self.kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
             return f"{value!r} is not an integer"
-        if self.kind == "float" and (not isinstance(value, (int, float))
-                                     or not math.isfinite(value)):
+        if self.kind == "float" and (
+            not isinstance(value, (int, float)) or not math.isfinite(value)
+        ):
             return f"{value!r} is not a finite number"
         return self._bounds(value)
 
@@ -142,8 +147,10 @@ def parse_params(
             values[param.key] = param.decode(text)
         except (ValueError, TypeError) as err:
             values[param.key] = param.default
-            notices.append(f"Link setting {param.key}={text!r} ignored ({err}); "
-                           f"using the default {param.encode(param.default)}.")
+            notices.append(
+                f"Link setting {param.key}={text!r} ignored ({err}); "
+                f"using the default {param.encode(param.default)}."
+            )
     # Keys the page does not know are ignored silently: Streamlit may carry another page's
     # settings across a page switch, and a notice for each would be noise.
     return values, notices

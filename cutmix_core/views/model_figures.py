@@ -14,19 +14,26 @@ import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
-from cutmix_core.views.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
-from cutmix_core.models.gradcam import overlay
-from cutmix_core.data.images import check_image, draw_box, upscale_nearest
 from cutmix_core.box import Box
+from cutmix_core.data.images import check_image, draw_box, upscale_nearest
+from cutmix_core.models.gradcam import overlay
+from cutmix_core.views.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
 
 #: The box outline on Grad-CAM panels (white: visible on every colour of the jet map).
 CAM_BOX_RGB = (255, 255, 255)
 
 
-def prediction_figure(probs: np.ndarray, classes: Sequence[str], *, k: int = 5,
-                      target: np.ndarray | None = None, class_a: int | None = None,
-                      class_b: int | None = None, title: str = "Prediction",
-                      height: int = 260) -> go.Figure:
+def prediction_figure(
+    probs: np.ndarray,
+    classes: Sequence[str],
+    *,
+    k: int = 5,
+    target: np.ndarray | None = None,
+    class_a: int | None = None,
+    class_b: int | None = None,
+    title: str = "Prediction",
+    height: int = 260,
+) -> go.Figure:
     """Horizontal bars of the ``k`` most likely classes (most likely on top), class A and B in
     their colours, and the target weight of each shown class as a black tick.
 
@@ -48,24 +55,42 @@ def prediction_figure(probs: np.ndarray, classes: Sequence[str], *, k: int = 5,
         if c is not None and c not in shown:
             shown.append(int(c))
     shown = sorted(shown, key=lambda i: -probs[i])[::-1]  # plotly draws bottom-up
-    colors = [COLOR_A if i == class_a else COLOR_B if i == class_b else COLOR_OTHER
-              for i in shown]
+    colors = [COLOR_A if i == class_a else COLOR_B if i == class_b else COLOR_OTHER for i in shown]
     names = [classes[i] for i in shown]
-    fig = go.Figure(go.Bar(x=[probs[i] for i in shown], y=names, orientation="h",
-                           marker_color=colors, name="model",
-                           text=[f"{probs[i]:.2f}" for i in shown], textposition="outside"))
+    fig = go.Figure(
+        go.Bar(
+            x=[probs[i] for i in shown],
+            y=names,
+            orientation="h",
+            marker_color=colors,
+            name="model",
+            text=[f"{probs[i]:.2f}" for i in shown],
+            textposition="outside",
+        )
+    )
     if target is not None:
-        fig.add_trace(go.Scatter(x=[target[i] for i in shown], y=names, mode="markers",
-                                 marker={"symbol": "line-ns", "size": 18, "color": "black",
-                                             "line": {"width": 3, "color": "black"}},
-                                 name="target (soft label)"))
+        fig.add_trace(
+            go.Scatter(
+                x=[target[i] for i in shown],
+                y=names,
+                mode="markers",
+                marker={
+                    "symbol": "line-ns",
+                    "size": 18,
+                    "color": "black",
+                    "line": {"width": 3, "color": "black"},
+                },
+                name="target (soft label)",
+            )
+        )
     fig.update_xaxes(range=[0, 1.18])  # no axis title: it ran into the legend below
     fig.update_layout(showlegend=target is not None, bargap=0.25)
     return apply_layout(fig, title, height)
 
 
-def cam_panel(image: np.ndarray, cam: np.ndarray, box: Box | None, *, scale: int = 1,
-              alpha: float = 0.5) -> np.ndarray:
+def cam_panel(
+    image: np.ndarray, cam: np.ndarray, box: Box | None, *, scale: int = 1, alpha: float = 0.5
+) -> np.ndarray:
     """The image (upscaled ``scale`` x, nearest) with ``cam`` (H, W) in [0, 1] blended over it
     (bilinear to the upscaled size) and ``box`` outlined; HWC uint8, a new array.
 
@@ -79,20 +104,38 @@ def cam_panel(image: np.ndarray, cam: np.ndarray, box: Box | None, *, scale: int
         raise ValueError(f"cam must have the image's shape {image.shape[:2]}, got {cam.shape}")
     big = upscale_nearest(image, scale)
     if scale > 1:
-        cam = F.interpolate(torch.from_numpy(cam)[None, None], size=big.shape[:2],
-                            mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
+        cam = (
+            F.interpolate(
+                torch.from_numpy(cam)[None, None],
+                size=big.shape[:2],
+                mode="bilinear",
+                align_corners=False,
+            )[0, 0]
+            .clamp(0, 1)
+            .numpy()
+        )
     blended = overlay(big, cam, alpha)
     if box is None:
         return blended
     s = int(scale)
     # White, not the app's gold BOX_RGB: gold vanishes in jet's yellow band.
-    return draw_box(blended, Box(box.y0 * s, box.y1 * s, box.x0 * s, box.x1 * s),
-                    color=CAM_BOX_RGB, thickness=max(2, s // 4))
+    return draw_box(
+        blended,
+        Box(box.y0 * s, box.y1 * s, box.x0 * s, box.x1 * s),
+        color=CAM_BOX_RGB,
+        thickness=max(2, s // 4),
+    )
 
 
-def sweep_figure(sweeps: Sequence[tuple[str, object]], *, name_a: str = "A", name_b: str = "B",
-                 colors: Sequence[str] | None = None, t_now: float | None = None,
-                 height: int = 340) -> go.Figure:
+def sweep_figure(
+    sweeps: Sequence[tuple[str, object]],
+    *,
+    name_a: str = "A",
+    name_b: str = "B",
+    colors: Sequence[str] | None = None,
+    t_now: float | None = None,
+    height: int = 340,
+) -> go.Figure:
     """p(B) (solid) and p(A) (dotted) against t = share of pixels from B, one colour per model,
     with the ideal p = t and p = 1 - t of a model that learned the soft label exactly.
 
@@ -103,21 +146,52 @@ def sweep_figure(sweeps: Sequence[tuple[str, object]], *, name_a: str = "A", nam
     """
     palette = ("#2ca02c", "#d62728", "#9467bd", "#8c564b")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="label weight of B (t)",
-                             line=dict(color=COLOR_B, dash="dash", width=1)))
-    fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", name="label weight of A (1 − t)",
-                             line=dict(color=COLOR_A, dash="dash", width=1)))
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name="label weight of B (t)",
+            line=dict(color=COLOR_B, dash="dash", width=1),
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1],
+            y=[1, 0],
+            mode="lines",
+            name="label weight of A (1 − t)",
+            line=dict(color=COLOR_A, dash="dash", width=1),
+        )
+    )
     for i, (label, sweep) in enumerate(sweeps):
         color = colors[i] if colors is not None else palette[i % len(palette)]
-        fig.add_trace(go.Scatter(x=sweep.t, y=sweep.p_b, mode="lines+markers",
-                                 name=f"{label}: p({name_b})", line=dict(color=color),
-                                 marker=dict(size=5)))
-        fig.add_trace(go.Scatter(x=sweep.t, y=sweep.p_a, mode="lines",
-                                 name=f"{label}: p({name_a})",
-                                 line=dict(color=color, dash="dot")))
+        fig.add_trace(
+            go.Scatter(
+                x=sweep.t,
+                y=sweep.p_b,
+                mode="lines+markers",
+                name=f"{label}: p({name_b})",
+                line=dict(color=color),
+                marker=dict(size=5),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=sweep.t,
+                y=sweep.p_a,
+                mode="lines",
+                name=f"{label}: p({name_a})",
+                line=dict(color=color, dash="dot"),
+            )
+        )
     if t_now is not None:
-        fig.add_vline(x=t_now, line=dict(color="black", width=1),
-                      annotation_text="this mix", annotation_position="top")
+        fig.add_vline(
+            x=t_now,
+            line=dict(color="black", width=1),
+            annotation_text="this mix",
+            annotation_position="top",
+        )
     fig.update_xaxes(title="t = share of pixels from B (1 − λ_adj)", range=[0, 1])
     fig.update_yaxes(title="probability on the mixed image", range=[0, 1.02])
     return apply_layout(fig, "As the pasted box grows", height)

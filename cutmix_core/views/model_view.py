@@ -25,16 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from cutmix_core import paths
 import torch
 import torch.nn.functional as F
 
+from cutmix_core import paths
 from cutmix_core.data.cifar import CLASSES
-from cutmix_core.models.gradcam import gradcam, mass_inside
 from cutmix_core.data.images import check_image, resize
 from cutmix_core.mixing.pair import Box, box_lambda, cut_size, paste
 from cutmix_core.models.checkpoints import LoadedModel, predict
+from cutmix_core.models.gradcam import gradcam, mass_inside
 
 #: How the app names a model by its training augmentation, in the order it lists them.
 AUG_LABELS = {"none": "baseline", "cutmix": "CutMix", "mixup": "Mixup", "cutout": "Cutout"}
@@ -70,12 +69,18 @@ def find_models(folder: Path | str = MODELS_DIR) -> tuple[ShippedModel, ...]:
             continue
         aug = str(card.get("aug", ""))
         acc = card.get("test_accuracy")
-        label = f"{_arch_label(str(card.get('arch', path.stem)))} · {AUG_LABELS.get(aug, aug or '?')}"
-        found.append(ShippedModel(path.stem, path, label, aug,
-                                  float(acc) if isinstance(acc, (int, float)) else None))
+        label = (
+            f"{_arch_label(str(card.get('arch', path.stem)))} · {AUG_LABELS.get(aug, aug or '?')}"
+        )
+        found.append(
+            ShippedModel(
+                path.stem, path, label, aug, float(acc) if isinstance(acc, (int, float)) else None
+            )
+        )
     order = list(AUG_LABELS)
-    return tuple(sorted(found, key=lambda m: (order.index(m.aug) if m.aug in order else len(order),
-                                              m.key)))
+    return tuple(
+        sorted(found, key=lambda m: (order.index(m.aug) if m.aug in order else len(order), m.key))
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,8 +134,11 @@ class MixExplanation(MixPrediction):
 def mass_text(mass: float) -> str:
     """How the app words a map's share inside the box: "37% of it in the box", or, for the NaN
     of an all-zero map (no positive evidence for the class anywhere), says so."""
-    return "an all-zero map (no positive evidence)" if math.isnan(mass) else \
-        f"{mass:.0%} of it in the box"
+    return (
+        "an all-zero map (no positive evidence)"
+        if math.isnan(mass)
+        else f"{mass:.0%} of it in the box"
+    )
 
 
 def top_k(probs: np.ndarray, classes: Iterable[str], k: int = 5) -> tuple[tuple[str, float], ...]:
@@ -138,8 +146,9 @@ def top_k(probs: np.ndarray, classes: Iterable[str], k: int = 5) -> tuple[tuple[
     names = tuple(classes)
     probs = np.asarray(probs)
     if probs.ndim != 1 or len(probs) != len(names):
-        raise ValueError(f"probs must be 1-D with one value per class ({len(names)}), "
-                         f"got shape {probs.shape}")
+        raise ValueError(
+            f"probs must be 1-D with one value per class ({len(names)}), got shape {probs.shape}"
+        )
     order = np.argsort(-probs, kind="stable")[: max(int(k), 0)]
     return tuple((names[i], float(probs[i])) for i in order)
 
@@ -151,15 +160,21 @@ def to_input(loaded: LoadedModel, images: Iterable[np.ndarray]) -> torch.Tensor:
     return loaded.normalize(np.stack(batch))  # (N, 3, S, S)
 
 
-def _checked_inputs(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray,
-                    class_a: int | None, class_b: int | None
-                    ) -> tuple[torch.Tensor, np.ndarray, int, int]:
+def _checked_inputs(
+    loaded: LoadedModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    mixed: np.ndarray,
+    class_a: int | None,
+    class_b: int | None,
+) -> tuple[torch.Tensor, np.ndarray, int, int]:
     """Validate, then ``(x (3, 3, S, S), probs (3, num_classes), class_a, class_b)``."""
     for name, img in (("a", a), ("b", b), ("mixed", mixed)):
         check_image(img, name)
     if a.shape != mixed.shape or b.shape != mixed.shape:
-        raise ValueError(f"a, b and mixed must have one shape, got {a.shape}, {b.shape}, "
-                         f"{mixed.shape}")
+        raise ValueError(
+            f"a, b and mixed must have one shape, got {a.shape}, {b.shape}, {mixed.shape}"
+        )
     n = len(loaded.classes)
     for name, c in (("class_a", class_a), ("class_b", class_b)):
         if c is not None and not 0 <= int(c) < n:
@@ -171,20 +186,41 @@ def _checked_inputs(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np
     return x, probs, ca, cb
 
 
-def predict_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray, *,
-                class_a: int | None = None, class_b: int | None = None) -> MixPrediction:
+def predict_mix(
+    loaded: LoadedModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    mixed: np.ndarray,
+    *,
+    class_a: int | None = None,
+    class_b: int | None = None,
+) -> MixPrediction:
     """Predictions on A, B and the mix, as :func:`explain_mix` gives them, without Grad-CAM.
 
     Raises:
         ValueError: as :func:`explain_mix` (images of different shapes, a class out of range).
     """
     _, probs, ca, cb = _checked_inputs(loaded, a, b, mixed, class_a, class_b)
-    return MixPrediction(classes=tuple(loaded.classes), class_a=ca, class_b=cb,
-                         probs_a=probs[0], probs_b=probs[1], probs_mixed=probs[2])
+    return MixPrediction(
+        classes=tuple(loaded.classes),
+        class_a=ca,
+        class_b=cb,
+        probs_a=probs[0],
+        probs_b=probs[1],
+        probs_mixed=probs[2],
+    )
 
 
-def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.ndarray, box: Box,
-                *, class_a: int | None = None, class_b: int | None = None) -> MixExplanation:
+def explain_mix(
+    loaded: LoadedModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    mixed: np.ndarray,
+    box: Box,
+    *,
+    class_a: int | None = None,
+    class_b: int | None = None,
+) -> MixExplanation:
     """Predictions on A, B and the mix, and Grad-CAM for classes A and B on the mix.
 
     Args:
@@ -205,17 +241,27 @@ def explain_mix(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, mixed: np.nda
     cam = gradcam(loaded.model, x[2:], (ca, cb))
     # One bilinear step from the last stage's grid straight to the image's size (for a 32 x 32
     # CIFAR image the same numbers as cam.upsampled; for other sizes no second resampling).
-    maps = F.interpolate(torch.from_numpy(cam.raw)[:, None], size=(h, w), mode="bilinear",
-                         align_corners=False)  # (2, 1, H, W)
+    maps = F.interpolate(
+        torch.from_numpy(cam.raw)[:, None], size=(h, w), mode="bilinear", align_corners=False
+    )  # (2, 1, H, W)
     maps = maps[:, 0].clamp_min(0).numpy()  # (2, H, W)
     top = maps.max()
     maps = maps / top if top > 0 else np.zeros_like(maps)
-    return MixExplanation(classes=tuple(loaded.classes), class_a=ca, class_b=cb,
-                          probs_a=probs[0], probs_b=probs[1], probs_mixed=probs[2],
-                          cam_a=maps[0].astype(np.float32), cam_b=maps[1].astype(np.float32),
-                          box=box, lam_adjusted=box_lambda(box, h, w),
-                          mass_a_inside=mass_inside(maps[0], box),
-                          mass_b_inside=mass_inside(maps[1], box), input_size=loaded.input_size)
+    return MixExplanation(
+        classes=tuple(loaded.classes),
+        class_a=ca,
+        class_b=cb,
+        probs_a=probs[0],
+        probs_b=probs[1],
+        probs_mixed=probs[2],
+        cam_a=maps[0].astype(np.float32),
+        cam_b=maps[1].astype(np.float32),
+        box=box,
+        lam_adjusted=box_lambda(box, h, w),
+        mass_a_inside=mass_inside(maps[0], box),
+        mass_b_inside=mass_inside(maps[1], box),
+        input_size=loaded.input_size,
+    )
 
 
 def class_for(label: int | None, name: str, classes: Sequence[str]) -> int | None:
@@ -238,8 +284,16 @@ class SplitSweep:
     p_b: np.ndarray
 
 
-def sweep_split(loaded: LoadedModel, a: np.ndarray, b: np.ndarray, box: Box, class_a: int,
-                class_b: int, *, steps: int = 21) -> SplitSweep:
+def sweep_split(
+    loaded: LoadedModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    box: Box,
+    class_a: int,
+    class_b: int,
+    *,
+    steps: int = 21,
+) -> SplitSweep:
     """Paste ever larger boxes of B into A about the centre of ``box`` and record p(A) and
     p(B): does the prediction follow the area?
 
