@@ -37,6 +37,12 @@ ALPHAS: tuple[float, ...] = (
 SEED: int = 0
 #: Probability of applying CutMix to a batch (the official code's ``cutmix_prob``).
 PROB: float = 1.0
+#: The CutMix probability of the paper's CIFAR training command (``--cutmix_prob 0.5``), used
+#: when training the shipped models (ImageNet used 1.0).
+CIFAR_CUTMIX_PROB: float = 0.5
+#: Side of the Cutout hole for CIFAR-10 (DeVries & Taylor 2017), in pixels: training's Cutout
+#: and the evaluation's occlusion column.
+CUTOUT_SIZE: int = 16
 #: Label smoothing applied before mixing (timm's convention); 0 disables it.
 SMOOTHING: float = 0.0
 #: Background that transparent pixels are composited onto (RGB, white).

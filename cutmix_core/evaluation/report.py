@@ -64,7 +64,7 @@ HOLES: tuple[int, ...] = (0, 4, 8, 12, 16, 20, 24)
 PAIRS = 1000
 BINS = 10
 PLACEMENTS = ("centre", "random")
-TABLE_HOLE = 16  # the Cutout side for CIFAR-10 (DeVries & Taylor 2017): the table's column
+TABLE_HOLE = defaults.CUTOUT_SIZE  # the Cutout side for CIFAR-10: the table column
 CARD_TOLERANCE_IMAGES = 1  # card_agrees: images the two accuracies may differ by
 #: The summary table's columns (README and the app show them).
 COLUMNS = (

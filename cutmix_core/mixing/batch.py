@@ -302,7 +302,7 @@ def cutout_batch(
     x: torch.Tensor,
     y: torch.Tensor,
     num_classes: int,
-    size: int = 16,
+    size: int = defaults.CUTOUT_SIZE,
     *,
     generator: torch.Generator | None = None,
     prob: float = defaults.PROB,

@@ -123,8 +123,8 @@ class TrainConfig:
     arch: str = airnet.ARCH  # airnet | resnet20, resnet56, ...
     aug: str = "cutmix"  # none | cutmix | mixup | cutout
     alpha: float = defaults.ALPHA  # Beta(alpha, alpha) for CutMix and Mixup
-    cutmix_prob: float = 0.5  # official CIFAR value
-    cutout_size: int = 16  # DeVries & Taylor's CIFAR-10 value
+    cutmix_prob: float = defaults.CIFAR_CUTMIX_PROB
+    cutout_size: int = defaults.CUTOUT_SIZE
     # None: the recipe of ``arch`` (RECIPES)
     epochs: int | None = None
     batch_size: int | None = None
