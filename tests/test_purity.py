@@ -8,7 +8,34 @@ import textwrap
 import pytest
 from conftest import ROOT
 
-CORE = sorted((ROOT / "cutmix_core").glob("*.py"))
+CORE = sorted((ROOT / "cutmix_core").rglob("*.py"))
+#: The library's layers, lowest first: a module may import from its own layer and lower ones.
+LAYERS = {"box": 0, "defaults": 0, "checks": 0, "files": 0, "paths": 0, "mixing": 1, "data": 2,
+          "models": 3, "training": 4, "evaluation": 5, "views": 6}
+
+
+def _module(path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.get(parts[1]) if len(parts) > 1 else None
+
+
+def _core_imports(path) -> set[str]:
+    """The cutmix_core modules ``path`` imports (``from cutmix_core.x import y`` counts y when
+    it is a module), at any depth: lazy imports inside functions count too."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("cutmix_core"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cutmix_core"):
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                is_module = any(_module(p) == sub for p in CORE)
+                found.add(sub if is_module else node.module)
+    return found
 
 
 def _imports(path) -> set[str]:
@@ -22,7 +49,42 @@ def _imports(path) -> set[str]:
 
 
 def test_the_library_has_modules_to_check() -> None:
-    assert {p.name for p in CORE} >= {"mixing.py", "batch.py", "images.py", "cifar.py"}
+    assert {_module(p) for p in CORE} >= {"cutmix_core.mixing.pair", "cutmix_core.mixing.batch",
+                                          "cutmix_core.data.images", "cutmix_core.data.cifar"}
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    assert [m for m in map(_module, CORE) if m != "cutmix_core" and _layer(m) is None] == []
+
+
+def test_no_module_imports_from_a_higher_layer() -> None:
+    upward = [f"{_module(p)} -> {imp}" for p in CORE for imp in sorted(_core_imports(p))
+              if imp != "cutmix_core" and _module(p) != "cutmix_core"
+              and (_layer(imp) or 0) > (_layer(_module(p)) or 0)]
+    assert upward == []
+
+
+def test_the_library_has_no_import_cycles() -> None:
+    graph = {_module(p): {i for i in _core_imports(p) if i != "cutmix_core"} for p in CORE}
+    done: set[str] = set()
+
+    def visit(node: str, stack: tuple[str, ...]) -> None:
+        assert node not in stack, f"import cycle: {' -> '.join((*stack, node))}"
+        if node in done:
+            return
+        for nxt in graph.get(node, ()):
+            visit(nxt, (*stack, node))
+        done.add(node)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_the_layer_checks_catch_an_upward_import(tmp_path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from cutmix_core.views import describe\nfrom cutmix_core.mixing import pair\n")
+    assert _core_imports(bad) == {"cutmix_core.views.describe", "cutmix_core.mixing.pair"}
+    assert _layer("cutmix_core.views.describe") > _layer("cutmix_core.data.images")
 
 
 def test_no_core_module_imports_streamlit() -> None:
@@ -181,7 +243,7 @@ def global_rng_uses(source: str) -> list[str]:
     return [f"{line}: {what}" for line, what in sorted(set(visitor.found))]
 
 
-@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE, ids=_module)
 def test_no_core_module_touches_global_random_state(path) -> None:
     assert global_rng_uses(path.read_text(encoding="utf-8")) == []
 
