@@ -32,7 +32,7 @@ from cutmix_core.data.cifar import (
 )
 from cutmix_core.data.download import DownloadError
 
-SHARED_CIFAR = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10"
+SHARED_CIFAR = Path(__file__).resolve().parents[3] / "shared" / "data" / "cifar10"
 STEMS = ["2", "10", "1"]  # written in this order; plain string order reads them as 1, 10, 2
 SORTED_STEMS = [1, 10, 2]
 
@@ -503,7 +503,7 @@ def fake_torchvision(monkeypatch):
     that records its call and runs ``state["behaviour"](root)``, by default writing small batches
     (``state["expected"]``) whose md5s it lists as ``CIFAR10.train_list`` / ``test_list``; and a
     stand-in :func:`cutmix_core.data.download.fetch` that records its call and writes the "archive"
-    (tests/test_download.py runs the real fetch against local servers)."""
+    (tests/data/test_download.py runs the real fetch against local servers)."""
     calls = []
     dataset = types.SimpleNamespace(
         url=ARCHIVE_URL,

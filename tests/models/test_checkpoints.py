@@ -2,7 +2,7 @@
 
 Nothing here touches the network: the ImageNet tests put a randomly initialised state dict under
 the file name torchvision expects in a temporary ``$TORCH_HOME``, or replace ``_open`` under
-cutmix_core.data.download (tests/test_download.py runs that module against a real local server).
+cutmix_core.data.download (tests/data/test_download.py runs that module against a real local server).
 """
 
 from __future__ import annotations
