@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-import ui
+from app_ui.sources import sidebar
 
 # What a setting holds: a widget's value that can be written back through session state.
 _PLAIN = (bool, int, float, str)
@@ -55,5 +55,5 @@ PAGES = [
 
 page = st.navigation(PAGES)
 keep_settings()
-ui.sidebar()
+sidebar()
 page.run()

@@ -13,11 +13,12 @@ ICCV 2019, https://arxiv.org/abs/1905.04899) sets side by side, applied to the s
 
 Mixup's label weight is the lambda itself; CutMix's is the area-corrected ``lam_adj``.
 
-Training batch: a seeded subset of a CIFAR-10 set goes through ``cutmix_core.mixing.batch.cutmix_batch``
-as an ``(N, C, H, W)`` uint8 tensor; :func:`to_nchw` and :func:`to_hwc` are the one place where
-numpy ``(N, H, W, C)`` and torch ``(N, C, H, W)`` meet. :func:`batch_grid`,
-:func:`cell_caption` and :func:`target_heatmap_figure` turn a ``BatchMixResult`` into what the
-page draws. Randomness is passed in; inputs are never modified.
+Training batch: a seeded subset of a CIFAR-10 set (:func:`seeded_subset`) goes through
+``cutmix_core.mixing.batch.cutmix_batch`` as an ``(N, C, H, W)`` uint8 tensor, converted by
+``cutmix_core.data.tensors`` (the one place where numpy ``(N, H, W, C)`` and torch
+``(N, C, H, W)`` meet). :func:`batch_grid`, :func:`cell_caption` and
+:func:`target_heatmap_figure` turn a ``BatchMixResult`` into what the page draws. Randomness is
+passed in; inputs are never modified.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import plotly.graph_objects as go
 import torch
 
 from cutmix_core.data.images import Color, check_image, draw_box
+from cutmix_core.data.tensors import to_hwc
 from cutmix_core.mixing.batch import BatchMixResult
 from cutmix_core.mixing.pair import Box, MixResult, cutmix, cutout, mixup, soft_label
 from cutmix_core.views.figures import BOX_RGB
@@ -144,7 +146,7 @@ def _area(img: np.ndarray) -> int:
     return int(img.shape[0] * img.shape[1])
 
 
-# --------------------------------------------------------------------------- numpy <-> torch
+# --------------------------------------------------------------------------- batch subset
 def seeded_subset(n_total: int, size: int, *, rng: np.random.Generator) -> np.ndarray:
     """``size`` distinct positions out of ``n_total``, in the random order drawn (int64).
 
@@ -156,46 +158,6 @@ def seeded_subset(n_total: int, size: int, *, rng: np.random.Generator) -> np.nd
     if isinstance(size, bool) or not 1 <= int(size) <= int(n_total):
         raise ValueError(f"size must be in [1, n_total={n_total}], got {size!r}")
     return rng.choice(int(n_total), size=int(size), replace=False).astype(np.int64)
-
-
-def to_nchw(images_hwc: np.ndarray) -> torch.Tensor:
-    """``(N, H, W, C)`` uint8 numpy -> a new ``(N, C, H, W)`` uint8 tensor (a copy, writable).
-
-    Raises:
-        ValueError: for anything but a 4-D uint8 array with N, H, W, C >= 1.
-    """
-    if (
-        not isinstance(images_hwc, np.ndarray)
-        or images_hwc.ndim != 4
-        or images_hwc.dtype != np.uint8
-        or 0 in images_hwc.shape
-    ):
-        got = getattr(images_hwc, "shape", type(images_hwc).__name__)
-        raise ValueError(
-            f"images must be (N, H, W, C) uint8, got {got} "
-            f"{getattr(images_hwc, 'dtype', '')}".rstrip()
-        )
-    # A copy: CifarSet's arrays are read-only and torch.from_numpy would share (and warn).
-    return torch.from_numpy(np.ascontiguousarray(images_hwc.transpose(0, 3, 1, 2)).copy())
-
-
-def to_hwc(images_nchw: torch.Tensor) -> np.ndarray:
-    """``(N, C, H, W)`` uint8 tensor (any device) -> a new ``(N, H, W, C)`` uint8 numpy array.
-
-    Raises:
-        ValueError: for anything but a 4-D uint8 tensor.
-    """
-    if (
-        not isinstance(images_nchw, torch.Tensor)
-        or images_nchw.ndim != 4
-        or images_nchw.dtype != torch.uint8
-    ):
-        got = tuple(getattr(images_nchw, "shape", ())) or type(images_nchw).__name__
-        raise ValueError(
-            f"images must be an (N, C, H, W) uint8 tensor, got {got} "
-            f"{getattr(images_nchw, 'dtype', '')}".rstrip()
-        )
-    return np.ascontiguousarray(images_nchw.detach().cpu().permute(0, 2, 3, 1).numpy()).copy()
 
 
 # --------------------------------------------------------------------------- batch display

@@ -1,8 +1,9 @@
-"""Words and records for a mixed pair: the box in plain language, why the two lambdas differ,
-and the parameters as a JSON-ready dict.
+"""Every sentence a student reads that depends on a number: the box in plain language, why the
+two lambdas differ, what the models say about a mix, the alpha explorer's summaries, the model
+card and evaluation captions; and the parameters of a mix as a JSON-ready dict.
 
-Kept in the library, not in the pages, so the sentences a student reads are tested against the
-numbers they describe. The lambdas differ for two reasons (Yun et al., ICCV 2019,
+Kept in the library, not in the pages, so the sentences are tested against the numbers they
+describe. The lambdas differ for two reasons (Yun et al., ICCV 2019,
 arXiv 1905.04899, and its official code):
 
 1. clipping: the centre is uniform over the whole image, so the box often hangs over a border
@@ -13,10 +14,25 @@ arXiv 1905.04899, and its official code):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cutmix_core.mixing.explorer import AlphaStats, beta_mean_var
 from cutmix_core.mixing.pair import Box, box_lambda, check_lambda, cut_size
+
+if TYPE_CHECKING:  # the report module needs torch; a type is all this module wants from it
+    from cutmix_core.evaluation.report import EvaluationReport
+
+
+@dataclass(frozen=True)
+class MetricText:
+    """One metric as a page shows it: a label, a value, and an optional delta and tooltip."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,8 @@ def explain_lambdas(h: int, w: int, lam: float | None, box: Box) -> LambdaStory:
             box.area,
             (
                 f"You drew the box by hand, so there is no sampled λ: the label weight is the "
-                f"share of pixels still from A, λ_adjusted = 1 − {box.area}/{h * w} = {lam_adj:.4f}."
+                f"share of pixels still from A, λ_adjusted = 1 − {box.area}/{h * w} = "
+                f"{lam_adj:.4f}."
             ),
         )
     lam = check_lambda(lam)
@@ -134,3 +151,180 @@ def label_space(
         return list(cifar_classes), int(label_a), int(label_b)
     names = [name_a] if name_a == name_b else [name_a, name_b]
     return names, 0, names.index(name_b)
+
+
+def missing_index_notice(title: str, idx: int, name: str, source: str, count: int) -> str:
+    """Why a picker shows image 0: the linked index ``idx`` is not in the set in use."""
+    return (
+        f"{title}: image {idx} of class {name} is not in the set in use ({source}, {count} "
+        f"images of that class); showing image 0. A link made with the full CIFAR-10 needs it "
+        f"here too (sidebar)."
+    )
+
+
+# ---------------------------------------------------------------------------- models on a mix
+def models_say_title(lam_adjusted: float) -> str:
+    """The heading of the playground's "what the trained models say" row, with the label."""
+    return (
+        f"**What the trained models say** about the mixed image · the label is "
+        f"{lam_adjusted:.2f} A + {1 - lam_adjusted:.2f} B"
+    )
+
+
+def model_says_line(model: str, name_a: str, name_b: str, p_a: float, p_b: float, top1: str) -> str:
+    """One model's p(A), p(B) and top-1 on the mixed image, e.g.
+    ``ResNet-20 · CutMix: p(cat) = **0.61**, p(dog) = **0.30**; top-1 cat``."""
+    return f"{model}: p({name_a}) = **{p_a:.2f}**, p({name_b}) = **{p_b:.2f}**; top-1 {top1}"
+
+
+def target_story(lam_adjusted: float, name_a: str, name_b: str) -> str:
+    """What a model that learned CutMix's label should say about the mix (Models page)."""
+    return (
+        f"The label CutMix trains on is **{lam_adjusted:.2f} × {name_a} + "
+        f"{1 - lam_adjusted:.2f} × {name_b}**. A model that learned it should give p(A) ≈ "
+        f"{lam_adjusted:.2f} and p(B) ≈ {1 - lam_adjusted:.2f} on the mixed image. Grad-CAM "
+        "maps are on one scale per model, so A's and B's maps can be compared; the pasted "
+        "region is outlined in yellow here and in white on the maps."
+    )
+
+
+def mixed_caption(lam_adjusted: float) -> str:
+    """The caption of the mixed image on the Models page."""
+    return f"Mixed: λ_adj = {lam_adjusted:.3f} of the pixels from A"
+
+
+def card_caption(card: Mapping[str, Any]) -> str | None:
+    """A model card in one line (accuracy, epochs, size, machine, time); None without an
+    accuracy (the ImageNet models' cards)."""
+    if card.get("test_accuracy") is None:
+        return None
+    return (
+        f"CIFAR-10 test accuracy {card['test_accuracy']:.2%} · {card.get('epochs', '?')} epochs "
+        f"· {card.get('num_parameters', 0):,} parameters · trained on {card.get('device', '?')} "
+        f"in {card.get('wall_time_s', 0) / 60:.0f} min"
+    )
+
+
+def fallback_classes_caption(name_a: str, name_b: str, missing: Sequence[str]) -> str:
+    """Why classes A and B are the model's own top-1: its classes lack the names in ``missing``."""
+    return (
+        f"Classes A and B are the model's top-1 on each image alone ({name_a}, {name_b}): its "
+        f"classes do not include {' / '.join(missing)}."
+    )
+
+
+def same_class_caption(name: str) -> str:
+    """Why no split can be seen when A and B are one class for the model."""
+    return (
+        f"A and B are both {name} for this model, so p(A) = p(B) and the label is one-hot: "
+        "pick two different classes to see a split."
+    )
+
+
+def model_metrics(
+    p_a: float,
+    p_b: float,
+    lam_adjusted: float,
+    name_a: str,
+    name_b: str,
+    *,
+    same: bool,
+    both_in_top2: bool,
+) -> tuple[MetricText, MetricText, MetricText]:
+    """p(A) and p(B) on the mix against the label's weights, and whether A and B lead."""
+    top2 = "—" if same else "yes" if both_in_top2 else "no"
+    return (
+        MetricText(f"p(A: {name_a})", f"{p_a:.2f}", f"{p_a - lam_adjusted:+.2f} vs λ_adj"),
+        MetricText(
+            f"p(B: {name_b})", f"{p_b:.2f}", f"{p_b - (1 - lam_adjusted):+.2f} vs 1 − λ_adj"
+        ),
+        MetricText("A and B are the top 2", top2),
+    )
+
+
+def box_share_caption(lam_adjusted: float) -> str:
+    """What share of a Grad-CAM map a box-blind map would put inside the box."""
+    return (
+        f"The box (white) holds {1 - lam_adjusted:.0%} of the pixels: a map that ignored the box "
+        "would have about that share inside it."
+    )
+
+
+def report_caption(report: EvaluationReport) -> str:
+    """How an evaluation report was made, and the command that reproduces it."""
+    return (
+        f"{report.test_images:,} test images ({report.data}), {report.pairs:,} seeded CutMix "
+        f"pairs (α = {report.alpha:g}), on {report.device}, {report.date[:10]}. Reproduce "
+        f"with `{report.command}`."
+    )
+
+
+def report_box_share_caption(box_share: float) -> str:
+    """The share of pixels inside the evaluation's boxes: a box-blind map's score."""
+    return (
+        f"In the box lie {box_share:.0%} of the pixels on average: a Grad-CAM map blind to the "
+        "box would put about that share of its mass there."
+    )
+
+
+# ---------------------------------------------------------------------------- alpha explorer
+def draws_heading(stats: AlphaStats) -> str:
+    """E.g. ``**α = 1** · 20,000 draws on 32 × 32``."""
+    return f"**α = {stats.alpha:g}** · {stats.n:,} draws on {stats.h} × {stats.w}"
+
+
+def explorer_metrics(stats: AlphaStats) -> tuple[MetricText, ...]:
+    """The five summaries of one alpha's draws, with the closed forms in their tooltips."""
+    mean, var = beta_mean_var(stats.alpha)
+    return (
+        MetricText("Mean λ", f"{stats.mean_lam:.4f}", help=f"Closed form E[λ] = {mean}"),
+        MetricText("Var λ", f"{stats.var_lam:.4f}", help=f"Closed form 1/(4(2α+1)) = {var:.4f}"),
+        MetricText(
+            "Mean λ adjusted",
+            f"{stats.mean_lam_adjusted:.4f}",
+            help="The average weight of A's label, 1 − box area / (HW)",
+        ),
+        MetricText(
+            "Boxes clipped",
+            f"{stats.clipped_share:.1%}",
+            help="The share of boxes that an image border cut",
+        ),
+        MetricText(
+            "Mean box area",
+            f"{stats.mean_area:.4f}",
+            help=f"As a fraction of H × W; {stats.mean_unclipped_area:.4f} before clipping",
+        ),
+    )
+
+
+def why_lam_adjusted(stats: AlphaStats) -> str:
+    """Why the mean lam_adjusted is above 1 - mean lam: rounding, then clipping at borders."""
+    return (
+        f"**Why is the mean λ adjusted {stats.mean_lam_adjusted:.3f} and not "
+        f"{1 - stats.mean_lam:.3f}?** On average 1 − λ = {1 - stats.mean_lam:.3f} of the image "
+        f"should come from B. Rounding the cut sides down (and halving them with `// 2`) leaves "
+        f"boxes of {stats.mean_unclipped_area:.3f} of the image before clipping. The centre is "
+        f"uniform over the *whole* image, so boxes near a border hang over it and are clipped "
+        f"({stats.clipped_share:.0%} of them here): B ends up covering {stats.mean_area:.3f}, "
+        f"and A's label weight is {stats.mean_lam_adjusted:.3f}. That is why CutMix uses λ "
+        "adjusted."
+    )
+
+
+def aspect_caption(h: int, w: int) -> str:
+    """What the aspect histogram should show for an ``h`` x ``w`` image."""
+    if h == w:
+        return (
+            "Aspect: on a square image every unclipped box is square (width / height = 1); "
+            "only clipping makes it vary."
+        )
+    return (
+        f"Aspect: unclipped boxes have the image's shape, width / height ≈ W / H = "
+        f"{w / h:.3g}; clipping spreads it out."
+    )
+
+
+# ---------------------------------------------------------------------------- training batch
+def short_set_notice(available: int) -> str:
+    """Why the batch is smaller than asked: the set in use has only ``available`` images."""
+    return f"The CIFAR-10 set in use has only {available} images; the batch has {available}."

@@ -20,7 +20,7 @@ import torchvision
 from conftest import ROOT, assert_ok, chart_traces, open_app
 from PIL import Image
 
-import ui
+from app_ui.models import forget_imagenet
 from cutmix_core import cutmix
 from cutmix_core.data import download
 from cutmix_core.data.cifar import CLASSES, load_sample
@@ -119,11 +119,11 @@ def test_without_checkpoints_the_page_says_how_to_train_them(
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
     monkeypatch.setattr(download, "_open", lambda *a, **k: pytest.fail("download"))
     monkeypatch.setattr(download, "is_online", lambda host, port=443, *, timeout: False)
-    ui.forget_imagenet()
+    forget_imagenet()
     try:
         at = open_app(PAGE)
     finally:
-        ui.forget_imagenet()
+        forget_imagenet()
     assert_ok(at)
     warnings = [w.value for w in at.warning]
     assert any("scripts/train_shipped.sh" in w for w in warnings)
@@ -178,7 +178,7 @@ def test_imagenet_offline_gives_a_message_and_cifar_models_keep_working(
     monkeypatch.setattr(download, "_open", offline)
     # the connection probe passes, the download itself fails
     monkeypatch.setattr(download, "is_online", lambda host, port=443, *, timeout: True)
-    ui.forget_imagenet()  # the app caches a load (or its failure) per server process
+    forget_imagenet()  # the app caches a load (or its failure) per server process
     at = open_app(
         PAGE, query={"left": SHIPPED["none"].key, "right": "imagenet:resnet50", "seed": "11"}
     )
@@ -302,11 +302,11 @@ def test_imagenet_model_from_a_local_state_dict(
     cached.parent.mkdir(parents=True)
     model = torchvision.models.get_model(name).eval()
     torch.save(model.state_dict(), cached)
-    ui.forget_imagenet()
+    forget_imagenet()
     try:
         at = open_app(PAGE, query={"left": f"imagenet:{name}", "right": SHIPPED["cutmix"].key})
     finally:
-        ui.forget_imagenet()  # do not leave a random ImageNet model cached for other tests
+        forget_imagenet()  # do not leave a random ImageNet model cached for other tests
     assert_ok(at)
     assert not at.warning, [w.value for w in at.warning]
     assert at.subheader[0].value == f"{label} · ImageNet (torchvision)"

@@ -1,4 +1,5 @@
-"""Tests for cutmix_core.views.batch_view: the compare page's three methods and the batch page's views.
+"""cutmix_core.views.batch_view: the compare page's three methods and the batch page's views,
+and the HWC <-> NCHW conversion (``cutmix_core.data.tensors``) that the batch page relies on.
 
 Images are tiny random uint8 arrays from seeded generators; expected values are computed
 independently (numpy formulas, hand-built one-hots) rather than with the function under test.
@@ -12,6 +13,7 @@ import torch
 
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import draw_box, upscale_nearest
+from cutmix_core.data.tensors import to_hwc, to_nchw
 from cutmix_core.mixing.batch import cutmix_batch
 from cutmix_core.mixing.pair import Box, cutmix
 from cutmix_core.views.batch_view import (
@@ -24,8 +26,6 @@ from cutmix_core.views.batch_view import (
     seeded_subset,
     summarize,
     target_heatmap_figure,
-    to_hwc,
-    to_nchw,
     top_weights,
 )
 from cutmix_core.views.figures import BOX_RGB
@@ -85,21 +85,21 @@ def test_to_nchw_accepts_read_only_arrays_without_sharing() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [
-        np.zeros((4, 4, 3), np.uint8),
-        np.zeros((1, 4, 4, 3), np.float32),
-        np.zeros((0, 4, 4, 3), np.uint8),
-        [[1, 2]],
-    ],
+    [np.zeros((1, 4, 4, 3), np.float32), np.zeros((1, 4, 4, 4), np.uint8), [[1, 2]]],
 )
-def test_to_nchw_rejects_non_batches(bad: object) -> None:
-    with pytest.raises(ValueError, match=r"\(N, H, W, C\) uint8"):
+def test_to_nchw_rejects_what_is_not_uint8_rgb(bad: object) -> None:
+    with pytest.raises(ValueError, match=r"HWC or NHWC uint8 with 3 channels, got shape"):
         to_nchw(bad)
 
 
-@pytest.mark.parametrize("bad", [torch.zeros(1, 3, 4, 4), torch.zeros(3, 4, 4, dtype=torch.uint8)])
-def test_to_hwc_rejects_non_uint8_batches(bad: torch.Tensor) -> None:
-    with pytest.raises(ValueError, match=r"\(N, C, H, W\) uint8 tensor"):
+def test_to_nchw_takes_one_hwc_image_as_a_batch_of_one() -> None:
+    hwc = _images(1, 4, 6)[0]
+    assert torch.equal(to_nchw(hwc), to_nchw(hwc[None]))
+
+
+@pytest.mark.parametrize("bad", [np.zeros((1, 3, 4, 4), np.uint8), torch.zeros(4, 4)])
+def test_to_hwc_rejects_what_is_not_a_chw_or_nchw_tensor(bad: object) -> None:
+    with pytest.raises(ValueError, match=r"x must be a CHW or NCHW tensor"):
         to_hwc(bad)
 
 

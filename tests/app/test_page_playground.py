@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import APP, chart_traces
+from conftest import APP, ROOT, chart_traces
 from conftest import assert_ok as _ok
 from conftest import metrics as _metrics
 from PIL import Image
@@ -18,7 +17,6 @@ from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.images import fit_pair, limit_side, load_image
 
 TIMEOUT = 90
-ROOT_DIR = Path(__file__).resolve().parents[1]
 
 
 def _app() -> AppTest:
@@ -244,7 +242,7 @@ def test_a_bad_cifar_path_warns_and_falls_back_to_the_sample(tmp_path) -> None:
     assert not at.sidebar.warning
 
 
-SHARED_TEST_ZIP = ROOT_DIR.parent / "shared" / "data" / "cifar10" / "cifar10-test-jpg.zip"
+SHARED_TEST_ZIP = ROOT.parent / "shared" / "data" / "cifar10" / "cifar10-test-jpg.zip"
 
 
 @pytest.mark.skipif(not SHARED_TEST_ZIP.exists(), reason="no CIFAR-10 test zip beside the repo")

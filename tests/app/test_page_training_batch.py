@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from cutmix_core import cutmix_batch
 from cutmix_core.data.cifar import CLASSES, load_sample
-from cutmix_core.views.batch_view import cell_caption, seeded_subset, to_nchw
+from cutmix_core.data.tensors import to_nchw
+from cutmix_core.views.batch_view import cell_caption, seeded_subset
 
 PAGE = "app_pages/training_batch.py"
 DS = load_sample()

@@ -1,0 +1,17 @@
+"""Streamlit-only helpers shared by the pages: state and links, data sources, cached models,
+pickers, the shared block of controls and the static teaching prose.
+
+Together with the pages, this is the only code that imports streamlit (CONVENTIONS.md, Layout).
+No maths lives here: numbers come from ``cutmix_core``, and every sentence that depends on a
+number from ``cutmix_core.views.describe``, where it is tested against the numbers it describes.
+
+Modules, lowest first (each imports only those before it):
+
+- ``state``: widget defaults through session state, shareable links, the seed and alpha params;
+- ``sources``: the CIFAR-10 set in use, upload decoding and the shared sidebar;
+- ``pickers``: one image (CIFAR-10 pick, upload or camera), a seeded random pair, size policy;
+- ``controls``: the block "A, B, alpha, seed, resample, random pair, size policy, share";
+- ``models``: cached checkpoints and ImageNet models, the cached explanation, "model says";
+- ``model_panel``: one model's column on the Models page;
+- ``prose``: the long explanations, as markdown and LaTeX blocks.
+"""

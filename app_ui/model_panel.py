@@ -1,0 +1,109 @@
+"""One model's column on the Models page: its predictions on the mix against the soft label,
+Grad-CAM for class A and class B with the box outlined, and its predictions on A and B alone.
+
+The page draws two of these side by side; every number comes from ``explain_mix`` and
+``sweep_split`` (cached in ``app_ui.models``), every sentence from ``cutmix_core.views``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from app_ui.controls import Pair
+from app_ui.models import explain, load_model, show_card
+from cutmix_core import MixResult, soft_label
+from cutmix_core.data.images import display_scale
+from cutmix_core.views.describe import (
+    box_share_caption,
+    fallback_classes_caption,
+    model_metrics,
+    same_class_caption,
+)
+from cutmix_core.views.evaluation_figures import AUG_COLORS
+from cutmix_core.views.model_figures import cam_panel, prediction_figure
+from cutmix_core.views.model_view import MixExplanation, SplitSweep, class_for, mass_text
+
+#: The sweep's colour for a model whose card names no known augmentation (ImageNet models).
+OTHER_COLOR = "#17becf"
+
+
+@dataclass(frozen=True)
+class Column:
+    """What one column hands back for the page's sweep figure."""
+
+    label: str
+    sweep: SplitSweep
+    color: str
+
+
+def model_column(where: str, key: str, label: str, pair: Pair, res: MixResult) -> Column | None:
+    """Draw the column of model ``key`` (``where``: "left" or "right", for element keys); None
+    when the model cannot be loaded, after a warning saying why."""
+    st.subheader(label)
+    loaded = load_model(key)
+    if isinstance(loaded, str):
+        st.warning(loaded)
+        return None
+    a, b = pair.a, pair.b
+    ca = class_for(a.label, a.name, loaded.classes)
+    cb = class_for(b.label, b.name, loaded.classes)
+    picks = (a.key, b.key, pair.policy, pair.side)
+    ex, sweep = explain(key, loaded, picks, pair.img_a, pair.img_b, res, ca, cb)
+    name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
+    if ca is None or cb is None:
+        missing = [n for n, c in ((a.name, ca), (b.name, cb)) if c is None]
+        st.caption(fallback_classes_caption(name_a, name_b, missing))
+    show_card(loaded)
+    same = ex.class_a == ex.class_b
+    shown = model_metrics(
+        ex.p_a, ex.p_b, ex.lam_adjusted, name_a, name_b, same=same, both_in_top2=ex.both_in_top2
+    )
+    for column, m in zip(st.columns(3), shown):
+        if m.delta is None:
+            column.metric(m.label, m.value)
+        else:
+            column.metric(m.label, m.value, m.delta, delta_color="off")
+    if same:
+        st.caption(same_class_caption(name_a))
+    target = soft_label(ex.class_a, ex.class_b, ex.lam_adjusted, len(loaded.classes))
+    figure = prediction_figure(
+        ex.probs_mixed,
+        loaded.classes,
+        target=target,
+        class_a=ex.class_a,
+        class_b=ex.class_b,
+        title="On the mixed image",
+    )
+    st.plotly_chart(figure, key=f"pred_{where}_mix")
+    _grad_cams(ex, res, name_a, name_b)
+    st.caption(box_share_caption(ex.lam_adjusted))
+    with st.expander("On A and B alone"):
+        for probs, label_ab, which in (
+            (ex.probs_a, ex.class_a, "A"),
+            (ex.probs_b, ex.class_b, "B"),
+        ):
+            onehot = soft_label(label_ab, label_ab, 1.0, len(loaded.classes))
+            figure = prediction_figure(
+                probs,
+                loaded.classes,
+                target=onehot,
+                class_a=ex.class_a if which == "A" else None,
+                class_b=ex.class_b if which == "B" else None,
+                title=f"On image {which}",
+            )
+            st.plotly_chart(figure, key=f"pred_{where}_{which}")
+    return Column(label, sweep, AUG_COLORS.get(loaded.card.get("aug"), OTHER_COLOR))
+
+
+def _grad_cams(ex: MixExplanation, res: MixResult, name_a: str, name_b: str) -> None:
+    h, w = res.image.shape[:2]
+    scale = display_scale(h, w, 224)
+    maps: tuple[tuple[np.ndarray, str], ...] = (
+        (ex.cam_a, f"Grad-CAM for A ({name_a}): {mass_text(ex.mass_a_inside)}"),
+        (ex.cam_b, f"Grad-CAM for B ({name_b}): {mass_text(ex.mass_b_inside)}"),
+    )
+    for column, (cam, caption) in zip(st.columns(2), maps):
+        column.image(cam_panel(res.image, cam, res.box, scale=scale), caption=caption)

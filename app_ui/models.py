@@ -1,0 +1,210 @@
+"""Models for the pages: the shipped CIFAR-10 checkpoints and torchvision's ImageNet models,
+cached once per server, their load failures, the cached explanation of a mix, and the compact
+"what the trained models say" row of the playground.
+
+One model object serves every session (``st.cache_resource``): it is in eval mode with frozen
+parameters, and cutmix_core's predict and Grad-CAM never write to it (no hooks, no ``.grad``),
+so no lock is needed (CONVENTIONS.md point 10).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from app_ui.pickers import Picked
+from cutmix_core import Box, MixResult, defaults
+from cutmix_core.models.checkpoints import (
+    CheckpointError,
+    LoadedModel,
+    load_checkpoint,
+    load_imagenet_model,
+)
+from cutmix_core.views.describe import card_caption, model_says_line, models_say_title
+from cutmix_core.views.model_view import (
+    MODELS_DIR,
+    MixExplanation,
+    ShippedModel,
+    SplitSweep,
+    class_for,
+    explain_mix,
+    find_models,
+    predict_mix,
+    sweep_split,
+)
+
+#: The torchvision ImageNet models the model page offers for photos (downloaded on first use),
+#: by torchvision name; the first is the default. ResNet-18 is the light one for a classroom
+#: laptop: 45 MB of weights and 1.8 GFLOPs an image against ResNet-50's 98 MB and 4.1 GFLOPs.
+IMAGENET_MODELS = {"resnet50": "ResNet-50", "resnet18": "ResNet-18"}
+#: How long a failed ImageNet load is not retried: an offline classroom should not wait for a
+#: failed download on every slider move, and should see it work once the network is back.
+RETRY_AFTER_S = 120.0
+
+
+def shipped_models() -> tuple[ShippedModel, ...]:
+    """The checkpoints in assets/models/, or in the folder $CUTMIX_MODELS names; read again
+    when the folder changes (models copied in while the app runs appear on the next rerun)."""
+    folder = Path(os.environ.get(defaults.MODELS_ENV) or MODELS_DIR)
+    try:
+        stamp = folder.stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    return _shipped(str(folder), stamp)
+
+
+def model_labels() -> dict[str, str]:
+    """Every model a page can choose, key to label: the shipped ones, then the ImageNet ones
+    (keys ``imagenet:<torchvision name>``)."""
+    imagenet = {
+        f"imagenet:{name}": f"{label} · ImageNet (torchvision)"
+        for name, label in IMAGENET_MODELS.items()
+    }
+    return {m.key: m.label for m in shipped_models()} | imagenet
+
+
+def default_model(aug: str, fallback: int) -> str:
+    """The key of the shipped model trained with ``aug``; else the shipped model at position
+    ``fallback``; else the first ImageNet model."""
+    shipped = shipped_models()
+    keys = (
+        [m.key for m in shipped if m.aug == aug]
+        or [m.key for m in shipped][fallback:]
+        or [f"imagenet:{next(iter(IMAGENET_MODELS))}"]
+    )
+    return keys[0]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _shipped(folder: str, stamp: float) -> tuple[ShippedModel, ...]:
+    return find_models(folder)
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def _checkpoint(path: str, mtime: float) -> LoadedModel:
+    return load_checkpoint(path)
+
+
+@st.cache_resource(
+    show_spinner="Loading torchvision's ImageNet weights (downloaded on first use, 45 to 100 MB)…",
+    max_entries=2,
+)
+def _imagenet(name: str) -> LoadedModel:
+    return load_imagenet_model(name)  # a CheckpointError is not cached: see _imagenet_failures
+
+
+@st.cache_resource
+def _imagenet_failures() -> dict[str, tuple[float, str]]:
+    """Recent load failures by model name: (time.monotonic(), message), shared by sessions."""
+    return {}
+
+
+def forget_imagenet() -> None:
+    """Drop the cached ImageNet models and failures (for tests, and after fixing the cache)."""
+    _imagenet.clear()
+    _imagenet_failures().clear()
+
+
+def load_model(key: str) -> LoadedModel | str:
+    """A shipped model by its key, or ``"imagenet:<name>"``; an error message if it cannot load."""
+    if key.startswith("imagenet:"):
+        name = key.removeprefix("imagenet:")
+        failures = _imagenet_failures()
+        if name in failures and time.monotonic() - failures[name][0] < RETRY_AFTER_S:
+            return failures[name][1]
+        try:
+            return _imagenet(name)
+        except CheckpointError as err:
+            failures[name] = (time.monotonic(), str(err))
+            return str(err)
+    found = {m.key: m for m in shipped_models()}
+    if key not in found:
+        return f"no model {key!r} in assets/models (train with scripts/train_shipped.sh)"
+    path = found[key].path
+    try:
+        return _checkpoint(str(path), path.stat().st_mtime)
+    except (CheckpointError, OSError) as err:
+        return str(err)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _explain(
+    key: str,
+    weights: str | None,
+    pair: tuple[object, ...],
+    box: tuple[int, int, int, int],
+    class_a: int | None,
+    class_b: int | None,
+    _loaded: LoadedModel,
+    _a: np.ndarray,
+    _b: np.ndarray,
+    _mixed: np.ndarray,
+) -> tuple[MixExplanation, SplitSweep]:
+    ex = explain_mix(_loaded, _a, _b, _mixed, Box(*box), class_a=class_a, class_b=class_b)
+    return ex, sweep_split(_loaded, _a, _b, Box(*box), ex.class_a, ex.class_b)
+
+
+def explain(
+    key: str,
+    loaded: LoadedModel,
+    pair: tuple[object, ...],
+    img_a: np.ndarray,
+    img_b: np.ndarray,
+    res: MixResult,
+    class_a: int | None,
+    class_b: int | None,
+) -> tuple[MixExplanation, SplitSweep]:
+    """``explain_mix`` and ``sweep_split`` of one model on one mix, cached.
+
+    Keyed on the model and its weights' sha256 (a retrained checkpoint copied over the old one
+    is not served from the cache), the picks (``pair``: their keys and the size policy), the box
+    and the classes: going back to a setting, or another session asking for the same view,
+    costs nothing.
+    """
+    box = (res.box.y0, res.box.y1, res.box.x0, res.box.x1)
+    weights = loaded.card.get("sha256")
+    return _explain(key, weights, pair, box, class_a, class_b, loaded, img_a, img_b, res.image)
+
+
+def show_card(loaded: LoadedModel) -> None:
+    """The model card in one caption (accuracy, epochs, size, training machine), if it has one."""
+    caption = card_caption(loaded.card)
+    if caption is not None:
+        st.caption(caption)
+
+
+def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: MixResult) -> None:
+    """A compact "what the trained models say" row for a CutMix result: the shipped baseline
+    and CutMix models' p(A) and p(B) on the mixed image against the soft label. Nothing is
+    shown when no models are shipped."""
+    shipped = shipped_models()
+    picks = [m for m in shipped if m.aug in ("none", "cutmix")][:2] or list(shipped[:2])
+    if not picks:
+        return
+    with st.container(border=True):
+        st.markdown(models_say_title(res.lam_adjusted))
+        for column, model in zip(st.columns(len(picks)), picks):
+            loaded = load_model(model.key)
+            if isinstance(loaded, str):
+                column.warning(loaded)
+                continue
+            ca = class_for(a.label, a.name, loaded.classes)
+            cb = class_for(b.label, b.name, loaded.classes)
+            pm = predict_mix(loaded, img_a, img_b, res.image, class_a=ca, class_b=cb)
+            column.markdown(
+                model_says_line(
+                    model.label,
+                    loaded.classes[pm.class_a],
+                    loaded.classes[pm.class_b],
+                    pm.p_a,
+                    pm.p_b,
+                    pm.top1,
+                )
+            )
+        st.page_link(
+            "app_pages/models.py", label="Predictions and Grad-CAM on the Models page", icon="🔬"
+        )
