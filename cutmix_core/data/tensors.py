@@ -22,17 +22,27 @@ CIFAR10_STD: tuple[float, float, float] = (0.2470, 0.2435, 0.2616)
 def to_nchw(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     """HWC or NHWC uint8 RGB (numpy or torch) -> a new contiguous ``(N, 3, H, W)`` uint8 tensor.
 
+    The result never shares memory with ``images``, which may be read-only (a cached
+    :class:`~cutmix_core.data.cifar_set.CifarSet`) or a view with negative strides (``img[::-1]``).
+
     Raises:
         ValueError: if ``images`` is not uint8 with 3 channels last.
     """
-    t = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.asarray(images))
-    if t.dtype != torch.uint8 or t.ndim not in (3, 4) or t.shape[-1] != 3:
+    if isinstance(images, torch.Tensor):
+        _check_hwc(tuple(images.shape), images.dtype == torch.uint8, images.dtype)
+        t = images.unsqueeze(0) if images.ndim == 3 else images  # (N, H, W, 3)
+        return t.permute(0, 3, 1, 2).clone(memory_format=torch.contiguous_format)
+    arr = np.asarray(images)
+    _check_hwc(arr.shape, arr.dtype == np.uint8, arr.dtype)
+    arr = arr[None] if arr.ndim == 3 else arr  # (N, H, W, 3)
+    return torch.from_numpy(np.array(arr.transpose(0, 3, 1, 2), order="C"))  # a C-order copy
+
+
+def _check_hwc(shape: tuple[int, ...], is_uint8: bool, dtype: object) -> None:
+    if not is_uint8 or len(shape) not in (3, 4) or shape[-1] != 3:
         raise ValueError(
-            f"images must be HWC or NHWC uint8 with 3 channels, "
-            f"got shape {tuple(t.shape)} dtype {t.dtype}"
+            f"images must be HWC or NHWC uint8 with 3 channels, got shape {shape} dtype {dtype}"
         )
-    t = t.unsqueeze(0) if t.ndim == 3 else t  # (N, H, W, 3)
-    return t.permute(0, 3, 1, 2).contiguous().clone()
 
 
 def to_hwc(x: torch.Tensor) -> np.ndarray:

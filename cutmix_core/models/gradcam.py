@@ -15,8 +15,9 @@ linear): features once without a graph, then head once on the activations marked
 grad, then one ``torch.autograd.grad`` per class with ``inputs`` = the activations only. So there
 are no module hooks, no ``.backward()``, no parameter ``.grad`` written and no mode switched:
 one cached model can serve many sessions (threads) at once. The model must already be in eval
-mode. :func:`split_model` knows the CIFAR ResNet of :mod:`cutmix_core.models.checkpoints` (and any module with
-``features`` and ``head``) and torchvision's ResNets; pass ``split=`` for anything else.
+mode. :func:`split_model` knows any module with ``features`` and ``head`` (the CIFAR ResNets of
+:mod:`cutmix_core.models.resnet`, :mod:`cutmix_core.models.airnet`) and torchvision's ResNets;
+pass ``split=`` for anything else.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import torchvision
 from torch import nn
 
 from cutmix_core.box import Box
+from cutmix_core.checks import check_int, check_number
 
 Stage = Callable[[torch.Tensor], torch.Tensor]
 Split = Callable[[nn.Module], tuple[Stage, Stage]]
@@ -43,10 +45,9 @@ def split_model(model: nn.Module) -> tuple[Stage, Stage]:
         ValueError: if the model is neither a ``features`` + ``head`` module nor a torchvision
             ResNet.
     """
-    if isinstance(getattr(model, "features", None), nn.Module) and isinstance(
-        getattr(model, "head", None), nn.Module
-    ):
-        return model.features, model.head
+    body, top = getattr(model, "features", None), getattr(model, "head", None)
+    if isinstance(body, nn.Module) and isinstance(top, nn.Module):  # CIFAR ResNet, AirNet
+        return body, top
     if isinstance(model, torchvision.models.ResNet):
         stem = (
             model.conv1,
@@ -123,11 +124,9 @@ def gradcam(
     ):
         got = (tuple(x.shape), x.dtype) if isinstance(x, torch.Tensor) else type(x)
         raise ValueError(f"x must be one float image, (1, C, H, W) or (C, H, W); got {got}")
-    classes = tuple(classes)
-    if not classes or not all(
-        isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in classes
-    ):
-        raise ValueError(f"classes must be a non-empty sequence of ints, got {classes!r}")
+    if not (classes := tuple(classes)):
+        raise ValueError("classes must be a non-empty sequence of ints, got ()")
+    classes = tuple(check_int(c, "a class") for c in classes)
     features, head = (split or split_model)(model)
     param = next(model.parameters(), None)
     x = x.reshape(1, *x.shape[-3:]).to(param.device if param is not None else x.device)
@@ -214,7 +213,6 @@ def overlay(image_hwc_uint8: np.ndarray, cam: np.ndarray, alpha: float = 0.5) ->
             f"cam values must lie in [0, 1] (normalise first), got range "
             f"[{np.nanmin(cam):.4g}, {np.nanmax(cam):.4g}]"
         )
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    alpha = check_number(alpha, "alpha", 0.0, 1.0)
     blend = (1.0 - alpha) * image + alpha * colormap(cam).astype(np.float64)
     return np.round(blend).astype(np.uint8)

@@ -18,6 +18,7 @@ from cutmix_core.box import Box
 from cutmix_core.data.images import check_image, draw_box, upscale_nearest
 from cutmix_core.models.gradcam import overlay
 from cutmix_core.views.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
+from cutmix_core.views.model_view import SplitSweep
 
 #: The box outline on Grad-CAM panels (white: visible on every colour of the jet map).
 CAM_BOX_RGB = (255, 255, 255)
@@ -128,7 +129,7 @@ def cam_panel(
 
 
 def sweep_figure(
-    sweeps: Sequence[tuple[str, object]],
+    sweeps: Sequence[tuple[str, SplitSweep]],
     *,
     name_a: str = "A",
     name_b: str = "B",

@@ -8,12 +8,13 @@ pixels from A), CutMix trains the network towards the soft label
 (Yun et al., ICCV 2019, https://arxiv.org/abs/1905.04899). :func:`explain_mix` runs one model on
 A, B and x~ and returns what the app shows beside that target: the class probabilities (does
 p(B) on x~ follow 1 - lam_adj?), and Grad-CAM maps for class A and class B on x~ (see
-:mod:`cutmix_core.models.gradcam`) on one shared scale, with the share of each map's mass that falls
-inside the box (B's evidence should sit in the box, A's outside it).
+:mod:`cutmix_core.models.gradcam`) on one shared scale, with the share of each map's mass that
+falls inside the box (B's evidence should sit in the box, A's outside it).
 
-Images of any size are resized (bicubic, antialiased, :func:`cutmix_core.data.images.resize`) to the model's square input (32 px for the
-CIFAR-10 models, 224 for torchvision's ImageNet models) without a centre crop, since a crop would
-move the box; the maps are resized back to the image's size before the masses are measured.
+Images of any size are resized (bicubic, antialiased, :func:`cutmix_core.data.images.resize`) to
+the model's square input (32 px for the CIFAR-10 models, 224 for torchvision's ImageNet models)
+without a centre crop, since a crop would move the box; the maps are resized back to the image's
+size before the masses are measured.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ import torch
 import torch.nn.functional as F
 
 from cutmix_core import paths
+from cutmix_core.checks import check_int
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import check_image, resize
 from cutmix_core.mixing.pair import Box, box_lambda, cut_size, paste
-from cutmix_core.models.checkpoints import LoadedModel, predict
+from cutmix_core.models.checkpoints import LoadedModel, find_checkpoints, predict
 from cutmix_core.models.gradcam import gradcam, mass_inside
 
-#: How the app names a model by its training augmentation, in the order it lists them.
+#: How the app names a model by its training augmentation (:data:`cutmix_core.defaults.AUGS`).
 AUG_LABELS = {"none": "baseline", "cutmix": "CutMix", "mixup": "Mixup", "cutout": "Cutout"}
 MODELS_DIR = paths.MODELS_DIR
 
@@ -56,11 +58,11 @@ def _arch_label(arch: str) -> str:
 
 
 def find_models(folder: Path | str = MODELS_DIR) -> tuple[ShippedModel, ...]:
-    """Checkpoints ``*.pt`` with a readable ``.json`` card in ``folder``: baseline, CutMix,
-    Mixup, Cutout first, then the rest by name. Files without a usable card are skipped here
-    (loading them gives the reason)."""
+    """The checkpoints of :func:`~cutmix_core.models.checkpoints.find_checkpoints` (baseline,
+    CutMix, Mixup, Cutout first, then the rest by name), described by their cards. Files whose
+    card cannot be read are skipped here (loading them gives the reason)."""
     found = []
-    for path in sorted(Path(folder).glob("*.pt")):
+    for path in find_checkpoints(folder):
         try:
             card = json.loads(path.with_suffix(".json").read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -69,18 +71,17 @@ def find_models(folder: Path | str = MODELS_DIR) -> tuple[ShippedModel, ...]:
             continue
         aug = str(card.get("aug", ""))
         acc = card.get("test_accuracy")
-        label = (
-            f"{_arch_label(str(card.get('arch', path.stem)))} · {AUG_LABELS.get(aug, aug or '?')}"
-        )
+        arch = _arch_label(str(card.get("arch", path.stem)))
         found.append(
             ShippedModel(
-                path.stem, path, label, aug, float(acc) if isinstance(acc, (int, float)) else None
+                path.stem,
+                path,
+                f"{arch} · {AUG_LABELS.get(aug, aug or '?')}",
+                aug,
+                float(acc) if isinstance(acc, (int, float)) else None,
             )
         )
-    order = list(AUG_LABELS)
-    return tuple(
-        sorted(found, key=lambda m: (order.index(m.aug) if m.aug in order else len(order), m.key))
-    )
+    return tuple(found)
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,8 +178,8 @@ def _checked_inputs(
         )
     n = len(loaded.classes)
     for name, c in (("class_a", class_a), ("class_b", class_b)):
-        if c is not None and not 0 <= int(c) < n:
-            raise ValueError(f"{name} must lie in [0, {n}), got {c}")
+        if c is not None:
+            check_int(c, name, 0, n - 1)
     x = to_input(loaded, (a, b, mixed))  # (3, 3, S, S)
     probs = predict(loaded.model, x)  # (3, num_classes)
     ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
@@ -241,12 +242,12 @@ def explain_mix(
     cam = gradcam(loaded.model, x[2:], (ca, cb))
     # One bilinear step from the last stage's grid straight to the image's size (for a 32 x 32
     # CIFAR image the same numbers as cam.upsampled; for other sizes no second resampling).
-    maps = F.interpolate(
+    up = F.interpolate(
         torch.from_numpy(cam.raw)[:, None], size=(h, w), mode="bilinear", align_corners=False
     )  # (2, 1, H, W)
-    maps = maps[:, 0].clamp_min(0).numpy()  # (2, H, W)
-    top = maps.max()
-    maps = maps / top if top > 0 else np.zeros_like(maps)
+    raw_maps = up[:, 0].clamp_min(0).numpy()  # (2, H, W)
+    top = raw_maps.max()
+    maps = raw_maps / top if top > 0 else np.zeros_like(raw_maps)
     return MixExplanation(
         classes=tuple(loaded.classes),
         class_a=ca,
@@ -313,8 +314,7 @@ def sweep_split(
     h, w = a.shape[:2]
     if not box.fits(h, w):
         raise ValueError(f"box {box} does not fit a {h}x{w} image")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    check_int(steps, "steps", 2)
     cy, cx = min((box.y0 + box.y1) // 2, h - 1), min((box.x0 + box.x1) // 2, w - 1)
     boxes = []
     for lam in np.linspace(1.0, 0.0, steps):

@@ -168,6 +168,28 @@ def test_torchvision_resnet_is_split_and_matches_torchcam() -> None:
     np.testing.assert_allclose(theirs.detach().numpy(), res.raw[1], atol=1e-6)
 
 
+def _airnet() -> nn.Module:
+    return build_model("airnet", generator=torch.Generator().manual_seed(3)).eval()
+
+
+def test_airnet_maps_are_8x8_and_match_torchcam_on_its_features() -> None:
+    from torchcam.methods import GradCAM
+
+    res = gradcam(_airnet(), _image(), CLASSES)
+    assert res.raw.shape == (3, 8, 8) and res.upsampled.shape == (3, 32, 32)
+    assert res.weights.shape == (3, 256)
+    assert all(m.max() > 0 for m in res.raw) and not np.allclose(res.raw[0], res.raw[1])
+    model = _airnet()  # a separate instance: torchcam hooks it
+    with GradCAM(model, target_layer=model.features, input_shape=(3, 32, 32)) as extractor:
+        for k, c in enumerate(CLASSES):
+            theirs = extractor(c, model(_image()), normalized=False)[0][0]  # (8, 8)
+            # The logits are scaled by 1/9, so the maps are small: compare on the map's scale.
+            scale = res.raw[k].max()
+            np.testing.assert_allclose(
+                theirs.detach().numpy() / scale, res.raw[k] / scale, atol=1e-4
+            )
+
+
 def test_unknown_models_need_a_split() -> None:
     model = nn.Sequential(nn.Conv2d(3, 2, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(1)).eval()
     with pytest.raises(ValueError, match="cannot split a Sequential.*pass split="):
@@ -221,6 +243,10 @@ def test_bad_inputs_raise() -> None:
         gradcam(model, _image(), [1, 10])
     with pytest.raises(ValueError, match="non-empty sequence of ints"):
         gradcam(model, _image(), [])
+    with pytest.raises(ValueError, match="a class must be an int, got 1.5"):
+        gradcam(model, _image(), [1, 1.5])
+    with pytest.raises(ValueError, match="a class must be an int, got True"):
+        gradcam(model, _image(), [True])
 
 
 # ----------------------------------------------------------------------------------- mass_inside
@@ -277,5 +303,5 @@ def test_overlay_rejects_bad_inputs() -> None:
         overlay(image, np.full((4, 4), 2.0))
     with pytest.raises(ValueError, match="HWC uint8"):
         overlay(image.astype(float), np.zeros((4, 4)))
-    with pytest.raises(ValueError, match="alpha must lie in"):
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\], got 1.5"):
         overlay(image, np.zeros((4, 4)), alpha=1.5)

@@ -1,4 +1,4 @@
-"""Tests for cutmix_core.views.model_view and model_figures: one model on A, B and their CutMix."""
+"""Tests for cutmix_core.views.model_view: one model on A, B and their CutMix."""
 
 from __future__ import annotations
 
@@ -11,16 +11,15 @@ import torchvision
 
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import resize
+from cutmix_core.data.tensors import normalize, to_nchw
 from cutmix_core.mixing.pair import Box, cut_size, paste
 from cutmix_core.models.checkpoints import (
     build_model,
     load_checkpoint,
-    normalize,
     preprocess,
     save_checkpoint,
 )
 from cutmix_core.models.gradcam import gradcam, mass_inside
-from cutmix_core.views.model_figures import cam_panel, prediction_figure, sweep_figure
 from cutmix_core.views.model_view import (
     LoadedModel,
     class_for,
@@ -112,7 +111,7 @@ def test_explain_mix_rejects_bad_inputs(loaded: LoadedModel) -> None:
         explain_mix(loaded, a, b[:16], a, Box(0, 1, 0, 1))
     with pytest.raises(ValueError, match="does not fit"):
         explain_mix(loaded, a, b, a, Box(0, 40, 0, 1))
-    with pytest.raises(ValueError, match=r"class_b must lie in \[0, 10\), got 10"):
+    with pytest.raises(ValueError, match=r"class_b must be an int in \[0, 9\], got 10"):
         explain_mix(loaded, a, b, a, Box(0, 1, 0, 1), class_a=0, class_b=10)
 
 
@@ -134,7 +133,7 @@ def test_predict_mix_is_explain_mix_without_grad_cam(loaded: LoadedModel) -> Non
         assert pm.top1 == CLASSES[int(np.argmax(loaded.predict(resize(mixed, 32, 32))[0]))]
     with pytest.raises(ValueError, match="one shape"):
         predict_mix(loaded, a, b[:16], a)
-    with pytest.raises(ValueError, match=r"class_a must lie in \[0, 10\), got -1"):
+    with pytest.raises(ValueError, match=r"class_a must be an int in \[0, 9\], got -1"):
         predict_mix(loaded, a, b, a, class_a=-1)
 
 
@@ -159,7 +158,7 @@ def test_imagenet_style_model_uses_its_own_size_and_normalisation() -> None:
         ("w", "x", "y", "z"),
         preprocess=lambda im: None,
         input_size=64,
-        normalize=lambda im: normalize(im, mean, std),
+        normalize=lambda im: normalize(to_nchw(im), mean, std),
     )
     a, b = _images(48, seed=3)
     box = Box(10, 30, 5, 25)
@@ -187,33 +186,6 @@ def test_top_k() -> None:
         top_k(probs, "abc")
 
 
-def test_prediction_figure_shows_top_k_plus_a_and_b() -> None:
-    probs = np.array([0.02, 0.3, 0.01, 0.25, 0.2, 0.1, 0.05, 0.03, 0.03, 0.01])
-    target = np.zeros(10)
-    target[[2, 3]] = (0.6, 0.4)
-    fig = prediction_figure(probs, CLASSES, k=3, target=target, class_a=2, class_b=3)
-    bars, ticks = fig.data
-    assert list(bars.y) == [CLASSES[2], CLASSES[4], CLASSES[3], CLASSES[1]]  # bottom-up
-    assert list(bars.x) == pytest.approx([0.01, 0.2, 0.25, 0.3])
-    assert bars.marker.color[0] == "#1f77b4" and bars.marker.color[2] == "#ff7f0e"
-    assert list(ticks.x) == pytest.approx([0.6, 0.0, 0.4, 0.0])
-    with pytest.raises(ValueError, match="does not match 10 classes"):
-        prediction_figure(probs[:5], CLASSES)
-
-
-def test_cam_panel_upscales_blends_and_outlines() -> None:
-    image = np.full((8, 8, 3), 100, np.uint8)
-    cam = np.zeros((8, 8), np.float32)
-    panel = cam_panel(image, cam, Box(2, 6, 2, 6), scale=4)
-    assert panel.shape == (32, 32, 3)
-    # A zero map blends in jet's dark blue (0, 0, 128) at alpha 0.5.
-    assert panel[0, 0].tolist() == [50, 50, 114]
-    assert panel[8, 8].tolist() == [255, 255, 255]  # the (white) box outline, scaled corner
-    assert panel[12, 12].tolist() == [50, 50, 114]  # inside the box, off the outline
-    with pytest.raises(ValueError, match="image's shape"):
-        cam_panel(image, np.zeros((4, 4)), None)
-
-
 def test_sweep_split_grows_the_box_from_nothing_to_everything(loaded: LoadedModel) -> None:
     a, b = _images(seed=6)
     sweep = sweep_split(loaded, a, b, Box(0, 6, 26, 32), 3, 5, steps=5)  # a corner centre
@@ -229,22 +201,6 @@ def test_sweep_split_grows_the_box_from_nothing_to_everything(loaded: LoadedMode
     np.testing.assert_allclose(sweep.p_b[2], loaded.predict(mid)[0, 5], atol=1e-6)
     with pytest.raises(ValueError, match="steps must be"):
         sweep_split(loaded, a, b, Box(0, 1, 0, 1), 0, 1, steps=1)
-
-
-def test_sweep_figure_has_ideal_lines_and_two_per_model(loaded: LoadedModel) -> None:
-    a, b = _images(seed=7)
-    sweep = sweep_split(loaded, a, b, Box(8, 24, 8, 24), 1, 2, steps=3)
-    fig = sweep_figure([("m1", sweep), ("m2", sweep)], name_a="cat", name_b="dog", t_now=0.25)
-    names = [t.name for t in fig.data]
-    assert names == [
-        "label weight of B (t)",
-        "label weight of A (1 − t)",
-        "m1: p(dog)",
-        "m1: p(cat)",
-        "m2: p(dog)",
-        "m2: p(cat)",
-    ]
-    assert list(fig.data[2].y) == pytest.approx(sweep.p_b.tolist())
 
 
 def test_mass_text_words_a_share_and_an_all_zero_map() -> None:
