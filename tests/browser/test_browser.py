@@ -1,39 +1,30 @@
-"""Real-browser tests of the playground: what only a browser shows (rendering, the URL, uploads).
+"""Real-browser tests of the playground and the Models page: what only a browser shows
+(rendering, the URL, uploads).
 
 One Streamlit server per module, on a free loopback port, driven by Debian's Chromium through
-Playwright. Without Chromium these tests skip, unless ``CUTMIX_REQUIRE_BROWSER=1`` (as in CI),
-where they fail. Expected numbers come from ``cutmix_core``, never from the page itself.
+Playwright (fixtures in conftest.py here, the server in server.py). Expected numbers come from
+``cutmix_core``, never from the page itself.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from browser.server import IMAGES_LOADED
 from conftest import ROOT
 
 from cutmix_core import MixResult, cutmix
 from cutmix_core.data.cifar import CLASSES, load_sample
 
-sys.path.insert(0, str(ROOT / "scripts"))
-from screenshot import CHROMIUM_ARGS, find_chromium, free_port, serve
-
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # the chromium fixture then skips, or fails under CUTMIX_REQUIRE_BROWSER=1
-    expect = sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # the chromium fixture (conftest.py here) then skips or fails
+    expect = None
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT_MS = 20_000  # per condition; the app reruns asynchronously on a shared, busy machine
-IMAGES_LOADED = """n => {
-    const imgs = [...document.querySelectorAll('[data-testid="stImage"] img')];
-    return imgs.length === n && imgs.every(i => i.complete && i.naturalWidth > 0);
-}"""
 
 
 def _expected(a_class: str, b_class: str, alpha: float, seed: int) -> MixResult:
@@ -42,50 +33,6 @@ def _expected(a_class: str, b_class: str, alpha: float, seed: int) -> MixResult:
     pa = int(ds.positions_of(CLASSES.index(a_class))[0])
     pb = int(ds.positions_of(CLASSES.index(b_class))[0])
     return cutmix(ds.image(pa), ds.image(pb), alpha, rng=np.random.default_rng(seed))
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = find_chromium()
-    why = (
-        "Chromium not found: apt-get install -y chromium "
-        "(or point CUTMIX_CHROMIUM at a Chromium binary)"
-    )
-    if sync_playwright is None:
-        path, why = None, "the playwright package is missing: pip install playwright"
-    if path is None:
-        if os.environ.get("CUTMIX_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CUTMIX_REQUIRE_BROWSER=1 but {why}")
-        pytest.skip(why)
-    return path
-
-
-@pytest.fixture(scope="module")
-def app_url(chromium: str) -> Iterator[str]:
-    with serve(free_port()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str):
-    with sync_playwright() as p:
-        # Playwright gives each launch a fresh temporary user-data dir.
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, app_url: str):
-    """A fresh page (own context, so its own Streamlit session) opened on nothing yet."""
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(base_url=app_url, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.js_errors = []  # uncaught exceptions in the page's JavaScript
-    page.on("pageerror", lambda err: page.js_errors.append(str(err)))
-    yield page
-    context.close()
 
 
 def _metric(page, label: str):
