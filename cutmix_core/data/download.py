@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import socket
 import ssl
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
 from urllib.error import HTTPError, URLError
 from urllib.parse import SplitResult, urlsplit
 from urllib.request import Request, build_opener, getproxies, proxy_bypass
+
+from cutmix_core.files import atomic_path
 
 USER_AGENT = "cutmix-lab"
 _PORTS = {"https": 443, "http": 80}
@@ -117,23 +117,19 @@ def fetch(
     dst = Path(dst)
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
     except OSError as err:
         raise DownloadError(f"could not write to {dst.parent} ({err})") from err
-    tmp = Path(tmp_name)
     try:
-        try:
-            with os.fdopen(handle, "wb") as out:
+        # atomic_path: the bytes go to a temporary file beside dst, renamed over it only if the
+        # block ends cleanly; on any failure (an interrupt too) it is deleted and dst is kept.
+        with atomic_path(dst) as tmp:
+            with tmp.open("wb") as out:
                 digests = _stream(url, out, dst, timeout=timeout, chunk_size=chunk_size)
             _check(digests, sha256_prefix, md5)
-            os.replace(tmp, dst)
-        except DownloadError:
-            raise
-        except OSError as err:  # closing (the last flush) or renaming: the disk
-            raise DownloadError(f"could not write {dst} ({err})") from err
-    except BaseException:  # also an interrupt, or Streamlit stopping the script mid-download
-        tmp.unlink(missing_ok=True)
+    except DownloadError:
         raise
+    except OSError as err:  # creating, closing (the last flush) or renaming: the disk
+        raise DownloadError(f"could not write {dst} ({err})") from err
     return dst
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cutmix_core.box import Box
+from cutmix_core.checks import check_choice, check_int
 from cutmix_core.defaults import BACKGROUND, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_MB, SQUARE_SIDE
 
 #: Formats :func:`load_image` accepts; restricting Pillow's decoders keeps the attack surface small.
@@ -64,12 +65,6 @@ def check_image(img: np.ndarray, name: str = "img") -> None:
             f"{name} must be HWC uint8 with 3 channels and H, W >= 1, "
             f"got shape {img.shape} dtype {img.dtype}"
         )
-
-
-def _positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return int(value)
 
 
 def _color(value: Color, name: str) -> Color:
@@ -217,8 +212,8 @@ def load_image(
         ValueError: for bad arguments (background, limits, non-bytes data).
     """
     bg = _color(background, "background")
-    max_bytes = _positive_int(max_bytes, "max_bytes")
-    max_pixels = _positive_int(max_pixels, "max_pixels")
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
+    max_pixels = check_int(max_pixels, "max_pixels", 1)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ValueError(f"data must be bytes, got {type(data).__name__}")
     raw = bytes(data)
@@ -250,7 +245,7 @@ def load_image(
 def resize(img: np.ndarray, height: int, width: int) -> np.ndarray:
     """Resize to ``(height, width)`` with Pillow's antialiased BICUBIC; a new array."""
     check_image(img)
-    height, width = _positive_int(height, "height"), _positive_int(width, "width")
+    height, width = check_int(height, "height", 1), check_int(width, "width", 1)
     if img.shape[:2] == (height, width):
         return img.copy()
     out = to_pil(img).resize((width, height), Image.Resampling.BICUBIC)
@@ -260,7 +255,7 @@ def resize(img: np.ndarray, height: int, width: int) -> np.ndarray:
 def limit_side(img: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     """Downscale (LANCZOS, aspect kept) so the longer side is at most ``max_side``; a new array."""
     check_image(img)
-    max_side = _positive_int(max_side, "max_side")
+    max_side = check_int(max_side, "max_side", 1)
     h, w = img.shape[:2]
     if max(h, w) <= max_side:
         return img.copy()
@@ -295,11 +290,10 @@ def fit_pair(
     Raises:
         ValueError: for an unknown policy, a bad ``side`` or a non-image input.
     """
-    if policy not in SIZE_POLICIES:
-        raise ValueError(f"unknown size policy {policy!r}; choose one of {list(SIZE_POLICIES)}")
+    check_choice(policy, "size policy", SIZE_POLICIES)
     check_image(a, "a")
     check_image(b, "b")
-    side = _positive_int(side, "side")
+    side = check_int(side, "side", 1)
     if policy == "resize_b_to_a":
         return a.copy(), resize(b, a.shape[0], a.shape[1])
     if policy == "crop_square":
@@ -313,7 +307,7 @@ def fit_pair(
 def upscale_nearest(img: np.ndarray, factor: int) -> np.ndarray:
     """Repeat every pixel ``factor`` x ``factor`` times (crisp pixels); a new array."""
     check_image(img)
-    factor = _positive_int(factor, "factor")
+    factor = check_int(factor, "factor", 1)
     return np.repeat(np.repeat(img, factor, axis=0), factor, axis=1)
 
 
@@ -322,8 +316,8 @@ def display_scale(h: int, w: int, target: int = 256) -> int:
 
     The longer side times the factor never exceeds ``target`` unless the factor is 1.
     """
-    h, w = _positive_int(h, "h"), _positive_int(w, "w")
-    target = _positive_int(target, "target")
+    h, w = check_int(h, "h", 1), check_int(w, "w", 1)
+    target = check_int(target, "target", 1)
     return max(1, target // max(h, w))
 
 
@@ -354,7 +348,7 @@ def draw_box(
     if not (0 <= box.y0 <= box.y1 <= h and 0 <= box.x0 <= box.x1 <= w):
         raise ValueError(f"box {box} does not fit in an image of shape {img.shape}")
     rgb = np.asarray(_color(color, "color"), dtype=np.uint8)
-    thickness = _positive_int(thickness, "thickness")
+    thickness = check_int(thickness, "thickness", 1)
     out = upscale_nearest(img, scale)
     if box.area == 0:
         return out

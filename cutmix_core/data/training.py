@@ -1,12 +1,12 @@
 """CIFAR-10 for training: a decoded uint8 cache, vectorised crop and flip, and a batch loader.
 
-Why a cache: the copies we train from are zips of 60,000 JPEGs. Decoding them costs about a
-minute of CPU, which on a 2-core machine is more than an epoch of ResNet-20's data work, so
-:func:`load_cached` decodes a split once with :func:`cutmix_core.data.cifar.load_cifar10` and keeps the
-result as an uncompressed ``.npz`` of ``(N, 32, 32, 3) uint8`` images (150 MB for the train
-split), which loads in well under a second. The file name hashes the resolved source path, its
-size and modification time, and the split, so a changed zip gets a new cache entry. (For a
-class-folder tree only the folder's own mtime is hashed: editing a file inside it is not seen.)
+Why a cache: the copies we train from are zips of 60,000 JPEGs, and decoding them costs more CPU
+than an epoch's data work on a small machine, so :func:`load_cached` decodes a split once with
+:func:`cutmix_core.data.cifar_layouts.load_cifar10` and keeps the result as an uncompressed
+``.npz`` of ``(N, 32, 32, 3) uint8`` images, which loads back at disk speed. The file name
+hashes the resolved source path, its size and modification time, and the split, so a changed
+zip gets a new cache entry. (For a class-folder tree only the folder's own mtime is hashed:
+editing a file inside it is not seen.)
 
 Why tensor augmentation: the standard CIFAR recipe (random crop of a 4-pixel padded image plus a
 horizontal flip) is applied here to a whole ``(N, C, H, W)`` batch at once, on whatever device it
@@ -27,8 +27,6 @@ computed as a single gather: the padded image is never built, source indices are
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -36,20 +34,19 @@ from typing import Literal
 import numpy as np
 import torch
 
-from cutmix_core.data.cifar import SPLITS, CifarSet, load_cifar10
+from cutmix_core.checks import check_choice, check_int, check_number
+from cutmix_core.data.cifar_layouts import load_cifar10
+from cutmix_core.data.cifar_set import CifarSet, check_split
+from cutmix_core.data.tensors import to_nchw
+from cutmix_core.files import atomic_path
 
 Padding = Literal["reflect", "zeros"]
 CACHE_VERSION = 1  # bump when the cache format changes
 
 
-def _check_split(split: str) -> None:
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-
-
 def cache_file(source: Path | str, split: str, cache_dir: Path | str) -> Path:
     """Where :func:`load_cached` keeps ``split`` of ``source``: ``cifar10-<split>-<hash>.npz``."""
-    _check_split(split)
+    check_split(split)
     source = Path(source).expanduser().resolve()
     st = source.stat()
     key = f"v{CACHE_VERSION}|{source}|{split}|{st.st_size}|{st.st_mtime_ns}"
@@ -69,7 +66,7 @@ def load_cached(source: Path | str, split: str, cache_dir: Path | str | None) ->
     Raises:
         CifarError: ``source`` is missing or unreadable. ValueError: bad ``split``.
     """
-    _check_split(split)
+    check_split(split)
     if cache_dir is None:
         return load_cifar10(source, split)
     if not Path(source).expanduser().exists():
@@ -79,11 +76,8 @@ def load_cached(source: Path | str, split: str, cache_dir: Path | str | None) ->
         with np.load(file, allow_pickle=False) as npz:
             return CifarSet(npz["images"], npz["labels"], npz["indices"], split, str(npz["source"]))
     ds = load_cifar10(source, split)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a concurrent run never reads half a file.
-    fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
+    with atomic_path(file) as tmp:  # a concurrent run never reads half a file
+        with tmp.open("wb") as f:  # a file object: np.savez would add .npz to a bare path
             np.savez(
                 f,
                 images=ds.images,
@@ -91,11 +85,6 @@ def load_cached(source: Path | str, split: str, cache_dir: Path | str | None) ->
                 indices=ds.indices,
                 source=np.array(ds.source),
             )
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared
-        os.replace(tmp, file)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return ds
 
 
@@ -132,8 +121,7 @@ def holdout_split(ds: CifarSet, n: int) -> tuple[CifarSet, CifarSet]:
     Raises:
         ValueError: unless ``0 < n < len(ds)``.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n < len(ds):
-        raise ValueError(f"holdout must be an int in [1, {len(ds) - 1}], got {n!r}")
+    check_int(n, "holdout", 1, len(ds) - 1)
     rest = balanced_subset(ds, len(ds) - n)
     keep = np.isin(ds.indices, rest.indices, invert=True)
     held = CifarSet(
@@ -150,7 +138,7 @@ def to_tensors(
     ds: CifarSet, device: torch.device | str = "cpu"
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``(images (N, 3, 32, 32) uint8, labels (N,) int64)`` on ``device``, a copy of ``ds``."""
-    images = torch.from_numpy(np.ascontiguousarray(ds.images.transpose(0, 3, 1, 2)))
+    images = to_nchw(ds.images)  # (N, 3, 32, 32) uint8, a copy
     labels = torch.from_numpy(np.array(ds.labels, dtype=np.int64))
     return images.to(device), labels.to(device)
 
@@ -179,8 +167,7 @@ def crop(
 ) -> torch.Tensor:
     """``out[n] = pad(x, pad)[n, :, dy_n : dy_n + H, dx_n : dx_n + W]``, same shape and dtype."""
     _check_nchw(x)
-    if padding not in ("reflect", "zeros"):
-        raise ValueError(f"padding must be 'reflect' or 'zeros', got {padding!r}")
+    check_choice(padding, "padding", ("reflect", "zeros"))
     n, c, h, w = x.shape
     if padding == "reflect" and not 0 <= pad < min(h, w):
         raise ValueError(f"reflect padding needs 0 <= pad < {min(h, w)}, got {pad!r}")
@@ -213,8 +200,7 @@ def batch_crop(
 def batch_flip(x: torch.Tensor, *, generator: torch.Generator, p: float = 0.5) -> torch.Tensor:
     """Mirror each image left-right with probability ``p`` (a new tensor)."""
     _check_nchw(x)
-    if not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"p must be in [0, 1], got {p!r}")
+    p = check_number(p, "p", 0.0, 1.0)
     flip = torch.rand(x.shape[0], generator=generator) < p  # (N,) on the CPU
     return torch.where(flip.to(x.device).view(-1, 1, 1, 1), x.flip(-1), x)
 
@@ -255,8 +241,7 @@ def iterate_batches(
     n = images.shape[0]
     if labels.shape != (n,):
         raise ValueError(f"labels must be ({n},), got {tuple(labels.shape)}")
-    if isinstance(batch_size, bool) or int(batch_size) < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+    check_int(batch_size, "batch_size", 1)
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
     order = order.to(images.device)
     for b in range(num_batches(n, batch_size, drop_last)):

@@ -124,6 +124,7 @@ def test_fetch_writes_the_whole_file_and_checks_both_hashes(server: str, tmp_pat
     assert fetch(f"{server}/file", dst, sha256_prefix=SHA256[:8], md5=MD5, chunk_size=4096) == dst
     assert dst.read_bytes() == BODY
     assert _leftovers(dst.parent) == ["w-abc.pth"]  # no temporary file left behind
+    assert dst.stat().st_mode & 0o777 == 0o644  # readable by every user of a shared cache
     dst.write_bytes(b"old")  # a second fetch replaces the file
     fetch(f"{server}/file", str(dst), sha256_prefix=SHA256[:8].upper())
     assert dst.read_bytes() == BODY
