@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from cutmix_core.checks import check_int
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,7 @@ class Box:
 
     def __post_init__(self) -> None:
         for name in ("y0", "y1", "x0", "x1"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"Box.{name} must be an int, got {value!r}")
-            object.__setattr__(self, name, int(value))
+            object.__setattr__(self, name, check_int(getattr(self, name), f"Box.{name}"))
         if not (0 <= self.y0 <= self.y1 and 0 <= self.x0 <= self.x1):
             raise ValueError(f"Box needs 0 <= y0 <= y1 and 0 <= x0 <= x1, got {self}")
 

@@ -22,19 +22,53 @@ fewer pixels than ``1 - lam`` come from B. ``lam_adjusted`` is the exact fractio
 pixels that come from A; it drives the label, and the UI shows it next to the sampled ``lam``.
 
 The work is split as in torchvision and timm: *sample* parameters (``sample_lambda``,
-``sample_box``) with an explicitly passed ``np.random.Generator``, then *apply* them (``paste``)
-deterministically, so a UI can show, override or let the user draw the box.
+``sample_box``, or both in their one order with ``sample_cutmix``) with an explicitly passed
+``np.random.Generator``, then *apply* them (``paste``) deterministically, so a UI can show,
+override or let the user draw the box. The box rule and the draws live in
+:mod:`cutmix_core.mixing.rule`, vectorised; the functions here are its one-box case.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from cutmix_core import defaults
 from cutmix_core.box import EMPTY_BOX, Box
+from cutmix_core.checks import check_int, check_number
+from cutmix_core.mixing.rule import (
+    area_lambdas,
+    boxes_from_centers,
+    check_alpha,
+    check_lambda,
+    check_size,
+    clip_boxes,
+    cut_sizes,
+    sample_boxes,
+    sample_cutmix_boxes,
+    sample_lambdas,
+)
+
+__all__ = [
+    "EMPTY_BOX",
+    "Box",
+    "MixResult",
+    "box_from_center",
+    "box_from_cut",
+    "box_lambda",
+    "check_alpha",
+    "check_lambda",
+    "cut_size",
+    "cutmix",
+    "cutout",
+    "mixup",
+    "paste",
+    "sample_box",
+    "sample_cutmix",
+    "sample_lambda",
+    "soft_label",
+]
 
 
 @dataclass(frozen=True)
@@ -55,49 +89,19 @@ class MixResult:
     lam_adjusted: float
 
 
-def check_alpha(alpha: float) -> float:
-    """Return ``alpha`` as a float, or raise ``ValueError`` if it is not finite and positive."""
-    if isinstance(alpha, (bool, str, bytes)) or not isinstance(alpha, (int, float, np.number)):
-        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
-    value = float(alpha)
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"alpha must be finite and > 0, got {alpha!r}")
-    return value
-
-
-def check_lambda(lam: float) -> float:
-    """Return ``lam`` as a float, or raise ``ValueError`` if it is outside [0, 1]."""
-    try:
-        value = float(lam)
-    except (TypeError, ValueError):
-        raise ValueError(f"lambda must be a number in [0, 1], got {lam!r}") from None
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise ValueError(f"lambda must be in [0, 1], got {lam!r}")
-    return value
-
-
-def _check_size(h: int, w: int) -> None:
-    if int(h) < 1 or int(w) < 1:
-        raise ValueError(f"image size must be at least 1x1, got h={h!r}, w={w!r}")
-
-
 def sample_lambda(alpha: float = defaults.ALPHA, *, rng: np.random.Generator) -> float:
-    """Draw ``lam ~ Beta(alpha, alpha)``.
-
-    numpy's Beta sampler works in log space for small parameters, so alpha from 0.01 to 1000
-    never yields NaN (a property test checks it).
+    """Draw ``lam ~ Beta(alpha, alpha)``: one draw of ``mixing.rule.sample_lambdas``.
 
     Raises:
-        ValueError: if alpha is not finite and > 0.
+        ValueError: if alpha is not a finite number > 0.
     """
-    return float(rng.beta(check_alpha(alpha), check_alpha(alpha)))
+    return float(sample_lambdas(alpha, 1, rng=rng)[0])
 
 
 def cut_size(h: int, w: int, lam: float) -> tuple[int, int]:
     """Unclipped cut height and width: ``int(H * sqrt(1 - lam))``, ``int(W * sqrt(1 - lam))``."""
-    _check_size(h, w)
-    ratio = math.sqrt(1.0 - check_lambda(lam))
-    return int(h * ratio), int(w * ratio)
+    cut_h, cut_w = cut_sizes(h, w, [check_lambda(lam)])
+    return int(cut_h[0]), int(cut_w[0])
 
 
 def box_from_center(h: int, w: int, lam: float, cy: int, cx: int) -> Box:
@@ -111,38 +115,19 @@ def box_from_center(h: int, w: int, lam: float, cy: int, cx: int) -> Box:
     Raises:
         ValueError: for a centre outside the image, lam outside [0, 1] or an empty image.
     """
-    cut_h, cut_w = cut_size(h, w, lam)
-    return box_from_cut(h, w, cut_h, cut_w, cy, cx)
+    return boxes_from_centers(h, w, [check_lambda(lam)], [cy], [cx]).box(0)
 
 
 def box_from_cut(h: int, w: int, cut_h: int, cut_w: int, cy: int, cx: int) -> Box:
-    """Centre a ``cut_h`` x ``cut_w`` cut at (cy, cx) and clip it, as the official code does.
-
-    The box spans ``cy - cut_h // 2`` to ``cy + cut_h // 2``, so an odd cut loses one row or
-    column before clipping: that is the paper's code and torchvision's, kept for exact parity.
-    Cutout uses this with a fixed cut size.
-    """
-    _check_size(h, w)
-    if not (0 <= cy < h and 0 <= cx < w):
-        raise ValueError(f"centre (cy={cy}, cx={cx}) lies outside the {h}x{w} image")
-    if cut_h < 0 or cut_w < 0:
-        raise ValueError(f"cut size must be >= 0, got {cut_h}x{cut_w}")
-    # np.clip(v, 0, h) of the official code, on Python ints (np.clip on scalars costs ~8 us,
-    # which dominated per-sample boxes in the batch op).
-    return Box(
-        y0=min(max(int(cy) - cut_h // 2, 0), h),
-        y1=min(max(int(cy) + cut_h // 2, 0), h),
-        x0=min(max(int(cx) - cut_w // 2, 0), w),
-        x1=min(max(int(cx) + cut_w // 2, 0), w),
-    )
+    """Centre a ``cut_h`` x ``cut_w`` cut at (cy, cx) and clip it: one box of the rule,
+    :func:`~cutmix_core.mixing.rule.clip_boxes` (an odd cut loses a row or column there)."""
+    return clip_boxes(h, w, [cut_h], [cut_w], [cy], [cx]).box(0)
 
 
 def sample_box(h: int, w: int, lam: float, *, rng: np.random.Generator) -> Box:
-    """Sample the CutMix box: centre uniform over the image, size from ``lam``, clipped."""
-    _check_size(h, w)
-    cy = int(rng.integers(h))
-    cx = int(rng.integers(w))
-    return box_from_center(h, w, lam, cy, cx)
+    """Sample the CutMix box: centre uniform over the image (row, then column), size from
+    ``lam``, clipped."""
+    return sample_boxes(h, w, [check_lambda(lam)], rng=rng).box(0)
 
 
 def sample_cutmix(
@@ -154,23 +139,24 @@ def sample_cutmix(
     lam: float | None = None,
 ) -> tuple[float, Box]:
     """The draws of :func:`cutmix`, in their one order: ``lam ~ Beta(alpha, alpha)`` (unless
-    ``lam`` is given), then the box centre row, then its column (:func:`sample_box`).
+    ``lam`` is given), then the box centre row, then its column.
 
-    A page that shows the lambda and box of a CutMix calls this, never the two samplers in turn.
+    This is :func:`~cutmix_core.mixing.rule.sample_cutmix_boxes` for one box. A page that shows
+    the lambda and box of a CutMix calls this, never the two samplers in turn.
 
     Returns:
         ``(lam, box)``: the sampled (or given) lambda and the clipped box.
     """
-    lam = sample_lambda(alpha, rng=rng) if lam is None else check_lambda(lam)
-    return lam, sample_box(h, w, lam, rng=rng)
+    lams, boxes = sample_cutmix_boxes(h, w, alpha, 1, rng=rng, lam=lam)
+    return float(lams[0]), boxes.box(0)
 
 
 def box_lambda(box: Box, h: int, w: int) -> float:
     """``lam_adjusted = 1 - box.area / (h * w)``: the exact share of output pixels from A."""
-    _check_size(h, w)
+    h, w = check_size(h, w)
     if not box.fits(h, w):
         raise ValueError(f"{box} does not fit in a {h}x{w} image")
-    return 1.0 - box.area / (h * w)
+    return float(area_lambdas(h, w, [box.y0, box.y1, box.x0, box.x1])[0])
 
 
 def _check_pair(a: np.ndarray, b: np.ndarray) -> None:
@@ -225,9 +211,9 @@ def cutmix(
     """
     _check_pair(a, b)
     h, w = a.shape[:2]
-    if box is None and rng is None:
-        raise ValueError("cutmix needs rng=np.random.Generator unless the box is given")
     if box is None:
+        if rng is None:
+            raise ValueError("cutmix needs rng=np.random.Generator unless the box is given")
         lam, box = sample_cutmix(h, w, alpha, rng=rng, lam=lam)
     lam_adjusted = box_lambda(box, h, w)
     lam = lam_adjusted if lam is None else check_lambda(lam)
@@ -280,19 +266,14 @@ def soft_label(
         ValueError: for classes outside ``[0, num_classes)``, lam outside [0, 1], or smoothing
             outside [0, 1).
     """
-    if int(num_classes) < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes!r}")
-    for name, y in (("y_a", y_a), ("y_b", y_b)):
-        if isinstance(y, bool) or not isinstance(y, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer class index, got {y!r}")
-        if not 0 <= int(y) < num_classes:
-            raise ValueError(f"{name} must be in [0, {num_classes}), got {y!r}")
+    num_classes = check_int(num_classes, "num_classes", lo=1)
+    y_a = check_int(y_a, "y_a", 0, num_classes - 1)
+    y_b = check_int(y_b, "y_b", 0, num_classes - 1)
     lam = check_lambda(lam_adjusted)
-    if not 0.0 <= float(smoothing) < 1.0:
-        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
-    off = float(smoothing) / num_classes
-    on = 1.0 - float(smoothing) + off
+    smoothing = check_number(smoothing, "smoothing", 0.0, 1.0, hi_open=True)
+    off = smoothing / num_classes
+    on = 1.0 - smoothing + off
     target = np.full(num_classes, off, dtype=np.float64)
-    target[int(y_a)] += lam * (on - off)
-    target[int(y_b)] += (1.0 - lam) * (on - off)
+    target[y_a] += lam * (on - off)
+    target[y_b] += (1.0 - lam) * (on - off)
     return target
