@@ -7,20 +7,24 @@ Each sample i is paired with a partner ``partners[i]`` and receives the partner'
 
 Pairing is ``"roll"`` (partner of i is i - 1, what ``torchvision.transforms.v2.CutMix`` does) or
 ``"permutation"`` (a random permutation, as the paper's official code does with
-``torch.randperm``; timm instead pairs i with N - 1 - i by flipping the batch). Mode ``"batch"`` draws
-one lambda and one box for the whole batch (paper, torchvision); ``"elem"`` draws one per sample
-(timm's ``mode="elem"``). ``prob`` is the chance of applying the op: once per batch in batch
-mode (the official ``cutmix_prob``), once per sample in elem mode. A sample left alone keeps its
-image and gets an empty box, ``lam_adjusted = 1`` and its own one-hot target.
+``torch.randperm``; timm instead pairs i with N - 1 - i by flipping the batch). Mode ``"batch"``
+draws one lambda and one box for the whole batch (paper, torchvision); ``"elem"`` draws one per
+sample (timm's ``mode="elem"``). ``prob`` is the chance of applying the op: once per batch in
+batch mode (the official ``cutmix_prob``), once per sample in elem mode. A sample left alone
+keeps its image and gets an empty box, ``lam_adjusted = 1`` and its own one-hot target.
 
-The box maths is not repeated here: boxes come from ``cutmix_core.mixing.pair`` (``box_from_center``,
-``box_from_cut``, ``sample_lambda``), so the batch op and the single-pair op agree exactly.
-Given the same lambda and box, ``cutmix_batch(..., pairing="roll")`` equals torchvision's
-``v2.CutMix`` bit for bit, images and targets (tests/test_batch.py checks it).
+The box maths is not repeated here: the boxes of both modes and Cutout's holes come from the one
+vectorised rule, :mod:`cutmix_core.mixing.rule`, so the batch op and the single-pair op agree
+exactly. :func:`paste_boxes` applies them: one slice copy when the whole batch shares a box,
+otherwise one masked copy of the batch, with no loop over samples. Given the same lambda and box,
+``cutmix_batch(..., pairing="roll")`` equals torchvision's ``v2.CutMix`` bit for bit, images and
+targets (tests/mixing/test_batch.py checks it).
 
 Randomness comes only from the ``generator`` argument, a CPU ``torch.Generator``: the partner
-permutation is drawn with it, and a numpy Generator seeded from it draws lambdas, centres and
-coins, so parameters are sampled on the CPU and applied on whatever device ``x`` lives on.
+permutation is drawn with it, and a numpy Generator seeded from it then draws, in this order, the
+coins (one, or one per sample), and the lambdas and centres in the rule's one order (all lambdas,
+then the centres box by box, row then column; Cutout draws centres for the applied samples only).
+Parameters are sampled on the CPU and applied on whatever device ``x`` lives on.
 """
 
 from __future__ import annotations
@@ -32,16 +36,28 @@ import numpy as np
 import torch
 
 from cutmix_core import defaults
-from cutmix_core.mixing.pair import (
-    EMPTY_BOX,
-    Box,
-    box_from_center,
-    box_from_cut,
-    box_lambda,
-    check_alpha,
-    check_lambda,
-    sample_lambda,
+from cutmix_core.checks import check_choice, check_int, check_number
+from cutmix_core.mixing.pair import EMPTY_BOX, Box, check_alpha, check_lambda
+from cutmix_core.mixing.paste import corners_of, paste_boxes
+from cutmix_core.mixing.rule import (
+    area_lambdas,
+    clip_boxes,
+    sample_centres,
+    sample_cutmix_boxes,
+    sample_lambdas,
 )
+
+__all__ = [
+    "BatchMixResult",
+    "Mode",
+    "Pairing",
+    "cutmix_batch",
+    "cutout_batch",
+    "mixup_batch",
+    "pair_indices",
+    "paste_boxes",
+    "soft_targets",
+]
 
 Pairing = Literal["roll", "permutation"]
 Mode = Literal["batch", "elem"]
@@ -82,30 +98,30 @@ def _check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
         )
     if y.dtype.is_floating_point or y.dtype == torch.bool:
         raise ValueError(f"y must hold integer class indices, got dtype {y.dtype}")
-    if int(num_classes) < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes!r}")
+    num_classes = check_int(num_classes, "num_classes", lo=1)
     if y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
         raise ValueError(f"labels must be in [0, {num_classes}), got {y.tolist()}")
 
 
 def _check_options(mode: str, pairing: str, prob: float, smoothing: float) -> None:
-    if mode not in ("batch", "elem"):
-        raise ValueError(f"mode must be 'batch' or 'elem', got {mode!r}")
-    if pairing not in ("roll", "permutation"):
-        raise ValueError(f"pairing must be 'roll' or 'permutation', got {pairing!r}")
-    if not 0.0 <= float(prob) <= 1.0:
-        raise ValueError(f"prob must be in [0, 1], got {prob!r}")
-    if not 0.0 <= float(smoothing) < 1.0:
-        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    check_choice(mode, "mode", ("batch", "elem"))
+    check_choice(pairing, "pairing", ("roll", "permutation"))
+    check_number(prob, "prob", 0.0, 1.0)
+    check_number(smoothing, "smoothing", 0.0, 1.0, hi_open=True)
+
+
+def _own(generator: torch.Generator | None) -> torch.Generator:
+    # Without a generator, take fresh entropy rather than torch's global generator.
+    if generator is None:
+        generator = torch.Generator()
+        generator.seed()
+    return generator
 
 
 def _generators(
     generator: torch.Generator | None,
 ) -> tuple[torch.Generator, np.random.Generator]:
-    # Without a generator, take fresh entropy rather than torch's global generator.
-    if generator is None:
-        generator = torch.Generator()
-        generator.seed()
+    generator = _own(generator)
     seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     return generator, np.random.default_rng(seed)
 
@@ -114,14 +130,10 @@ def pair_indices(
     n: int, pairing: Pairing = "roll", *, generator: torch.Generator | None = None
 ) -> torch.Tensor:
     """Partner of each sample: ``roll`` gives i -> i - 1 (torchvision), else a permutation."""
+    check_choice(pairing, "pairing", ("roll", "permutation"))
     if pairing == "roll":
         return torch.arange(n).roll(1)
-    if pairing == "permutation":
-        if generator is None:  # fresh entropy, never torch's global generator
-            generator = torch.Generator()
-            generator.seed()
-        return torch.randperm(n, generator=generator)
-    raise ValueError(f"pairing must be 'roll' or 'permutation', got {pairing!r}")
+    return torch.randperm(n, generator=_own(generator))
 
 
 def _applied(n: int, mode: Mode, prob: float, rng: np.random.Generator) -> np.ndarray:
@@ -155,28 +167,8 @@ def soft_targets(
     return onehot[partners.to(y.device)] * w_partner + onehot * w_own
 
 
-def _paste_boxes(
-    x: torch.Tensor, source: torch.Tensor | None, boxes: tuple[Box, ...], fill: float = 0.0
-) -> torch.Tensor:
-    """A clone of ``x`` with each sample's box taken from ``x[source[i]]`` (or filled).
-
-    Copies only the boxed pixels, as torchvision does: a full-batch ``torch.where`` reads and
-    writes every pixel three times and was 3-18x slower here (scripts/benchmark.py).
-    """
-    # empty_like + copy_ rather than clone(): same result, but clone's multi-threaded copy of a
-    # small batch stalled for milliseconds on a busy 2-core machine (scripts/benchmark.py).
-    out = torch.empty_like(x).copy_(x)
-    if len(set(boxes)) == 1:
-        b = boxes[0]
-        region = (slice(None), slice(None), slice(b.y0, b.y1), slice(b.x0, b.x1))
-        if b.area:
-            out[region] = fill if source is None else x[region][source.to(x.device)]
-        return out
-    for i, b in enumerate(boxes):
-        if b.area:
-            patch = fill if source is None else x[int(source[i]), :, b.y0 : b.y1, b.x0 : b.x1]
-            out[i, :, b.y0 : b.y1, b.x0 : b.x1] = patch
-    return out
+def _result_boxes(corners: np.ndarray) -> tuple[Box, ...]:
+    return tuple(Box(*row) for row in corners.tolist())
 
 
 def cutmix_batch(
@@ -223,32 +215,25 @@ def cutmix_batch(
     applied = _applied(n, mode, prob, rng)
     draws = 1 if mode == "batch" else n
     if boxes is None:
-        lams = [
-            check_lambda(lam) if lam is not None else sample_lambda(alpha, rng=rng)
-            for _ in range(draws)
-        ]
-        centres = [(int(rng.integers(h)), int(rng.integers(w))) for _ in range(draws)]
-        chosen = [box_from_center(h, w, l, cy, cx) for l, (cy, cx) in zip(lams, centres)]
+        lams, drawn = sample_cutmix_boxes(h, w, alpha, draws, rng=rng, lam=lam)
+        corners = drawn.corners  # (draws, 4)
     else:
         chosen = [boxes] if isinstance(boxes, Box) else list(boxes)
         if len(chosen) not in (1, n):
             raise ValueError(f"boxes must hold 1 or {n} boxes, got {len(chosen)}")
-        for b in chosen:  # reject a bad box even when the coin leaves it unused
-            if not isinstance(b, Box) or not b.fits(h, w):
-                raise ValueError(f"{b!r} does not fit in a {h}x{w} image")
-        lams = [check_lambda(lam) if lam is not None else box_lambda(b, h, w) for b in chosen]
-    if len(chosen) == 1:
-        chosen, lams = chosen * n, lams * n
-    final = tuple(b if a else EMPTY_BOX for b, a in zip(chosen, applied))
-    weights = {b: box_lambda(b, h, w) for b in set(final)}  # one per distinct box
-    lams_adj = torch.tensor([weights[b] for b in final], dtype=torch.float64)
-    images = _paste_boxes(x, partners, final)
-    targets = soft_targets(y, partners, lams_adj, num_classes, smoothing)
+        corners = corners_of(chosen, len(chosen), h, w)  # checked even where the coin says no
+        if lam is None:  # a box set by hand reports its own lambda adjusted
+            lams = area_lambdas(h, w, corners)
+        else:
+            lams = np.full(len(chosen), check_lambda(lam))
+    # A sample left alone gets the empty box (0, 0, 0, 0), the rule's box for a 0 x 0 cut at 0.
+    corners = np.where(applied[:, None], corners, 0)  # (N, 4)
+    lams_adj = torch.from_numpy(area_lambdas(h, w, corners))  # (N,) float64
     return BatchMixResult(
-        images=images,
-        targets=targets,
-        boxes=final,
-        lams=torch.tensor(lams, dtype=torch.float64),
+        images=paste_boxes(x, corners, partners),
+        targets=soft_targets(y, partners, lams_adj, num_classes, smoothing),
+        boxes=_result_boxes(corners),
+        lams=torch.from_numpy(np.broadcast_to(lams, (n,)).copy()),
         lams_adjusted=lams_adj,
         partners=partners,
         applied=torch.from_numpy(applied),
@@ -279,7 +264,7 @@ def mixup_batch(
     partners = pair_indices(n, pairing, generator=generator)
     applied = _applied(n, mode, prob, rng)
     draws = 1 if mode == "batch" else n
-    lams = np.array([sample_lambda(alpha, rng=rng) for _ in range(draws)]).repeat(n // draws)
+    lams = sample_lambdas(alpha, draws, rng=rng).repeat(n // draws)
     lams_adj = torch.from_numpy(np.where(applied, lams, 1.0))
     work = x.dtype if x.dtype.is_floating_point else torch.float32  # float64 stays float64
     weight = lams_adj.to(device=x.device, dtype=work).view(n, 1, 1, 1)
@@ -309,30 +294,28 @@ def cutout_batch(
     fill: float = 0.0,
     smoothing: float = defaults.SMOOTHING,
 ) -> BatchMixResult:
-    """Cutout a batch (DeVries & Taylor 2017): a ``size`` x ``size`` hole per sample, centre
-    uniform and clipped like CutMix's box, filled with ``fill``; labels are unchanged."""
+    """Cutout a batch (DeVries & Taylor 2017, arXiv 1708.04552): a ``size`` x ``size`` hole per
+    sample, centre uniform and clipped by CutMix's rule, filled with ``fill``; labels unchanged.
+
+    ``lams`` reports the share of each image that survives; ``lams_adjusted`` is 1.
+    """
     _check_batch(x, y, num_classes)
     _check_options("elem", "roll", prob, smoothing)
-    if int(size) < 0:
-        raise ValueError(f"size must be >= 0, got {size!r}")
+    size = check_int(size, "size", lo=0)
     n, _, h, w = x.shape
-    generator, rng = _generators(generator)
+    _, rng = _generators(generator)
     applied = _applied(n, "elem", prob, rng)
-    boxes = tuple(
-        box_from_cut(h, w, int(size), int(size), int(rng.integers(h)), int(rng.integers(w)))
-        if a
-        else EMPTY_BOX
-        for a in applied
-    )
-    images = _paste_boxes(x, None, boxes, fill)
-    kept = torch.tensor([box_lambda(b, h, w) for b in boxes], dtype=torch.float64)
-    own = torch.arange(n)
+    cy, cx = sample_centres(h, w, int(applied.sum()), rng=rng)  # applied samples only
+    side = np.full(len(cy), size)
+    corners = np.zeros((n, 4), dtype=np.int64)
+    corners[applied] = clip_boxes(h, w, side, side, cy, cx).corners
+    own, ones = torch.arange(n), torch.ones(n, dtype=torch.float64)
     return BatchMixResult(
-        images=images,
-        targets=soft_targets(y, own, torch.ones(n, dtype=torch.float64), num_classes, smoothing),
-        boxes=boxes,
-        lams=kept,
-        lams_adjusted=torch.ones(n, dtype=torch.float64),
+        images=paste_boxes(x, corners, fill=fill),
+        targets=soft_targets(y, own, ones, num_classes, smoothing),
+        boxes=_result_boxes(corners),
+        lams=torch.from_numpy(area_lambdas(h, w, corners)),
+        lams_adjusted=ones,
         partners=own,
         applied=torch.from_numpy(applied),
     )

@@ -23,7 +23,15 @@ from cutmix_core.mixing.batch import (
     pair_indices,
     soft_targets,
 )
-from cutmix_core.mixing.pair import EMPTY_BOX, Box, box_from_center, box_lambda, paste, soft_label
+from cutmix_core.mixing.pair import (
+    EMPTY_BOX,
+    Box,
+    box_from_center,
+    box_from_cut,
+    box_lambda,
+    paste,
+    soft_label,
+)
 
 PROPERTY = settings(max_examples=100, deadline=None)
 C = 10  # classes
@@ -114,7 +122,7 @@ def test_pair_indices_permutation_from_generator():
 
 
 def test_pair_indices_bad_pairing():
-    with pytest.raises(ValueError, match="pairing must be 'roll' or 'permutation', got 'shuffle'"):
+    with pytest.raises(ValueError, match="pairing must be one of roll, permutation; got 'shuffle'"):
         pair_indices(4, "shuffle")  # type: ignore[arg-type]
 
 
@@ -194,6 +202,77 @@ def test_prob_per_sample_in_elem_mode():
     # 2000 coins, expected 600 (sd ~ 20.5)
     assert 520 < total < 680
     assert mixed_calls == 50
+
+
+# --------------------------------------------------------------------------- reproducibility
+# The per-sample loop the vectorised ops replaced, draw for draw: the numpy Generator is seeded
+# from the torch generator, then draws the coins, the lambdas one by one, then row and column of
+# each box in turn (Cutout: centres of the applied samples only). The same seed must give the
+# same boxes, so a training run is reproduced exactly.
+
+
+def _numpy_rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=_gen(seed))))
+
+
+def _loop_cutmix_boxes(seed, n, h, w, alpha, mode, prob):
+    g = _numpy_rng(seed)
+    draws = 1 if mode == "batch" else n
+    coins = np.broadcast_to(g.random(draws) < prob, (n,))
+    lams = [float(g.beta(alpha, alpha)) for _ in range(draws)]
+    centres = [(int(g.integers(h)), int(g.integers(w))) for _ in range(draws)]
+    boxes = [box_from_center(h, w, lam, cy, cx) for lam, (cy, cx) in zip(lams, centres)]
+    boxes, lams = (boxes * n, lams * n) if draws == 1 else (boxes, lams)
+    return tuple(b if a else EMPTY_BOX for b, a in zip(boxes, coins)), lams
+
+
+def _loop_cutout_boxes(seed, n, h, w, size, prob):
+    g = _numpy_rng(seed)
+    coins = g.random(n) < prob
+    return tuple(
+        box_from_cut(h, w, size, size, int(g.integers(h)), int(g.integers(w))) if a else EMPTY_BOX
+        for a in coins
+    )
+
+
+@PROPERTY
+@given(
+    n=st.integers(1, 12),
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    alpha=st.sampled_from([0.3, 1.0, 4.0]),
+    mode=st.sampled_from(["batch", "elem"]),
+    prob=st.sampled_from([0.5, 1.0]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_cutmix_batch_draws_the_boxes_of_the_per_sample_loop(n, h, w, alpha, mode, prob, seed):
+    x, y = _batch(n, 1, h, w, seed=seed % 100)
+    r = cutmix_batch(x, y, C, alpha, generator=_gen(seed), mode=mode, prob=prob)
+    boxes, lams = _loop_cutmix_boxes(seed, n, h, w, alpha, mode, prob)
+    assert r.boxes == boxes
+    assert r.lams.tolist() == lams
+    assert torch.equal(r.images, _expected_images(x, r.partners, boxes))
+
+
+@PROPERTY
+@given(
+    n=st.integers(1, 12),
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    size=st.integers(0, 20),
+    prob=st.sampled_from([0.5, 1.0]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_cutout_batch_draws_the_holes_of_the_per_sample_loop(n, h, w, size, prob, seed):
+    x, y = _batch(n, 2, h, w, seed=seed % 100)
+    r = cutout_batch(x, y, C, size, generator=_gen(seed), prob=prob)
+    boxes = _loop_cutout_boxes(seed, n, h, w, size, prob)
+    assert r.boxes == boxes
+    expected = x.clone()
+    for i, b in enumerate(boxes):
+        expected[i, :, b.y0 : b.y1, b.x0 : b.x1] = 0
+    assert torch.equal(r.images, expected)
+    assert r.lams.tolist() == [box_lambda(b, h, w) for b in boxes]
 
 
 # --------------------------------------------------------------------------- invariants
@@ -351,7 +430,7 @@ def test_torchvision_parity_images(h, w, dtype):
 @pytest.mark.parametrize("h, w", SIZES)
 @pytest.mark.parametrize("dtype", [torch.uint8, torch.float32])
 def test_torchvision_parity_targets_bit_for_bit(h, w, dtype):
-    """Regression (fixed in 3ed9e30): soft_targets once cast lam to float32 *before* computing
+    """Regression: soft_targets once cast lam to float32 *before* computing
     1 - lam, whereas torchvision computes 1.0 - lam in float64 and rounds once; whenever H*W is
     not a power of two the partner weight then differed by 1 ulp (32x32 hid it)."""
     x, y = _batch(n=5, h=h, w=w, dtype=dtype, seed=h * w)
@@ -430,8 +509,8 @@ def test_torchvision_box_maths_parity(h, w, alpha):
             {},
             "NCHW tensor, got",
         ),
-        (None, {"mode": "pixel"}, "mode must be 'batch' or 'elem', got 'pixel'"),
-        (None, {"pairing": "flip"}, "pairing must be 'roll' or 'permutation', got 'flip'"),
+        (None, {"mode": "pixel"}, "mode must be one of batch, elem; got 'pixel'"),
+        (None, {"pairing": "flip"}, "pairing must be one of roll, permutation; got 'flip'"),
         (None, {"prob": 1.5}, r"prob must be in \[0, 1\], got 1\.5"),
         (None, {"prob": -0.1}, r"got -0\.1"),
         (None, {"prob": float("nan")}, "got nan"),
@@ -452,7 +531,7 @@ def test_cutmix_batch_errors(make, kwargs, match):
 
 
 def test_num_classes_error():
-    with pytest.raises(ValueError, match="num_classes must be >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"num_classes must be an int in \[1, .*\], got 0"):
         cutmix_batch(torch.zeros(1, 1, 2, 2), torch.tensor([0]), 0)
 
 
@@ -464,7 +543,7 @@ def test_mixup_and_cutout_validate_too():
         mixup_batch(x, y, C, prob=2)
     with pytest.raises(ValueError, match=r"got -1\.0"):
         mixup_batch(x, y, C, alpha=-1.0)
-    with pytest.raises(ValueError, match="size must be >= 0, got -3"):
+    with pytest.raises(ValueError, match=r"size must be an int in \[0, .*\], got -3"):
         cutout_batch(x, y, C, -3)
     with pytest.raises(ValueError, match=r"labels must be in \[0, 10\)"):
         cutout_batch(x, torch.tensor([0, 10]), C)
@@ -513,7 +592,7 @@ def test_mixup_batch_float_and_prob_zero():
 
 
 def test_mixup_batch_float64_keeps_precision():
-    """Regression (fixed in 3ed9e30): every dtype used to be blended in float32, so a float64
+    """Regression: every dtype used to be blended in float32, so a float64
     batch came back only float32-accurate (error ~1e-8)."""
     x, y = _batch(n=4, dtype=torch.float64)
     r = mixup_batch(x, y, C, generator=_gen(1))
@@ -558,7 +637,7 @@ def test_cutout_batch_prob_zero():
 
 
 def test_pair_indices_permutation_leaves_global_rng():
-    """Regression (fixed in 3ed9e30): without a generator, pair_indices(..., "permutation") used
+    """Regression: without a generator, pair_indices(..., "permutation") used
     torch's global RNG, against CONVENTIONS point 2."""
     before = _rng_states()
     pair_indices(8, "permutation")
@@ -566,7 +645,7 @@ def test_pair_indices_permutation_leaves_global_rng():
 
 
 def test_bad_box_rejected_whatever_the_coin():
-    """Regression (fixed in 3ed9e30): with lam given, a box that did not fit was only checked
+    """Regression: with lam given, a box that did not fit was only checked
     for samples whose coin came up, so prob=0 silently accepted it."""
     x, y = torch.zeros(2, 1, 8, 8), torch.tensor([0, 1])
     with pytest.raises(ValueError, match="does not fit"):

@@ -1,0 +1,126 @@
+"""Tests for cutmix_core.mixing.paste: boxes pasted or filled in a torch NCHW batch (CPU).
+
+The reference is a per-sample slicing loop written in the test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cutmix_core.mixing.pair import EMPTY_BOX, Box
+from cutmix_core.mixing.paste import corners_of, paste_boxes
+from cutmix_core.mixing.rule import boxes_from_centers
+
+PROPERTY = settings(max_examples=100, deadline=None)
+
+
+def _reference(x, boxes, partners=None, fill=0.0):
+    out = x.clone()
+    for i, b in enumerate(boxes):
+        patch = fill if partners is None else x[int(partners[i]), :, b.y0 : b.y1, b.x0 : b.x1]
+        out[i, :, b.y0 : b.y1, b.x0 : b.x1] = patch
+    return out
+
+
+def test_paste_and_fill_by_hand():
+    x = torch.stack([torch.zeros(1, 3, 4), torch.arange(12.0).view(1, 3, 4) + 100])  # (2, 1, 3, 4)
+    boxes = [Box(1, 3, 2, 4), Box(0, 1, 0, 2)]
+    pasted = paste_boxes(x, boxes, torch.tensor([1, 0]))
+    # image 0 takes image 1's rows 1-2, columns 2-3; image 1 takes image 0's row 0, columns 0-1
+    assert pasted[0, 0].tolist() == [[0, 0, 0, 0], [0, 0, 106, 107], [0, 0, 110, 111]]
+    assert pasted[1, 0].tolist() == [[0, 0, 102, 103], [104, 105, 106, 107], [108, 109, 110, 111]]
+    filled = paste_boxes(x, boxes, fill=-1.0)
+    assert filled[0, 0].tolist() == [[0, 0, 0, 0], [0, 0, -1, -1], [0, 0, -1, -1]]
+    assert filled[1, 0, 0].tolist() == [-1, -1, 102, 103]
+
+
+def test_one_box_for_the_batch_copies_its_region():
+    x = torch.arange(2 * 2 * 4 * 5, dtype=torch.float32).view(2, 2, 4, 5)
+    boxes = [Box(1, 3, 1, 4)] * 2
+    partners = torch.tensor([1, 0])
+    assert torch.equal(paste_boxes(x, boxes, partners), _reference(x, boxes, partners))
+    assert torch.equal(paste_boxes(x, boxes, fill=7.0), _reference(x, boxes, fill=7.0))
+    assert torch.equal(paste_boxes(x, [EMPTY_BOX] * 2, partners), x)
+
+
+@PROPERTY
+@given(
+    n=st.integers(1, 6),
+    c=st.integers(1, 3),
+    h=st.integers(1, 20),
+    w=st.integers(1, 20),
+    dtype=st.sampled_from([torch.uint8, torch.float32, torch.float64]),
+    shared=st.booleans(),
+    fill=st.sampled_from([None, 0.0, 0.5, 200.0]),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_paste_boxes_equals_the_slicing_loop(n, c, h, w, dtype, shared, fill, seed):
+    g = np.random.default_rng(seed)
+    x = torch.from_numpy(g.integers(0, 256, size=(n, c, h, w))).to(dtype)
+    x0 = x.clone()
+    count = 1 if shared else n
+    arrays = boxes_from_centers(
+        h, w, g.random(count), g.integers(h, size=count), g.integers(w, size=count)
+    )
+    boxes = [arrays.box(i % count) for i in range(n)]
+    partners = None if fill is not None else torch.from_numpy(g.permutation(n))
+    out = paste_boxes(x, boxes, partners, fill=fill or 0.0)
+    assert torch.equal(out, _reference(x, boxes, partners, fill or 0.0))
+    assert out.dtype == x.dtype and out.data_ptr() != x.data_ptr()
+    assert torch.equal(x, x0)
+    corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes])
+    assert torch.equal(paste_boxes(x, corners, partners, fill=fill or 0.0), out)
+
+
+def test_fill_on_integer_images_truncates_like_slice_assignment():
+    x = torch.full((2, 1, 2, 2), 9, dtype=torch.uint8)
+    boxes = [Box(0, 1, 0, 1), Box(1, 2, 0, 2)]
+    assert torch.equal(paste_boxes(x, boxes, fill=0.7), _reference(x, boxes, fill=0.7))
+
+
+def test_corners_of_boxes_and_arrays():
+    assert corners_of([Box(0, 1, 2, 3), EMPTY_BOX], 2, 4, 4).tolist() == [[0, 1, 2, 3], [0] * 4]
+    arrays = boxes_from_centers(8, 8, [0.75, 1.0], [0, 4], [7, 4])
+    assert corners_of(arrays.corners, 2, 8, 8).tolist() == [[0, 2, 5, 8], [4, 4, 4, 4]]
+
+
+@pytest.mark.parametrize(
+    "boxes, partners, match",
+    [
+        ([Box(0, 1, 0, 1)], None, r"need 2 boxes as \(y0, y1, x0, x1\), got int64 \(1, 4\)"),
+        ([Box(0, 5, 0, 1)] * 2, None, r"box 0 \(0, 5, 0, 1\) does not fit in a 4x4 image"),
+        (np.array([[0, 1, 0, 1], [2, 1, 0, 1]]), None, r"box 1 \(2, 1, 0, 1\) does not fit"),
+        (np.array([[0, 1, 0, 1], [-1, 1, 0, 1]]), None, "box 1 .* does not fit"),
+        (np.zeros((2, 4)), None, "got float64"),
+        ([Box(0, 1, 0, 1), (0, 1, 0, 1)], None, "Box objects or an"),
+        ([EMPTY_BOX] * 2, torch.tensor([0, 1, 1]), r"partners must have shape \(2,\), got \(3,\)"),
+    ],
+)
+def test_paste_boxes_errors(boxes, partners, match):
+    with pytest.raises(ValueError, match=match):
+        paste_boxes(torch.zeros(2, 1, 4, 4), boxes, partners)
+
+
+def test_paste_boxes_needs_an_nchw_tensor():
+    with pytest.raises(
+        ValueError, match=r"x must be an NCHW tensor, got torch.Size\(\[1, 4, 4\]\)"
+    ):
+        paste_boxes(torch.zeros(1, 4, 4), [EMPTY_BOX])
+    with pytest.raises(ValueError, match="NCHW tensor, got"):
+        paste_boxes(np.zeros((1, 1, 4, 4)), [EMPTY_BOX])  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    g = np.random.default_rng(0)
+    x = torch.from_numpy(g.random((6, 3, 24, 40))).float()
+    arrays = boxes_from_centers(24, 40, g.random(6), g.integers(24, size=6), g.integers(40, size=6))
+    partners = torch.from_numpy(g.permutation(6))
+    for p, fill in ((partners, 0.0), (None, 0.5)):
+        cpu = paste_boxes(x, arrays.corners, p, fill=fill)
+        gpu = paste_boxes(x.cuda(), arrays.corners, p, fill=fill)
+        assert gpu.is_cuda and torch.equal(gpu.cpu(), cpu)
