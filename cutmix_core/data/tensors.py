@@ -49,7 +49,8 @@ def to_hwc(x: torch.Tensor) -> np.ndarray:
     """``(N, C, H, W)`` or ``(C, H, W)`` tensor -> numpy ``(N, H, W, C)`` / ``(H, W, C)``, same
     dtype, a new array."""
     if not isinstance(x, torch.Tensor) or x.ndim not in (3, 4):
-        raise ValueError(f"x must be a CHW or NCHW tensor, got {getattr(x, 'shape', type(x))}")
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"x must be a CHW or NCHW tensor, got {got}")
     order = (1, 2, 0) if x.ndim == 3 else (0, 2, 3, 1)
     return x.detach().cpu().permute(*order).contiguous().numpy().copy()
 
