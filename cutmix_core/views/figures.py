@@ -47,6 +47,8 @@ def beta_pdf(x: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def apply_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    """The app's common layout for ``fig`` (title, height, margins, legend below, white
+    template), so every page's charts look alike; returns ``fig``."""
     fig.update_layout(
         title=title,
         height=height,
