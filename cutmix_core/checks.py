@@ -20,12 +20,21 @@ def check_int(value: Any, name: str, lo: int | None = None, hi: int | None = Non
         raise ValueError(f"{name} must be an int, got {value!r}")
     value = int(value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ValueError(f"{name} must be an int in [{_bound(lo)}, {_bound(hi)}], got {value!r}")
+        raise ValueError(
+            f"{name} must be an int in [{_bound(lo, '-inf')}, {_bound(hi, 'inf')}], got {value!r}"
+        )
     return value
 
 
-def check_number(value: Any, name: str, lo: float = -math.inf, hi: float = math.inf, *,
-                 lo_open: bool = False, hi_open: bool = False) -> float:
+def check_number(
+    value: Any,
+    name: str,
+    lo: float = -math.inf,
+    hi: float = math.inf,
+    *,
+    lo_open: bool = False,
+    hi_open: bool = False,
+) -> float:
     """``value`` as a finite ``float`` in the interval from ``lo`` to ``hi`` (closed unless
     ``lo_open`` / ``hi_open``).
 
@@ -55,5 +64,5 @@ def check_choice(value: Any, name: str, choices: Collection[Any]) -> Any:
     return value
 
 
-def _bound(b: int | None) -> str:
-    return "-inf" if b is None else str(b)
+def _bound(b: int | None, none: str) -> str:
+    return none if b is None else str(b)

@@ -37,6 +37,8 @@ ALPHAS: tuple[float, ...] = (
 SEED: int = 0
 #: Probability of applying CutMix to a batch (the official code's ``cutmix_prob``).
 PROB: float = 1.0
+#: The augmentations a CIFAR-10 model is trained with, in the order reports list them.
+AUGS: tuple[str, ...] = ("none", "cutmix", "mixup", "cutout")
 #: The CutMix probability of the paper's CIFAR training command (``--cutmix_prob 0.5``), used
 #: when training the shipped models (ImageNet used 1.0).
 CIFAR_CUTMIX_PROB: float = 0.5

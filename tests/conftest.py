@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,3 +77,22 @@ def assert_ok(at: Any) -> None:
 def metrics(at: Any) -> dict[str, str]:
     """The page's metrics, label to shown value."""
     return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="session")
+def cifar_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """<root>/<split>/<class>/<i>.png: 20 train and 5 test images per class, class-coloured, so a
+    tiny network learns something in a few steps."""
+    from cutmix_core.data.cifar import CLASSES
+
+    root = tmp_path_factory.mktemp("cifar")
+    rng = np.random.default_rng(0)
+    for split, per_class in (("train", 20), ("test", 5)):
+        for c, name in enumerate(CLASSES):
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            for i in range(per_class):
+                img = rng.integers(0, 60, (32, 32, 3), dtype=np.uint8)
+                img[..., c % 3] += np.uint8(40 + 19 * c)  # a class-dependent colour cast
+                Image.fromarray(img).save(folder / f"{i:03d}.png")
+    return root

@@ -17,20 +17,22 @@ The layout on a 32x32 input (channels, side):
     pad right and bottom by 1 (replicate) -> whiten 2x2 conv, 24, GELU          (24, 32)
     block1: conv 64 -> max-pool 2 -> BN -> GELU -> conv 64 -> BN -> GELU        (64, 16)
     block2: conv 256 -> max-pool 2 -> BN -> GELU -> conv 256 -> BN -> GELU      (256, 8)
-    block3: conv 256 -> BN -> GELU -> conv 256 -> BN -> GELU                    (256, 8)
+    block3: conv 256 -> BN -> GELU                    = end of ``features``     (256, 8)
+            max-pool 2 -> conv 256 -> BN -> GELU      (``head`` from here)      (256, 4)
     global max-pool -> linear 256 -> 10, no bias -> x 1/9
 
-Two changes from airbench94, both for Grad-CAM, which needs a spatial map at the last conv
-layer: the input is padded by one pixel before the 2x2 whitening conv so the stages run at
-32/16/8 instead of 31/15/7, and block3 does not pool, so its output, the Grad-CAM layer
-(``features``), stays 8x8 (airbench94's last block pools to 3x3). Grad-CAM targets the last
-convolutional stage because that is where the class evidence is most complete while still
-spatial (Selvaraju et al. 2017); 8x8 is the resolution of the CIFAR ResNets' last stage too, so
-the maps of old and new models are comparable.
+Two changes from airbench94, both for Grad-CAM, which needs a spatial map of at least 8x8 deep
+in the network: the input is padded by one pixel before the 2x2 whitening conv, so the stages
+run at 32/16/8/4 instead of 31/15/7/3, and block3 normalises and activates its first conv
+*before* pooling (airbench94 pools first), so that activation is an 8x8 map from the fifth of
+seven conv layers: the Grad-CAM layer, the output of ``features``. The last conv runs at 4x4,
+too coarse to tell a CutMix box from the rest of a 32x32 image; 8x8 is also the resolution of
+the CIFAR ResNets' last stage, so the maps of old and new models are comparable. A variant whose
+block3 did not pool at all (all of it at 8x8) did worse on held-out training images.
 
-Like :class:`cutmix_core.models.checkpoints.CifarResNet`, the network is ``features`` then ``head``, so
-:mod:`cutmix_core.models.gradcam` runs it without hooks, and its inputs are normalised with the same
-CIFAR-10 mean and std (:func:`cutmix_core.models.checkpoints.preprocess`).
+Like the CIFAR ResNets, the network is ``features`` then ``head``, so
+:mod:`cutmix_core.models.gradcam` runs it without hooks, and its inputs are normalised with the
+CIFAR-10 mean and std (:func:`cutmix_core.data.tensors.normalize`).
 """
 
 from __future__ import annotations
@@ -63,19 +65,32 @@ class FixedScaleBatchNorm(nn.BatchNorm2d):
 
 
 class ConvBlock(nn.Module):
-    """conv -> [max-pool 2] -> BN -> GELU -> conv -> BN -> GELU (pooling only if ``pool``)."""
+    """conv -> max-pool 2 -> BN -> GELU -> conv -> BN -> GELU: (B, c_in, H, W) to
+    (B, c_out, H/2, W/2)."""
 
-    def __init__(self, c_in: int, c_out: int, *, pool: bool) -> None:
+    def __init__(self, c_in: int, c_out: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
-        self.pool = nn.MaxPool2d(2) if pool else nn.Identity()
+        self.pool = nn.MaxPool2d(2)
         self.norm1 = FixedScaleBatchNorm(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
         self.norm2 = FixedScaleBatchNorm(c_out)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, c_in, H, W) -> (B, c_out, H', W')
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.gelu(self.norm1(self.pool(self.conv1(x))))
         return F.gelu(self.norm2(self.conv2(x)))
+
+
+class ConvAct(nn.Module):
+    """conv -> BN -> GELU at the input's resolution (one half of block3)."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
+        self.norm = FixedScaleBatchNorm(c_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.gelu(self.norm(self.conv(x)))
 
 
 class Scale(nn.Module):
@@ -105,13 +120,15 @@ class AirNet(nn.Module):
                     pad=nn.ReplicationPad2d((0, 1, 0, 1)),
                     whiten=nn.Conv2d(3, whiten_width, WHITEN_KERNEL, bias=True),
                     act=nn.GELU(),
-                    block1=ConvBlock(whiten_width, w1, pool=True),
-                    block2=ConvBlock(w1, w2, pool=True),
-                    block3=ConvBlock(w2, w3, pool=False),
+                    block1=ConvBlock(whiten_width, w1),
+                    block2=ConvBlock(w1, w2),
+                    block3=ConvAct(w2, w3),
                 )
             )
             self.head = nn.Sequential(
                 OrderedDict(
+                    pool3=nn.MaxPool2d(2),
+                    block3b=ConvAct(w3, w3),
                     pool=nn.AdaptiveMaxPool2d(1),
                     flatten=nn.Flatten(1),
                     fc=nn.Linear(w3, num_classes, bias=False),
