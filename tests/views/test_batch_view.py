@@ -1,5 +1,7 @@
-"""cutmix_core.views.batch_view: the compare page's three methods and the batch page's views,
-and the HWC <-> NCHW conversion (``cutmix_core.data.tensors``) that the batch page relies on.
+"""cutmix_core.views.batch_view: the compare page's three methods and the batch page's views.
+
+The HWC <-> NCHW conversion the batch page uses is ``cutmix_core.data.tensors``, tested in
+tests/data/test_tensors.py.
 
 Images are tiny random uint8 arrays from seeded generators; expected values are computed
 independently (numpy formulas, hand-built one-hots) rather than with the function under test.
@@ -13,7 +15,7 @@ import torch
 
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import draw_box, upscale_nearest
-from cutmix_core.data.tensors import to_hwc, to_nchw
+from cutmix_core.data.tensors import to_nchw
 from cutmix_core.mixing.batch import cutmix_batch
 from cutmix_core.mixing.pair import Box, cutmix
 from cutmix_core.views.batch_view import (
@@ -57,50 +59,6 @@ def test_seeded_subset_is_distinct_in_range_and_seeded() -> None:
 def test_seeded_subset_rejects_bad_sizes(size: int) -> None:
     with pytest.raises(ValueError, match=rf"size must be in \[1, n_total=100\], got {size}"):
         seeded_subset(100, size, rng=np.random.default_rng(0))
-
-
-# --------------------------------------------------------------------------- conversions
-def test_to_nchw_layout_and_round_trip_are_exact() -> None:
-    hwc = _images(3, 5, 7)
-    before = hwc.copy()
-    nchw = to_nchw(hwc)
-    assert nchw.dtype == torch.uint8 and tuple(nchw.shape) == (3, 3, 5, 7)
-    assert nchw[2, 1, 4, 6].item() == hwc[2, 4, 6, 1]
-    assert np.array_equal(nchw.numpy(), hwc.transpose(0, 3, 1, 2))
-    back = to_hwc(nchw)
-    assert back.dtype == np.uint8 and np.array_equal(back, hwc)
-    assert np.array_equal(hwc, before)
-    nchw[0, 0, 0, 0] = 255 - int(nchw[0, 0, 0, 0])  # the tensor owns its memory
-    assert np.array_equal(hwc, before)
-
-
-def test_to_nchw_accepts_read_only_arrays_without_sharing() -> None:
-    hwc = _images(2)
-    hwc.setflags(write=False)  # CifarSet's arrays are read-only
-    nchw = to_nchw(hwc)
-    back = to_hwc(nchw)
-    assert back.flags.writeable and not np.shares_memory(back, hwc)
-    assert np.array_equal(back, hwc)
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [np.zeros((1, 4, 4, 3), np.float32), np.zeros((1, 4, 4, 4), np.uint8), [[1, 2]]],
-)
-def test_to_nchw_rejects_what_is_not_uint8_rgb(bad: object) -> None:
-    with pytest.raises(ValueError, match=r"HWC or NHWC uint8 with 3 channels, got shape"):
-        to_nchw(bad)
-
-
-def test_to_nchw_takes_one_hwc_image_as_a_batch_of_one() -> None:
-    hwc = _images(1, 4, 6)[0]
-    assert torch.equal(to_nchw(hwc), to_nchw(hwc[None]))
-
-
-@pytest.mark.parametrize("bad", [np.zeros((1, 3, 4, 4), np.uint8), torch.zeros(4, 4)])
-def test_to_hwc_rejects_what_is_not_a_chw_or_nchw_tensor(bad: object) -> None:
-    with pytest.raises(ValueError, match=r"x must be a CHW or NCHW tensor"):
-        to_hwc(bad)
 
 
 # --------------------------------------------------------------------------- compare_three
