@@ -63,5 +63,5 @@ CIFAR_ENV: str = "CUTMIX_CIFAR10"
 #: Environment variable naming another folder of checkpoints for the app (default assets/models).
 MODELS_ENV = "CUTMIX_MODELS"
 #: Environment variable naming another evaluation report for the app (default
-#: assets/evaluation.json), e.g. one made with ``python -m cutmix_core.evaluation.report --out``.
+#: assets/evaluation.json), e.g. one made with ``python -m cutmix_core.evaluation --out``.
 EVALUATION_ENV = "CUTMIX_EVALUATION"

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 CORE = sorted((ROOT / "cutmix_core").rglob("*.py"))
 #: The library's layers, lowest first: a module may import from its own layer and lower ones.
-LAYERS = {"box": 0, "defaults": 0, "checks": 0, "files": 0, "paths": 0, "mixing": 1, "data": 2,
+LAYERS = {"box": 0, "defaults": 0, "checks": 0, "files": 0, "paths": 0, "records": 0, "mixing": 1, "data": 2,
           "models": 3, "training": 4, "evaluation": 5, "views": 6}
 
 
@@ -311,5 +311,5 @@ def test_the_check_passes_explicit_randomness() -> None:
 
 
 def test_pages_do_not_depend_on_the_workplace_data_path() -> None:
-    runtime = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "app_pages").glob("*.py")), *CORE]
+    runtime = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py")), *sorted((ROOT / "app_pages").glob("*.py")), *CORE]
     assert [p.name for p in runtime if "../shared" in p.read_text()] == []

@@ -1,5 +1,5 @@
-"""``python -m cutmix_core.evaluation``: evaluate the shipped models (cutmix_core.evaluation)."""
+"""``python -m cutmix_core.evaluation``: evaluate the shipped models."""
 
-from cutmix_core.evaluation.report import main
+from cutmix_core.evaluation.cli import main
 
 raise SystemExit(main())

@@ -34,8 +34,14 @@ def preprocess(images_hwc_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
     return normalize(to_nchw(images_hwc_uint8))  # (N, 3, H, W)
 
 
-def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 500) -> np.ndarray:
+def predict(
+    model: nn.Module, images: torch.Tensor, *, batch_size: int = 500, flip_average: bool = False
+) -> np.ndarray:
     """Softmax probabilities (N, num_classes) float32 for an NCHW float batch (see ``preprocess``).
+
+    With ``flip_average`` the logits are the mean of the image's and its mirror image's (the
+    test-time augmentation the fast CIFAR-10 recipe is measured with; a model card says
+    ``"tta": "flip"``).
 
     Raises:
         ValueError: if ``images`` is not NCHW float or the model is in training mode (BatchNorm
@@ -48,9 +54,13 @@ def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 500) ->
         raise ValueError("predict needs a model in eval mode; call model.eval() first")
     device = next(model.parameters()).device
     with torch.inference_mode():
-        probs = [
-            model(chunk.to(device)).float().softmax(1).cpu() for chunk in images.split(batch_size)
-        ]
+        probs = []
+        for chunk in images.split(batch_size):
+            chunk = chunk.to(device)
+            logits = model(chunk).float()
+            if flip_average:
+                logits = 0.5 * (logits + model(chunk.flip(-1)).float())
+            probs.append(logits.softmax(1).cpu())
     return torch.cat(probs).numpy()  # (N, num_classes)
 
 
@@ -74,9 +84,20 @@ class LoadedModel:
         default=_cifar_preprocess, repr=False
     )
 
+    @property
+    def flip_average(self) -> bool:
+        """Whether this model predicts with the mean of an image's and its mirror's logits
+        (the card's ``"tta": "flip"``), as its card's accuracy was measured."""
+        return self.card.get("tta") == "flip"
+
+    def predict_input(self, x: torch.Tensor) -> np.ndarray:
+        """Probabilities (N, num_classes) for an already normalised NCHW float batch, the way
+        this model predicts (flip averaging if its card says so)."""
+        return predict(self.model, x, flip_average=self.flip_average)
+
     def predict(self, images_hwc_uint8: np.ndarray | torch.Tensor) -> np.ndarray:
         """Probabilities (N, num_classes) for HWC / NHWC uint8 images."""
-        return predict(self.model, self.preprocess(images_hwc_uint8))
+        return self.predict_input(self.preprocess(images_hwc_uint8))
 
 
 def ready(model: nn.Module) -> nn.Module:

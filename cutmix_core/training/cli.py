@@ -15,11 +15,9 @@ from typing import Any
 import torch
 
 from cutmix_core import defaults
-from cutmix_core.training.config import AUGS, PRECISIONS, TrainConfig
+from cutmix_core.training.config import AUGS, CHECKPOINT_DTYPES, PRECISIONS, PROG, TTA, TrainConfig
 from cutmix_core.training.loop import eval_key, run_training
 from cutmix_core.training.optim import SCHEDULES
-
-PROG = "python -m cutmix_core.training"
 
 _HELP = {
     "data": f"CIFAR-10 copy: folder, zip or torchvision folder (default: ${defaults.CIFAR_ENV})",
@@ -54,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         "aug": AUGS,
         "schedule": SCHEDULES,
         "precision": PRECISIONS,
-        "checkpoint_dtype": ("float16", "float32"),
+        "checkpoint_dtype": CHECKPOINT_DTYPES,
+        "tta": TTA,
     }
     for f in dataclasses.fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -122,7 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             resume=args.resume,
             stop_after=args.stop_after,
             progress=not args.no_progress,
-            command=" ".join([PROG, *sys.argv[1:]] if argv is None else [PROG, *argv]),
         )
     except ValueError as err:  # CifarError, a resume mismatch, too few images: the user's to fix
         parser.error(str(err))

@@ -15,7 +15,9 @@ hole to DeVries & Taylor's 16 pixels (both in :mod:`cutmix_core.defaults`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,12 @@ CHECKPOINT_DTYPES = ("float16", "float32")
 NUM_CLASSES = 10
 #: Fields that may change between a run and its resumption: they do not change the result
 #: (``data`` may point to the same copy at another path, e.g. on another machine).
-RUN_ONLY = frozenset({"data", "out", "cache", "device", "compile", "eval_every", "eval_batch_size"})
+RUN_ONLY = frozenset(
+    {"data", "out", "cache", "device", "compile", "eval_every", "eval_batch_size", "tta"}
+)
+#: How the final model predicts (and its card's accuracy is measured): ``flip`` averages the
+#: logits of an image and its mirror image; it does not change training, so it is run-only.
+TTA = ("none", "flip")
 #: Integer fields and their lower bounds.
 INT_FIELDS = {
     "epochs": 1,
@@ -79,6 +86,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         alternating_flip=True,
         whiten_bias_epochs=3,
         checkpoint_dtype="float16",
+        tta="flip",
     ),
     "resnet": dict(
         epochs=30,
@@ -96,6 +104,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         alternating_flip=False,
         whiten_bias_epochs=0,
         checkpoint_dtype="float32",
+        tta="none",
     ),
 }
 
@@ -132,6 +141,7 @@ class TrainConfig:
     alternating_flip: bool | None = None  # flip each image every other epoch (else at random)
     whiten_bias_epochs: int | None = None  # train the whitening bias this many epochs (airnet)
     checkpoint_dtype: str | None = None  # float16 | float32: how the final weights are stored
+    tta: str | None = None  # none | flip: how the final model predicts (see TTA)
     holdout: int = 0  # keep this many train images (balanced) out, and report accuracy on them
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -158,6 +168,7 @@ class TrainConfig:
             ("schedule", SCHEDULES),
             ("precision", PRECISIONS),
             ("checkpoint_dtype", CHECKPOINT_DTYPES),
+            ("tta", TTA),
         ):
             check_choice(getattr(self, name), name, choices)
         for name, lo in INT_FIELDS.items():
@@ -185,3 +196,26 @@ class TrainResult:
     checkpoint: Path | None
     card: dict[str, Any] | None
     last: Path
+
+
+#: The module that trains, as a command.
+PROG = "python -m cutmix_core.training"
+#: Flags every recorded command names, even at their default values.
+ALWAYS_SHOWN = ("data", "out", "arch", "aug", "epochs", "seed")
+
+
+def command_line(config: TrainConfig) -> str:
+    """The command that trains ``config`` from scratch: ``PROG`` with ``ALWAYS_SHOWN`` and every
+    flag whose value differs from the recipe of ``config.arch`` (what a model card records)."""
+    default = TrainConfig(data=config.data, out=config.out, arch=config.arch)
+    words = [PROG]
+    for f in dataclasses.fields(TrainConfig):
+        value = getattr(config, f.name)
+        if f.name not in ALWAYS_SHOWN and value == getattr(default, f.name):
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(flag if value else "--no-" + flag[2:])
+        else:
+            words += [flag, shlex.quote("" if value is None else str(value))]
+    return " ".join(words)

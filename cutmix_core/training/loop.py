@@ -42,7 +42,7 @@ from cutmix_core.data import training as data
 from cutmix_core.data.tensors import normalize, to_hwc
 from cutmix_core.mixing.batch import cutmix_batch, cutout_batch, mixup_batch, soft_targets
 from cutmix_core.models import checkpoints as models
-from cutmix_core.training.config import NUM_CLASSES, TrainConfig, TrainResult
+from cutmix_core.training.config import NUM_CLASSES, TrainConfig, TrainResult, command_line
 from cutmix_core.training.devices import device_name, resolve_device, resolve_precision
 from cutmix_core.training.progress import Progress
 from cutmix_core.training.state import (
@@ -168,7 +168,8 @@ def run_training(
         stop_after: stop after this many epochs in this call (to fit a time slot); resume later.
         progress: show a progress bar (tqdm if installed) or plain lines on stderr; one
             summary line per epoch goes to stderr either way.
-        command: the command line that started the run, recorded in the model card.
+        command: recorded in the model card; default: the command that trains ``config`` from
+            scratch (:func:`cutmix_core.training.config.command_line`).
     Returns:
         A TrainResult; ``checkpoint`` and ``card`` are set once all epochs are done.
     Raises:
@@ -224,7 +225,7 @@ def run_training(
     if state["epoch"] < config.epochs:
         return TrainResult(state["epoch"], None, None, state_path(config))
     card = _card(config, parts.model, device, amp_dtype, state, len(y_train), len(y_test))
-    card["command"] = command
+    card["command"] = command or command_line(config)
     path = final_checkpoint_path(config)
     model = parts.model.to(memory_format=torch.contiguous_format)
     dtype = getattr(torch, config.checkpoint_dtype)
@@ -334,6 +335,7 @@ def _card(
         "images_per_s": round(images / state["train_time_s"], 1),
         "device": device_name(device),
         "precision": "bf16 autocast" if amp_dtype is not None else "fp32",
+        "tta": config.tta,  # how the checkpoint predicts; its accuracy is measured that way
         "torch": torch.__version__,
         "history": state["history"],
         "config": dataclasses.asdict(config),

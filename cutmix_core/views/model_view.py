@@ -34,7 +34,7 @@ from cutmix_core.checks import check_int
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import check_image, resize
 from cutmix_core.mixing.pair import Box, box_lambda, cut_size, paste
-from cutmix_core.models.checkpoints import LoadedModel, find_checkpoints, predict
+from cutmix_core.models.checkpoints import LoadedModel, find_checkpoints
 from cutmix_core.models.gradcam import gradcam, mass_inside
 
 #: How the app names a model by its training augmentation (:data:`cutmix_core.defaults.AUGS`).
@@ -181,7 +181,7 @@ def _checked_inputs(
         if c is not None:
             check_int(c, name, 0, n - 1)
     x = to_input(loaded, (a, b, mixed))  # (3, 3, S, S)
-    probs = predict(loaded.model, x)  # (3, num_classes)
+    probs = loaded.predict_input(x)  # (3, num_classes)
     ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
     cb = int(np.argmax(probs[1])) if class_b is None else int(class_b)
     return x, probs, ca, cb
@@ -322,6 +322,6 @@ def sweep_split(
         y0 = min(max(cy - cut_h // 2, 0), h - cut_h)
         x0 = min(max(cx - cut_w // 2, 0), w - cut_w)
         boxes.append(Box(y0, y0 + cut_h, x0, x0 + cut_w))
-    probs = predict(loaded.model, to_input(loaded, [paste(a, b, bx) for bx in boxes]))
+    probs = loaded.predict_input(to_input(loaded, [paste(a, b, bx) for bx in boxes]))
     t = np.array([1.0 - box_lambda(bx, h, w) for bx in boxes])
     return SplitSweep(t, probs[:, class_a].astype(np.float64), probs[:, class_b].astype(np.float64))

@@ -1,0 +1,77 @@
+"""Tests for cutmix_core.evaluation.report: JSON round trip, readable errors, the table."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from evaluation.fakes import HOLES, N_PAIRS
+
+from cutmix_core.evaluation import report as rep
+from cutmix_core.records import from_json, to_json
+from cutmix_core.views import evaluation_figures as figs
+
+
+def test_card_on_other_test_images_is_not_compared(report) -> None:
+    m = report.models[1]
+    other = from_json(rep.ModelEvaluation, {**to_json(m), "card_test_images": 10_000})
+    assert other.card_agrees is None
+    assert from_json(rep.ModelEvaluation, {**to_json(m), "card_accuracy": None}).card_agrees is None
+
+
+def test_card_agrees_within_one_image(report, clean, card, agrees) -> None:
+    # 0.8010 - 0.8009 is a little over 1e-4 in floating point: the rule counts images.
+    m = from_json(
+        rep.ModelEvaluation,
+        {
+            **report.models[1].to_dict(),
+            "test_images": 10_000,
+            "card_test_images": 10_000,
+            "clean_accuracy": clean,
+            "card_accuracy": card,
+        },
+    )
+    assert m.card_agrees is agrees
+
+
+def test_report_round_trips_through_strict_json(report, tmp_path) -> None:
+    path = rep.save_report(report, tmp_path / "sub" / "evaluation.json")
+    text = path.read_text()
+    d = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
+    assert d["version"] == rep.REPORT_VERSION and d["holes"] == list(HOLES)
+    assert d["pairs"] == N_PAIRS and d["seed"] == 3 and d["command"] == "test"
+    assert d["torch"] == torch.__version__ and d["device"] and d["date"].startswith("20")
+    assert d["data"] == "fake test set" and d["test_images"] == 60
+    assert [m["name"] for m in d["models"]] == ["r8_none", "r8_cutmix"]
+    first = d["models"][0]
+    assert first["card_agrees"] is False and first["wall_time_s"] >= 0
+    curve = first["pairs"]["curve"]
+    assert curve["mean_p_b"].count(None) == curve["counts"].count(0) > 0  # empty bins: null
+    assert [c["placement"] for c in first["occlusion"]] == ["centre", "random"]
+    loaded = rep.load_report(path)
+    assert to_json(loaded) == to_json(report)
+    assert loaded.models[1].occlusion == report.models[1].occlusion
+
+
+def test_load_report_errors_say_what_is_wrong(tmp_path, content, match) -> None:
+    path = tmp_path / "evaluation.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError, match=match):
+        rep.load_report(path)
+
+
+def test_markdown_table_and_summary_rows(report) -> None:
+    rows = figs.summary_rows(report)
+    assert [r["model"] for r in rows] == ["r8_none", "r8_cutmix"]
+    assert list(rows[0]) == list(rep.COLUMNS)
+    m = report.models[1]
+    assert rows[1]["clean acc"] == m.clean_accuracy and rows[1]["params"] == m.num_parameters
+    assert rows[1]["occl. 16px random"] == m.occlusion[1].at(16)
+    lines = rep.markdown_table(report).splitlines()
+    assert len(lines) == 4 and lines[0].startswith("| model | aug | params | epochs | clean acc")
+    cells = [c.strip() for c in lines[3].strip("|").split("|")]
+    assert cells[:4] == ["r8_cutmix", "cutmix", f"{m.num_parameters / 1e6:.2f}M", "3"]
+    assert cells[4] == f"{100 * m.clean_accuracy:.2f}%" and cells[6] == f"{m.pairs.corr_p_b:.3f}"
+    assert cells[12] == f"{100 * m.occlusion[1].at(16):.2f}%"
