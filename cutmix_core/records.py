@@ -66,7 +66,7 @@ def _read(kind: Any, value: Any, where: str) -> Any:
                     continue
                 raise ValueError(f"{where}.{f.name} is missing")
             fields[f.name] = _read(hints[f.name], value[f.name], f"{where}.{f.name}")
-        return kind(**fields)
+        return kind(**fields)  # type: ignore[operator]  # a dataclass type, checked above
     if kind is float:
         if value is None:
             return math.nan

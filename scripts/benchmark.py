@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,10 +28,8 @@ import numpy as np
 import torch
 from torchvision.transforms import v2
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from cutmix_core import cutmix, cutmix_batch  # noqa: E402
+from cutmix_core import cutmix, cutmix_batch
+from cutmix_core.paths import ROOT
 
 
 def cpu_name() -> str:
@@ -66,9 +63,11 @@ def batch_rows(repeat: int) -> list[dict]:
         x = x if dtype == "uint8" else x.float() / 255
         y = torch.randint(0, 10, (n,), generator=gen)
         tv = v2.CutMix(alpha=1.0, num_classes=10)
-        ours = timed(lambda: cutmix_batch(x, y, 10, generator=gen), repeat)
-        theirs = timed(lambda: tv(x, y), repeat)
-        elem = timed(lambda: cutmix_batch(x, y, 10, generator=gen, mode="elem"), repeat)
+        ours = timed(lambda x=x, y=y, g=gen: cutmix_batch(x, y, 10, generator=g), repeat)
+        theirs = timed(lambda x=x, y=y, tv=tv: tv(x, y), repeat)
+        elem = timed(
+            lambda x=x, y=y, g=gen: cutmix_batch(x, y, 10, generator=g, mode="elem"), repeat
+        )
         rows.append(
             {
                 "case": f"batch {n}x3x{side}x{side} {dtype}",

@@ -15,16 +15,11 @@ Usage: ``python scripts/make_cifar_sample.py [--src DIR_OR_ZIP] [--out FILE] [--
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # so `python scripts/make_cifar_sample.py` finds cutmix_core
-    sys.path.insert(0, str(REPO))
-
-from cutmix_core.data.cifar import CLASSES, SAMPLE_PATH, load_cifar10, load_sample  # noqa: E402
+from cutmix_core.data.cifar import CLASSES, SAMPLE_PATH, load_cifar10, load_sample
 
 DEFAULT_SRC = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10"
 

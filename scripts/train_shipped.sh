@@ -21,7 +21,7 @@ run() {  # run <out> <aug> <seed> [extra flags...]
   if [[ ! -f "$out/airnet_$aug.pt" ]]; then
     local resume=()
     [[ -f "$out/last.pt" ]] && resume=(--resume)
-    OMP_NUM_THREADS=$THREADS python -m cutmix_core.training.loop --data "$DATA" --out "$out" \
+    OMP_NUM_THREADS=$THREADS python -m cutmix_core.training --data "$DATA" --out "$out" \
       --arch airnet --aug "$aug" --epochs "$EPOCHS" --seed "$seed" --no-progress "$@" \
       "${resume[@]}" >> "$out.log" 2>&1
   fi
@@ -42,4 +42,4 @@ for aug in none cutmix mixup cutout; do
     assets/models/
 done
 echo "shipped: $(ls assets/models | tr "\n" " ")"
-echo "next: OMP_NUM_THREADS=$THREADS python -m cutmix_core.evaluation.report --data $DATA --markdown"
+echo "next: OMP_NUM_THREADS=$THREADS python -m cutmix_core.evaluation --data $DATA --markdown"

@@ -10,8 +10,15 @@ from conftest import ROOT
 
 CORE = sorted((ROOT / "cutmix_core").rglob("*.py"))
 #: The library's layers, lowest first: a module may import from its own layer and lower ones.
-LAYERS = {"box": 0, "defaults": 0, "checks": 0, "files": 0, "paths": 0, "records": 0, "mixing": 1, "data": 2,
-          "models": 3, "training": 4, "evaluation": 5, "views": 6}
+LAYERS = {
+    **dict.fromkeys(("box", "defaults", "checks", "files", "paths", "records"), 0),
+    "mixing": 1,
+    "data": 2,
+    "models": 3,
+    "training": 4,
+    "evaluation": 5,
+    "views": 6,
+}
 
 
 def _module(path) -> str:
@@ -49,8 +56,12 @@ def _imports(path) -> set[str]:
 
 
 def test_the_library_has_modules_to_check() -> None:
-    assert {_module(p) for p in CORE} >= {"cutmix_core.mixing.pair", "cutmix_core.mixing.batch",
-                                          "cutmix_core.data.images", "cutmix_core.data.cifar"}
+    assert {_module(p) for p in CORE} >= {
+        "cutmix_core.mixing.pair",
+        "cutmix_core.mixing.batch",
+        "cutmix_core.data.images",
+        "cutmix_core.data.cifar",
+    }
 
 
 def test_every_module_belongs_to_a_layer() -> None:
@@ -58,9 +69,14 @@ def test_every_module_belongs_to_a_layer() -> None:
 
 
 def test_no_module_imports_from_a_higher_layer() -> None:
-    upward = [f"{_module(p)} -> {imp}" for p in CORE for imp in sorted(_core_imports(p))
-              if imp != "cutmix_core" and _module(p) != "cutmix_core"
-              and (_layer(imp) or 0) > (_layer(_module(p)) or 0)]
+    upward = [
+        f"{_module(p)} -> {imp}"
+        for p in CORE
+        for imp in sorted(_core_imports(p))
+        if imp != "cutmix_core"
+        and _module(p) != "cutmix_core"
+        and (_layer(imp) or 0) > (_layer(_module(p)) or 0)
+    ]
     assert upward == []
 
 
@@ -311,5 +327,6 @@ def test_the_check_passes_explicit_randomness() -> None:
 
 
 def test_pages_do_not_depend_on_the_workplace_data_path() -> None:
-    runtime = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py")), *sorted((ROOT / "app_pages").glob("*.py")), *CORE]
+    app = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py"))]
+    runtime = [*app, *sorted((ROOT / "app_pages").glob("*.py")), *CORE]
     assert [p.name for p in runtime if "../shared" in p.read_text()] == []

@@ -142,7 +142,9 @@ class AirNet(nn.Module):
     @property
     def whiten(self) -> nn.Conv2d:
         """The frozen patch-whitening convolution (its bias trains early in a run)."""
-        return self.features.whiten
+        conv = self.features.get_submodule("whiten")
+        assert isinstance(conv, nn.Conv2d)
+        return conv
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 3, 32, 32) -> (B, num_classes)
         return self.head(self.features(x))

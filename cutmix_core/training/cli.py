@@ -132,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     else:
         key = eval_key(config)
-        print(f"wrote {result.checkpoint} ({key.replace('_', ' ')} {result.card[key]:.4f})")
+        card = result.card or {}
+        print(f"wrote {result.checkpoint} ({key.replace('_', ' ')} {card[key]:.4f})")
     return 0
 
 

@@ -125,23 +125,33 @@ class TrainConfig:
     alpha: float = defaults.ALPHA  # Beta(alpha, alpha) for CutMix and Mixup
     cutmix_prob: float = defaults.CIFAR_CUTMIX_PROB
     cutout_size: int = defaults.CUTOUT_SIZE
-    # None: the recipe of ``arch`` (RECIPES)
-    epochs: int | None = None
-    batch_size: int | None = None
-    lr: float | None = None  # peak learning rate (of a mean loss)
-    momentum: float | None = None
+    # Left None, each of these takes its value from the recipe of ``arch`` in __post_init__,
+    # so after construction it always has its type (hence the ignores).
+    epochs: int = None  # type: ignore[assignment]
+    batch_size: int = None  # type: ignore[assignment]
+    # peak learning rate (of a mean loss)
+    lr: float = None  # type: ignore[assignment]
+    momentum: float = None  # type: ignore[assignment]
     nesterov: bool = True
-    weight_decay: float | None = None
-    label_smoothing: float | None = None
-    schedule: str | None = None  # onecycle | cosine | triangle
-    warmup_epochs: float | None = None
-    bias_lr_scale: float | None = None  # BatchNorm shifts' lr multiplier
-    lookahead: bool | None = None  # slow weights (cutmix_core.training.optim.Lookahead)
-    translate: int | None = None  # pad of the random crop, pixels
-    alternating_flip: bool | None = None  # flip each image every other epoch (else at random)
-    whiten_bias_epochs: int | None = None  # train the whitening bias this many epochs (airnet)
-    checkpoint_dtype: str | None = None  # float16 | float32: how the final weights are stored
-    tta: str | None = None  # none | flip: how the final model predicts (see TTA)
+    weight_decay: float = None  # type: ignore[assignment]
+    label_smoothing: float = None  # type: ignore[assignment]
+    # onecycle | cosine | triangle
+    schedule: str = None  # type: ignore[assignment]
+    warmup_epochs: float = None  # type: ignore[assignment]
+    # BatchNorm shifts' lr multiplier
+    bias_lr_scale: float = None  # type: ignore[assignment]
+    # slow weights (cutmix_core.training.optim.Lookahead)
+    lookahead: bool = None  # type: ignore[assignment]
+    # pad of the random crop, pixels
+    translate: int = None  # type: ignore[assignment]
+    # flip each image every other epoch (else at random)
+    alternating_flip: bool = None  # type: ignore[assignment]
+    # train the whitening bias this many epochs (airnet)
+    whiten_bias_epochs: int = None  # type: ignore[assignment]
+    # float16 | float32: how the final weights are stored
+    checkpoint_dtype: str = None  # type: ignore[assignment]
+    # none | flip: how the final model predicts (see TTA)
+    tta: str = None  # type: ignore[assignment]
     holdout: int = 0  # keep this many train images (balanced) out, and report accuracy on them
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -174,8 +184,8 @@ class TrainConfig:
         for name, lo in INT_FIELDS.items():
             if not (name == "limit" and self.limit is None):
                 check_int(getattr(self, name), name, lo=lo)
-        for name, (lo, hi) in REAL_FIELDS.items():
-            check_number(getattr(self, name), name, lo, hi, lo_open=name in OPEN_BELOW)
+        for name, (low, high) in REAL_FIELDS.items():
+            check_number(getattr(self, name), name, low, high, lo_open=name in OPEN_BELOW)
         check_number(self.warmup_epochs, "warmup_epochs", 0, self.epochs)
         if not self.data or not self.out:
             raise ValueError(

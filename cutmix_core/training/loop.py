@@ -188,7 +188,9 @@ def run_training(
         check_resumable(saved["config"], config)
         parts.load_state_dict(saved)
         state = {k: saved[k] for k in state}
-    step_model = torch.compile(parts.model) if config.compile else parts.model
+    step_model: torch.nn.Module = (
+        torch.compile(parts.model) if config.compile else parts.model  # type: ignore[assignment]
+    )
     end = config.epochs if stop_after is None else min(config.epochs, state["epoch"] + stop_after)
     for epoch in range(state["epoch"] + 1, end + 1):
         t0 = time.perf_counter()

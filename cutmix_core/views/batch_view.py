@@ -202,9 +202,9 @@ def top_weights(
     t = np.asarray(target, dtype=np.float64)
     if t.ndim != 1 or len(t) != len(class_names):
         raise ValueError(f"target of shape {t.shape} does not match {len(class_names)} classes")
-    order = np.argsort(-t, kind="stable")[: max(1, int(k))]
-    order = [i for i in order if t[i] > 0] or list(order[:1])
-    return [(class_names[i], float(t[i])) for i in order]
+    top = np.argsort(-t, kind="stable")[: max(1, int(k))]
+    kept = [int(i) for i in top if t[i] > 0] or [int(top[0])]
+    return [(class_names[i], float(t[i])) for i in kept]
 
 
 def cell_caption(

@@ -38,7 +38,7 @@ class Param:
     default: Any
     lo: float | None = None
     hi: float | None = None
-    choices: tuple[Any, ...] | None = None
+    choices: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in ("int", "float", "choice", "str", "range"):

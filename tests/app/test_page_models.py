@@ -25,8 +25,8 @@ from cutmix_core import cutmix
 from cutmix_core.data import download
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.images import fit_pair, limit_side, load_image
-from cutmix_core.evaluation import report as ev
-from cutmix_core.evaluation.report import load_report
+from cutmix_core.evaluation.report import load_report, save_report
+from cutmix_core.evaluation.run import evaluate, load_models
 from cutmix_core.models.checkpoints import (
     build_model,
     load_checkpoint,
@@ -257,15 +257,15 @@ def test_an_evaluation_report_is_shown_as_a_table_and_plots(
     for aug, seed in (("none", 1), ("cutmix", 2)):
         model = build_model("resnet8", generator=torch.Generator().manual_seed(seed))
         save_checkpoint(folder / f"resnet8_{aug}.pt", model, {"aug": aug, "epochs": 1})
-    report = ev.evaluate(
-        ev.load_models(folder),
+    report = evaluate(
+        load_models(folder),
         load_sample(),
         seed=0,
         n_pairs=12,
         holes=(0, 16),
         command="python -m cutmix_core.evaluation --pairs 12",
     )
-    monkeypatch.setenv("CUTMIX_EVALUATION", str(ev.save_report(report, tmp_path / "ev.json")))
+    monkeypatch.setenv("CUTMIX_EVALUATION", str(save_report(report, tmp_path / "ev.json")))
     monkeypatch.setenv("CUTMIX_MODELS", str(folder))
     at = open_app(PAGE)
     assert_ok(at)

@@ -61,13 +61,13 @@ def _expected_images(x, partners, boxes):
 
 
 def _rng_states():
-    return torch.get_rng_state(), np.random.get_state()[1].copy()  # noqa: NPY002
+    return torch.get_rng_state(), np.random.get_state()[1].copy()
 
 
 def _assert_rng_untouched(before):
     t0, n0 = before
     assert torch.equal(torch.get_rng_state(), t0), "global torch RNG was used"
-    assert np.array_equal(np.random.get_state()[1], n0), "global numpy RNG was used"  # noqa: NPY002
+    assert np.array_equal(np.random.get_state()[1], n0), "global numpy RNG was used"
 
 
 def _check_invariants(res: BatchMixResult, x, y, num_classes=C, smoothing=0.0):

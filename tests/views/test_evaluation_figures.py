@@ -11,7 +11,8 @@ from cutmix_core.views import evaluation_figures as figs
 def test_occlusion_figure_has_a_solid_and_a_dashed_line_per_model(report) -> None:
     fig = figs.occlusion_figure(report)
     assert len(fig.data) == 4
-    for trace, (model, curve) in zip(fig.data, [(m, c) for m in report.models for c in m.occlusion]):
+    curves = [(m, c) for m in report.models for c in m.occlusion]
+    for trace, (model, curve) in zip(fig.data, curves):
         assert list(trace.x) == list(HOLES) and list(trace.y) == list(curve.accuracy)
         assert trace.line.dash == {"centre": "solid", "random": "dash"}[curve.placement]
         assert model.name in trace.name
