@@ -147,10 +147,10 @@ EXPLORER_MATHS: tuple[Block, ...] = (
 )
 
 MODELS_CAPTION = (
-    "Two models side by side (by default ResNet-20s trained on CIFAR-10 by this project, "
-    "one without and one with CutMix): does the prediction on a mixed image split between "
-    "the two classes by area, and does each class's Grad-CAM look where that class's pixels "
-    "are?"
+    "Two models side by side (by default the AirNets this project trained on CIFAR-10, a fast "
+    "network after airbench94, one without and one with CutMix): does the prediction on a "
+    "mixed image split between the two classes by area, and does each class's Grad-CAM look "
+    "where that class's pixels are?"
 )
 
 BATCH: tuple[Block, ...] = (

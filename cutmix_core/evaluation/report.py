@@ -19,7 +19,7 @@ from cutmix_core.files import write_atomic
 from cutmix_core.paths import REPORT_PATH
 from cutmix_core.records import from_json, to_json
 
-REPORT_VERSION = 2
+REPORT_VERSION = 1
 TABLE_HOLE = defaults.CUTOUT_SIZE  # the Cutout side for CIFAR-10: the table column
 CARD_TOLERANCE_IMAGES = 1  # card_agrees: images the two accuracies may differ by
 #: The summary table's columns (README and the app show them).
@@ -89,7 +89,7 @@ class OcclusionCurve:
 class ModelEvaluation:
     """Everything measured for one checkpoint."""
 
-    name: str  # file stem, e.g. "resnet20_cutmix"
+    name: str  # file stem, e.g. "airnet_cutmix"
     arch: str
     aug: str  # from the card; "" if the card does not say
     num_parameters: int

@@ -46,14 +46,16 @@ MODELS_DIR = paths.MODELS_DIR
 class ShippedModel:
     """A checkpoint found on disk, described by its model card (not loaded yet)."""
 
-    key: str  # file stem, e.g. "resnet20_cutmix": what links and caches use
+    key: str  # file stem, e.g. "airnet_cutmix": what links and caches use
     path: Path
-    label: str  # e.g. "ResNet-20 · CutMix"
+    label: str  # e.g. "AirNet · CutMix"
     aug: str
     test_accuracy: float | None
 
 
 def _arch_label(arch: str) -> str:
+    if arch == "airnet":
+        return "AirNet"
     return arch.replace("resnet", "ResNet-", 1) if arch.startswith("resnet") else arch
 
 
