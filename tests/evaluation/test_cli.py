@@ -48,6 +48,16 @@ def test_cli_end_to_end_writes_json_and_prints_the_table(
     assert rep.markdown_table(report) in stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        ([], r"pass --data PATH or set \$CUTMIX_CIFAR10"),
+        (["--data", "/nonexistent/cifar"], "/nonexistent/cifar does not exist"),
+        (["--data", ".", "--holes", "4,x"], "holes must be comma-separated ints"),
+        (["--data", ".", "--holes", "40"], r"sides in \[0, 32\]"),
+        (["--data", ".", "--pairs", "0"], "--pairs must be >= 1"),
+    ],
+)
 def test_cli_errors_name_the_problem(args, match, capsys, monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("CUTMIX_CIFAR10", raising=False)
     with pytest.raises(SystemExit):

@@ -35,6 +35,14 @@ def test_pairs_have_two_labels_exact_lambdas_and_are_seeded(test_set) -> None:
     assert torch.equal(torch.get_rng_state(), torch_state)
 
 
+@pytest.mark.parametrize(
+    ("labels", "n", "match"),
+    [
+        (np.zeros(5, dtype=int), 3, "at least two classes"),
+        (np.arange(4), 0, r"n must be an int in \[1, inf\], got 0"),
+        (np.arange(4).reshape(2, 2), 3, r"labels must be 1-D.*\(2, 2\)"),
+    ],
+)
 def test_sample_pairs_rejects_bad_input(labels, n, match) -> None:
     with pytest.raises(ValueError, match=match):
         pr.sample_pairs(labels, n, rng=np.random.default_rng(0))

@@ -20,6 +20,16 @@ def test_card_on_other_test_images_is_not_compared(report) -> None:
     assert from_json(rep.ModelEvaluation, {**to_json(m), "card_accuracy": None}).card_agrees is None
 
 
+@pytest.mark.parametrize(
+    "clean, card, agrees",
+    [
+        (0.8010, 0.8009, True),
+        (0.8009, 0.8010, True),
+        (0.8778, 0.8778, True),
+        (0.8011, 0.8009, False),
+        (0.5, 0.6, False),
+    ],
+)
 def test_card_agrees_within_one_image(report, clean, card, agrees) -> None:
     # 0.8010 - 0.8009 is a little over 1e-4 in floating point: the rule counts images.
     m = from_json(
@@ -45,15 +55,26 @@ def test_report_round_trips_through_strict_json(report, tmp_path) -> None:
     assert d["data"] == "fake test set" and d["test_images"] == 60
     assert [m["name"] for m in d["models"]] == ["r8_none", "r8_cutmix"]
     first = d["models"][0]
-    assert first["card_agrees"] is False and first["wall_time_s"] >= 0
+    assert first["card_accuracy"] == 0.5 and first["wall_time_s"] >= 0
     curve = first["pairs"]["curve"]
     assert curve["mean_p_b"].count(None) == curve["counts"].count(0) > 0  # empty bins: null
     assert [c["placement"] for c in first["occlusion"]] == ["centre", "random"]
     loaded = rep.load_report(path)
     assert to_json(loaded) == to_json(report)
+    assert loaded.models[0].card_agrees is False  # r8_none's card claims 0.5
     assert loaded.models[1].occlusion == report.models[1].occlusion
 
 
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (None, "does not exist; run `python -m cutmix_core.evaluation`"),
+        ("{not json", "is not readable JSON"),
+        ('{"version": 99}', "has version 99, this code reads version 1"),
+        ("[1, 2]", "has version None"),
+        ('{"version": 1, "models": []}', "is malformed \\(EvaluationReport.command is missing\\)"),
+    ],
+)
 def test_load_report_errors_say_what_is_wrong(tmp_path, content, match) -> None:
     path = tmp_path / "evaluation.json"
     if content is not None:
