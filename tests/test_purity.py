@@ -68,6 +68,12 @@ def test_every_module_belongs_to_a_layer() -> None:
     assert [m for m in map(_module, CORE) if m != "cutmix_core" and _layer(m) is None] == []
 
 
+def test_the_library_never_imports_the_app() -> None:
+    app = ("app", "app_ui", "app_pages", "streamlit")
+    offenders = [_module(p) for p in CORE if _imports(p) & set(app)]
+    assert offenders == []
+
+
 def test_no_module_imports_from_a_higher_layer() -> None:
     upward = [
         f"{_module(p)} -> {imp}"

@@ -36,8 +36,9 @@ import numpy as np
 import torch
 
 from cutmix_core import defaults
+from cutmix_core.box import EMPTY_BOX, Box
 from cutmix_core.checks import check_choice, check_int, check_number
-from cutmix_core.mixing.pair import EMPTY_BOX, Box, check_alpha, check_lambda
+from cutmix_core.mixing.pair import check_alpha, check_lambda
 from cutmix_core.mixing.paste import corners_of, paste_boxes
 from cutmix_core.mixing.rule import (
     area_lambdas,

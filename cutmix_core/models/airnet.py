@@ -43,6 +43,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cutmix_core.checks import check_int
+
 ARCH = "airnet"
 #: Channels of the three blocks (airbench94's widths).
 WIDTHS: tuple[int, int, int] = (64, 256, 256)
@@ -109,8 +111,7 @@ class AirNet(nn.Module):
 
     def __init__(self, num_classes: int = 10, *, generator: torch.Generator | None = None) -> None:
         super().__init__()
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+        check_int(num_classes, "num_classes", lo=1)
         self.arch = ARCH
         whiten_width = 2 * 3 * WHITEN_KERNEL**2
         w1, w2, w3 = WIDTHS

@@ -25,7 +25,7 @@ def state_path(config: TrainConfig) -> Path:
 
 
 def final_checkpoint_path(config: TrainConfig) -> Path:
-    """``<out>/<arch>_<aug>.pt``, where :func:`train` writes the final weights."""
+    """``<out>/<arch>_<aug>.pt``: where ``run_training`` writes the final weights."""
     return Path(config.out) / f"{config.arch}_{config.aug}.pt"
 
 

@@ -30,10 +30,11 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from cutmix_core.box import Box
 from cutmix_core.data.images import Color, check_image, draw_box
 from cutmix_core.data.tensors import to_hwc
 from cutmix_core.mixing.batch import BatchMixResult
-from cutmix_core.mixing.pair import Box, MixResult, cutmix, cutout, mixup, soft_label
+from cutmix_core.mixing.pair import MixResult, cutmix, cutout, mixup, soft_label
 from cutmix_core.views.figures import BOX_RGB
 
 #: Cutout fill colours offered by the compare page. Grey is mid-grey, close to the CIFAR-10

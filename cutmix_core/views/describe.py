@@ -18,8 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cutmix_core.box import Box
 from cutmix_core.mixing.explorer import AlphaStats, beta_mean_var
-from cutmix_core.mixing.pair import Box, box_lambda, check_lambda, cut_size
+from cutmix_core.mixing.pair import box_lambda, check_lambda, cut_size
 
 if TYPE_CHECKING:  # the report module needs torch; a type is all this module wants from it
     from cutmix_core.evaluation.report import EvaluationReport

@@ -30,10 +30,11 @@ import torch
 import torch.nn.functional as F
 
 from cutmix_core import paths
+from cutmix_core.box import Box
 from cutmix_core.checks import check_int
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import check_image, resize
-from cutmix_core.mixing.pair import Box, box_lambda, cut_size, paste
+from cutmix_core.mixing.pair import box_lambda, cut_size, paste
 from cutmix_core.models.checkpoints import LoadedModel, find_checkpoints
 from cutmix_core.models.gradcam import gradcam, mass_inside
 
