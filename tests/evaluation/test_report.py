@@ -35,7 +35,7 @@ def test_card_agrees_within_one_image(report, clean, card, agrees) -> None:
     m = from_json(
         rep.ModelEvaluation,
         {
-            **report.models[1].to_dict(),
+            **to_json(report.models[1]),
             "test_images": 10_000,
             "card_test_images": 10_000,
             "clean_accuracy": clean,
