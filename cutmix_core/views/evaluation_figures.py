@@ -7,17 +7,14 @@
 * :func:`split_figure`: mean p(B) on CutMix images against t = 1 - lam_adjusted, the share of
   pixels pasted from B, in bins. A model that had learnt CutMix's target
   ``(1 - t) y_A + t y_B`` exactly would lie on the dotted line p(B) = t.
-* :func:`summary_rows`: the summary table for ``st.dataframe`` (the same columns as README's).
+* ``summary_rows`` (from :mod:`cutmix_core.evaluation.report`): the table README shows.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 
-from cutmix_core.evaluation.report import EvaluationReport, ModelEvaluation
-from cutmix_core.evaluation.report import summary_rows as _rows
+from cutmix_core.evaluation.report import EvaluationReport, ModelEvaluation, summary_rows
 from cutmix_core.views.figures import COLOR_OTHER, apply_layout
 
 #: One colour per training augmentation; COLOR_A / COLOR_B stay reserved for images A and B.
@@ -96,11 +93,6 @@ def split_figure(report: EvaluationReport, *, height: int = 380) -> go.Figure:
     fig.update_xaxes(title="t = 1 − λ adjusted (share of pixels from B)", range=[0, 1])
     fig.update_yaxes(title="mean p(B) on the mixed image", range=[0, 1])
     return apply_layout(fig, f"Does p(B) follow the pasted area? ({report.pairs} pairs)", height)
-
-
-def summary_rows(report: EvaluationReport) -> list[dict[str, Any]]:
-    """One row per model for ``st.dataframe`` (numbers stay numbers so columns sort)."""
-    return _rows(report)
 
 
 def display_rows(report: EvaluationReport) -> list[dict[str, str]]:

@@ -10,7 +10,6 @@ from evaluation.fakes import HOLES, N_PAIRS
 
 from cutmix_core.evaluation import report as rep
 from cutmix_core.records import from_json, to_json
-from cutmix_core.views import evaluation_figures as figs
 
 
 def test_card_on_other_test_images_is_not_compared(report) -> None:
@@ -84,7 +83,7 @@ def test_load_report_errors_say_what_is_wrong(tmp_path, content, match) -> None:
 
 
 def test_markdown_table_and_summary_rows(report) -> None:
-    rows = figs.summary_rows(report)
+    rows = rep.summary_rows(report)
     assert [r["model"] for r in rows] == ["r8_none", "r8_cutmix"]
     assert list(rows[0]) == list(rep.COLUMNS)
     m = report.models[1]
