@@ -1,7 +1,5 @@
 """Models and Grad-CAM: what a classifier trained with or without CutMix makes of a mixed image."""
 
-import os
-
 import numpy as np
 import streamlit as st
 
@@ -11,7 +9,7 @@ from app_ui.model_panel import model_column
 from app_ui.models import default_model, model_labels, shipped_models
 from app_ui.pickers import pick_params
 from app_ui.state import alpha_param, link_state, seed_param
-from cutmix_core import cutmix, defaults, paths
+from cutmix_core import cutmix, paths
 from cutmix_core.data.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.evaluation.report import load_report
 from cutmix_core.views.describe import (
@@ -90,7 +88,7 @@ if drawn:
 st.divider()
 st.header("Evaluation on the CIFAR-10 test set")
 try:
-    report = load_report(os.environ.get(defaults.EVALUATION_ENV) or paths.REPORT_PATH)
+    report = load_report(paths.report_path())
 except ValueError as err:
     st.info(f"No evaluation to show: {err}.")
     st.stop()

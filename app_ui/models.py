@@ -9,15 +9,13 @@ so no lock is needed (CONVENTIONS.md point 10).
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from app_ui.pickers import Picked
-from cutmix_core import Box, MixResult, defaults
+from cutmix_core import Box, MixResult, paths
 from cutmix_core.models.checkpoints import (
     CheckpointError,
     LoadedModel,
@@ -26,7 +24,6 @@ from cutmix_core.models.checkpoints import (
 )
 from cutmix_core.views.describe import card_caption, model_says_line, models_say_title
 from cutmix_core.views.model_view import (
-    MODELS_DIR,
     MixExplanation,
     ShippedModel,
     SplitSweep,
@@ -49,7 +46,7 @@ RETRY_AFTER_S = 120.0
 def shipped_models() -> tuple[ShippedModel, ...]:
     """The checkpoints in assets/models/, or in the folder $CUTMIX_MODELS names; read again
     when the folder changes (models copied in while the app runs appear on the next rerun)."""
-    folder = Path(os.environ.get(defaults.MODELS_ENV) or MODELS_DIR)
+    folder = paths.models_dir()
     try:
         stamp = folder.stat().st_mtime
     except OSError:

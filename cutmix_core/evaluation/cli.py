@@ -15,7 +15,7 @@ from cutmix_core.evaluation.occlusion import HOLES
 from cutmix_core.evaluation.pairs import PAIRS
 from cutmix_core.evaluation.report import markdown_table, save_report
 from cutmix_core.evaluation.run import evaluate, load_models
-from cutmix_core.paths import MODELS_DIR, REPORT_PATH
+from cutmix_core.paths import CACHE_DIR, MODELS_DIR, REPORT_PATH
 from cutmix_core.training.devices import resolve_device
 
 PROG = "python -m cutmix_core.evaluation"
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--cache",
-        default="runs/cache",
+        default=CACHE_DIR,
         help="folder for the decoded uint8 cache, '' disables (default: %(default)s)",
     )
     p.add_argument("--pairs", type=int, default=PAIRS, help="CutMix pairs (default: %(default)s)")

@@ -20,6 +20,7 @@ from cutmix_core.data.cifar import CifarSet
 from cutmix_core.evaluation.report import OcclusionCurve
 from cutmix_core.mixing.paste import paste_boxes
 from cutmix_core.models.checkpoints import LoadedModel
+from cutmix_core.models.inference import count_correct
 
 HOLES: tuple[int, ...] = (0, 4, 8, 12, 16, 20, 24)
 PLACEMENTS = ("centre", "random")
@@ -71,7 +72,7 @@ def occlusion_curves(
             for k, side in enumerate(holes):
                 boxes = hole_boxes(side, placement, places[part], *x.shape[2:])
                 probs = loaded.predict_input(paste_boxes(x, boxes))  # (B, 10)
-                correct[p, k] += int((probs.argmax(1) == test.labels[part]).sum())
+                correct[p, k] += count_correct(probs, test.labels[part])
     return tuple(
         OcclusionCurve(placement, tuple(holes), tuple((row / len(test)).tolist()))
         for placement, row in zip(PLACEMENTS, correct)

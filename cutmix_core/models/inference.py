@@ -1,5 +1,6 @@
-"""A classifier ready for inference: :class:`LoadedModel`, :func:`predict`, :func:`preprocess`
-and :func:`accuracy`, shared by the CIFAR-10 checkpoints and the ImageNet models.
+"""A classifier ready for inference: :class:`LoadedModel`, :func:`predict`, :func:`preprocess`,
+:func:`count_correct` and :func:`accuracy`, shared by the CIFAR-10 checkpoints and the ImageNet
+models.
 
 A loaded model is in eval mode with its parameters frozen, so one instance cached by the app can
 serve every session at once: nothing that runs it (prediction, Grad-CAM) writes ``.grad`` or
@@ -106,6 +107,16 @@ def ready(model: nn.Module) -> nn.Module:
     return model.eval().requires_grad_(False)
 
 
+def count_correct(scores: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor) -> int:
+    """How many rows of ``scores`` (N, num_classes: logits or probabilities) have their largest
+    entry at ``labels`` (N,): the one definition of top-1 correctness behind every accuracy the
+    project reports (:func:`accuracy`, the evaluation's occlusion curves, training's per-epoch
+    record)."""
+    if isinstance(scores, torch.Tensor):
+        return int((scores.argmax(1) == torch.as_tensor(labels, device=scores.device)).sum())
+    return int((np.asarray(scores).argmax(1) == np.asarray(labels)).sum())
+
+
 def accuracy(loaded: LoadedModel, images_hwc_uint8: np.ndarray, labels: np.ndarray) -> float:
     """Top-1 accuracy in [0, 1] of ``loaded`` (fp32, eval mode, batched) on (N, H, W, 3) uint8
     images: the one definition behind a model card's ``test_accuracy`` (written by
@@ -121,4 +132,4 @@ def accuracy(loaded: LoadedModel, images_hwc_uint8: np.ndarray, labels: np.ndarr
             f"images and labels of shape {labels.shape}"
         )
     probs = loaded.predict(images_hwc_uint8)  # (N, num_classes)
-    return float((probs.argmax(1) == labels).mean())
+    return count_correct(probs, labels) / len(labels)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cutmix_core import defaults
+from cutmix_core import defaults, paths
 from cutmix_core.checks import check_choice, check_int, check_number
 from cutmix_core.models import airnet
 from cutmix_core.training.devices import PRECISIONS
@@ -159,7 +159,7 @@ class TrainConfig:
     channels_last: bool = True
     compile: bool = False  # torch.compile the training model
     limit: int | None = None  # train on this many images (balanced over classes); None: all
-    cache: str | None = "runs/cache"  # decoded-uint8 cache folder; None: decode every run
+    cache: str | None = paths.CACHE_DIR  # decoded-uint8 cache folder; None: decode every run
     eval_every: int = 1  # test accuracy every N epochs (and always after the last); 0: only last
     eval_batch_size: int = 1000
 

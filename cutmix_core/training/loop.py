@@ -42,6 +42,7 @@ from cutmix_core.data import training as data
 from cutmix_core.data.tensors import normalize, to_hwc
 from cutmix_core.mixing.batch import cutmix_batch, cutout_batch, mixup_batch, soft_targets
 from cutmix_core.models import checkpoints as models
+from cutmix_core.models.inference import count_correct
 from cutmix_core.training.config import NUM_CLASSES, TrainConfig, TrainResult, command_line
 from cutmix_core.training.devices import device_name, resolve_device, resolve_precision
 from cutmix_core.training.progress import Progress
@@ -100,8 +101,10 @@ def evaluate_accuracy(
     batch_size: int = 1000,
 ) -> float:
     """Top-1 accuracy in [0, 1] of the model being trained, fp32, eval mode (its mode is restored
-    afterwards): the per-epoch record. The model card's figure is measured on the saved
-    checkpoint by :func:`cutmix_core.models.checkpoints.accuracy`.
+    afterwards): the per-epoch record, without flip averaging, counted by
+    :func:`~cutmix_core.models.inference.count_correct` like every accuracy here. The model
+    card's figure is measured on the saved checkpoint, the way the app predicts, by
+    :func:`cutmix_core.models.inference.accuracy`.
 
     Args:
         model: a CIFAR-10 classifier; batches go to the device of its parameters.
@@ -121,12 +124,11 @@ def evaluate_accuracy(
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
-    correct = torch.zeros((), dtype=torch.int64, device=device)
+    correct = 0
     for x, y in data.iterate_batches(images, labels, batch_size, drop_last=False):
-        logits = model(normalize(x.to(device)))
-        correct += (logits.argmax(1) == y.to(device)).sum()
+        correct += count_correct(model(normalize(x.to(device))), y)
     model.train(was_training)
-    return int(correct) / images.shape[0]
+    return correct / images.shape[0]
 
 
 def _tensors(config: TrainConfig, device: torch.device) -> tuple[torch.Tensor, ...]:

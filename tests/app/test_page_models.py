@@ -7,7 +7,6 @@ explain_mix), so a page that showed the wrong model, box or class would fail.
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 from urllib.error import URLError
@@ -21,7 +20,7 @@ from conftest import ROOT, assert_ok, chart_traces, open_app
 from PIL import Image
 
 from app_ui.models import forget_imagenet
-from cutmix_core import cutmix
+from cutmix_core import cutmix, paths
 from cutmix_core.data import download
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.images import fit_pair, limit_side, load_image
@@ -38,9 +37,7 @@ from cutmix_core.views.model_view import explain_mix, find_models, mass_text
 
 PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
-SHIPPED = {
-    m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS") or ROOT / "assets" / "models")
-}
+SHIPPED = {m.aug: m for m in find_models(paths.models_dir())}
 needs_models = pytest.mark.skipif(
     not {"none", "cutmix"} <= set(SHIPPED),
     reason="needs the shipped baseline and CutMix checkpoints",

@@ -8,15 +8,13 @@ Playwright (fixtures in conftest.py here, the server in server.py). Expected num
 
 from __future__ import annotations
 
-import os
 import re
 
 import numpy as np
 import pytest
 from browser.server import IMAGES_LOADED
-from conftest import ROOT
 
-from cutmix_core import MixResult, cutmix
+from cutmix_core import MixResult, cutmix, paths
 from cutmix_core.data.cifar import CLASSES, load_sample
 
 try:
@@ -127,9 +125,7 @@ def test_models_page_shows_predictions_and_grad_cams(page) -> None:
     from cutmix_core.models.checkpoints import load_checkpoint
     from cutmix_core.views.model_view import explain_mix, find_models
 
-    shipped = {
-        m.aug: m for m in find_models(os.environ.get("CUTMIX_MODELS") or ROOT / "assets" / "models")
-    }
+    shipped = {m.aug: m for m in find_models(paths.models_dir())}
     if not {"none", "cutmix"} <= set(shipped):
         pytest.skip("needs the shipped baseline and CutMix checkpoints")
     page.goto("/models?seed=3")

@@ -8,7 +8,14 @@ import torch
 
 from cutmix_core.data.cifar_set import CLASSES
 from cutmix_core.data.tensors import CIFAR10_MEAN, CIFAR10_STD
-from cutmix_core.models.inference import LoadedModel, accuracy, predict, preprocess, ready
+from cutmix_core.models.inference import (
+    LoadedModel,
+    accuracy,
+    count_correct,
+    predict,
+    preprocess,
+    ready,
+)
 from cutmix_core.models.resnet import resnet_from_name
 
 
@@ -63,6 +70,14 @@ def test_predict_rejects_raw_images_and_training_mode() -> None:
         predict(model, _batch())
     with pytest.raises(ValueError, match=r"NCHW float.*uint8"):
         predict(model.eval(), torch.zeros(1, 32, 32, 3, dtype=torch.uint8))
+
+
+def test_count_correct_counts_rows_whose_largest_score_is_the_label() -> None:
+    scores = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.2, 0.6], [0.0, 0.9, 0.1]])
+    labels = np.array([1, 2, 2, 0])  # rows 0 and 2 are right
+    assert count_correct(scores, labels) == 2
+    as_tensor = count_correct(torch.tensor(scores), torch.tensor(labels))
+    assert as_tensor == 2 and isinstance(as_tensor, int)
 
 
 def test_accuracy_counts_top1_hits_and_rejects_mismatched_labels() -> None:
