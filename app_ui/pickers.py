@@ -14,18 +14,32 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from app_ui.sources import cifar, decode_upload
+from app_ui.sources import cifar, decode_upload, plain
 from app_ui.state import init_state
 from cutmix_core import defaults
 from cutmix_core.data.cifar import CLASSES, CifarSet, random_pair
-from cutmix_core.data.images import DEFAULT_SIZE_POLICY, SIZE_POLICIES, ImageError, fit_pair
+from cutmix_core.data.images import (
+    DEFAULT_SIZE_POLICY,
+    SIZE_POLICIES,
+    ImageError,
+    fit_pair,
+    name_note,
+)
+from cutmix_core.data.names import short_name
 from cutmix_core.views.describe import missing_index_notice
 from cutmix_core.views.links import Param
 
 SOURCES = ("CIFAR-10", "Upload", "Camera")
 #: The classes A and B show before anything is picked.
 DEFAULT_CLASSES = ("cat", "dog")
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+#: What the uploader's help says it reads. The uploader itself takes any file name (no
+#: ``type=``): Streamlit's own check would refuse ``photo.PNG.bak`` with a misleading message in
+#: the browser and raise on the server for a scripted client, so the decoder decides by content.
+UPLOAD_HELP = (
+    f"PNG, JPEG, WebP, BMP, GIF or TIFF, up to {defaults.MAX_UPLOAD_MB} MB "
+    f"({defaults.MAX_UPLOAD_BYTES:,} bytes) and {defaults.MAX_PIXELS / 1e6:g} megapixels; "
+    "read by content, whatever the file is called."
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,8 @@ class Picked:
     """One image chosen by the user: HWC uint8 pixels, a class name, and where it came from.
 
     ``label`` is the CIFAR-10 class index for CIFAR picks and None for uploads; ``key`` names
-    the image for caches (the set and position, or the upload's id and background).
+    the image for caches (the set and position, or the upload's id and background). ``origin``
+    is safe to show as markdown: a file name in it is shortened and escaped.
     """
 
     image: np.ndarray
@@ -78,11 +93,8 @@ def _cifar_pick(slot: str, title: str, ds: CifarSet) -> Picked:
     label = CLASSES.index(name)
     positions = ds.positions_of(label)
     if st.session_state[f"{slot}_idx"] >= len(positions):  # a smaller set than before
-        st.warning(
-            missing_index_notice(
-                title, st.session_state[f"{slot}_idx"], name, ds.source, len(positions)
-            )
-        )
+        wanted = st.session_state[f"{slot}_idx"]
+        st.warning(plain(missing_index_notice(title, wanted, name, ds.source, len(positions))))
         st.session_state[f"{slot}_idx"] = 0
     idx = st.number_input(
         f"Image of that class (0–{len(positions) - 1})",
@@ -117,22 +129,26 @@ def image_picker(slot: str, title: str, default_class: str, ds: CifarSet) -> Pic
     if source == "CIFAR-10":
         return _cifar_pick(slot, title, ds)
     if source == "Upload":
-        file = st.file_uploader("Image file", key=f"{slot}_file", type=UPLOAD_TYPES)
+        file = st.file_uploader("Image file", key=f"{slot}_file", help=UPLOAD_HELP)
     else:
         file = st.camera_input("Snapshot", key=f"{slot}_cam")
     name = st.text_input("Class name", key=f"{slot}_name") or slot.upper()
     if file is None:
         st.info(f"Choose a file for {title}, or pick from CIFAR-10.")
         return None
-    background = tuple(
-        int(st.session_state.get("background", "#ffffff")[i : i + 2], 16) for i in (1, 3, 5)
-    )
+    hex_colour = st.session_state.get("background", "#ffffff")
+    background = (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+    shown = short_name(file.name)
     try:
-        image = decode_upload(file.file_id, file.name, file.getvalue(), background)
-    except ImageError as err:
-        st.error(str(err))
+        decoded = decode_upload(file.file_id, file.name, file.getvalue(), background)
+    except ImageError as err:  # its message starts with the (shortened) file name
+        st.error(plain(str(err)))
         return None
-    return Picked(image, name, None, f"upload {file.name}", f"file:{file.file_id}:{background}")
+    note = name_note(shown, decoded.format)
+    if note is not None and source == "Upload":
+        st.caption(plain(note))
+    key = f"file:{file.file_id}:{background}"
+    return Picked(decoded.image, name, None, f"upload {plain(shown)}", key)
 
 
 def size_policy_controls() -> tuple[str, int]:
@@ -150,7 +166,7 @@ def size_policy_controls() -> tuple[str, int]:
         side = st.number_input(
             "N (side of the square)",
             8,
-            1024,
+            defaults.SQUARE_SIDE_MAX,
             step=8,
             key="side",
             disabled=policy == DEFAULT_SIZE_POLICY,
@@ -168,7 +184,7 @@ def size_params() -> tuple[Param, ...]:
     """Link settings for the size policy and the square's side N."""
     return (
         Param("policy", "choice", DEFAULT_SIZE_POLICY, choices=tuple(SIZE_POLICIES)),
-        Param("side", "int", defaults.SQUARE_SIDE, 8, 1024),
+        Param("side", "int", defaults.SQUARE_SIDE, 8, defaults.SQUARE_SIDE_MAX),
     )
 
 
@@ -177,6 +193,8 @@ def _policy_label(key: str) -> str:
     return getattr(label, "label", label)
 
 
+# At most 32 pairs of at most SQUARE_SIDE_MAX (or MAX_SIDE) squared pixels: about 50 MB per
+# server, whatever the sessions choose.
 @st.cache_data(max_entries=32, show_spinner=False)
 def _fit(
     key_a: str, key_b: str, policy: str, side: int, _a: np.ndarray, _b: np.ndarray

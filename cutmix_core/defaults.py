@@ -49,16 +49,32 @@ CUTOUT_SIZE: int = 16
 SMOOTHING: float = 0.0
 #: Background that transparent pixels are composited onto (RGB, white).
 BACKGROUND: tuple[int, int, int] = (255, 255, 255)
-#: Upload limit in MiB; keep equal to ``server.maxUploadSize`` in .streamlit/config.toml.
+#: Upload limit in megabytes, 1 MB = 1,000,000 bytes; equal to ``server.maxUploadSize`` in
+#: .streamlit/config.toml. Streamlit reads that number as MB in the browser (10**6 bytes, 2**20
+#: on Windows) and as MiB on the server (2**20 bytes, plus 1 MiB of slack), so the decimal
+#: reading is the one every path enforces: a file under it passes all three.
 MAX_UPLOAD_MB: int = 16
-#: Largest image we decode, in pixels (Pillow's decompression-bomb guard uses the same number).
+#: :data:`MAX_UPLOAD_MB` in bytes: the largest upload the decoder accepts.
+MAX_UPLOAD_BYTES: int = MAX_UPLOAD_MB * 1_000_000
+#: Largest image we decode, width x height in pixels, read from the header before decoding.
 MAX_PIXELS: int = 50_000_000
 #: Longest side an uploaded image is reduced to before mixing, so reruns stay fast.
 MAX_SIDE: int = 512
 #: Side of the square used by the "centre-crop both" and "resize both" size policies.
 SQUARE_SIDE: int = 256
-#: Environment variable naming a full CIFAR-10 copy (folder, zip or torchvision folder).
+#: Largest square side N a visitor may choose (a link may carry): uploads are at most MAX_SIDE,
+#: so a larger square would only upscale, and would grow the shared cache of fitted pairs.
+SQUARE_SIDE_MAX: int = MAX_SIDE
+#: An upload over this many pixels is a "large" decode: at most LARGE_DECODES of them run at
+#: once per server, the others wait, so a class uploading phone photos cannot exhaust memory.
+LARGE_DECODE_PIXELS: int = 4_000_000
+LARGE_DECODES: int = 2
+#: Environment variable naming the server's full CIFAR-10 copy (folder, zip or torchvision
+#: folder); visitors cannot change it.
 CIFAR_ENV: str = "CUTMIX_CIFAR10"
+#: Environment variable naming a folder under which visitors may type a CIFAR-10 path in the
+#: sidebar; unset, the sidebar has no path box at all.
+CIFAR_ROOT_ENV: str = "CUTMIX_CIFAR10_ROOT"
 
 #: Environment variable naming another folder of checkpoints for the app (default assets/models).
 MODELS_ENV = "CUTMIX_MODELS"

@@ -3,7 +3,10 @@
 CutMix (Yun et al., ICCV 2019, arXiv 1905.04899) was evaluated on CIFAR-10, so the app shows it on
 real CIFAR-10 pictures. The app must work offline, so it always has ``assets/cifar10_sample.npz``
 (10 test images per class, built by ``scripts/make_cifar_sample.py``); a full copy is used only
-when the user points the sidebar or the ``CUTMIX_CIFAR10`` environment variable at one.
+when whoever runs the server names one with the ``CUTMIX_CIFAR10`` environment variable, or
+names a folder with ``CUTMIX_CIFAR10_ROOT`` under which visitors may type a path
+(:func:`cifar_root`, :func:`resolve_under`). A visitor never reaches a path outside that root,
+and cannot tell from the app whether one exists.
 
 This module is the one the app and the training code import; the pieces live beside it:
 
@@ -30,7 +33,7 @@ from cutmix_core.data.cifar_layouts import (
     load_torchvision_folder,
 )
 from cutmix_core.data.cifar_set import CLASSES, SPLITS, CifarError, CifarSet, random_pair
-from cutmix_core.defaults import CIFAR_ENV
+from cutmix_core.defaults import CIFAR_ENV, CIFAR_ROOT_ENV
 
 __all__ = [
     "CLASSES",
@@ -40,12 +43,14 @@ __all__ = [
     "TORCHVISION_FOLDER",
     "CifarError",
     "CifarSet",
+    "cifar_root",
     "download_cifar10",
     "load_cifar10",
     "load_sample",
     "load_torchvision_folder",
     "random_pair",
     "resolve_path",
+    "resolve_under",
 ]
 
 SAMPLE_PATH: Path = paths.SAMPLE_PATH
@@ -81,3 +86,42 @@ def resolve_path(user_path: str | None, environ: Mapping[str, str] = os.environ)
         if value and value.strip():
             return Path(value.strip()).expanduser()
     return None
+
+
+def cifar_root(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The folder ``$CUTMIX_CIFAR10_ROOT`` names (resolved), under which visitors may type a
+    CIFAR-10 path; None when it is unset or blank, and then visitors type no paths at all."""
+    value = environ.get(CIFAR_ROOT_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+def resolve_under(root: Path, typed: str) -> Path | None:
+    """The path a visitor typed, relative to ``root`` (or absolute), if it may be read.
+
+    Symbolic links and ``..`` are resolved first, so neither leads out of ``root``. The answer
+    is None alike for a path outside ``root``, one that does not exist and one the server may
+    not read, so that a visitor learns nothing about the server's files outside ``root``.
+
+    Args:
+        root: the folder the server allows (:func:`cifar_root`).
+        typed: what the visitor typed; ``~`` is not expanded (it would name the server's home).
+    """
+    text = typed.strip()
+    if not text or "\0" in text:
+        return None
+    try:
+        base = root.resolve()
+        path = (base / text).resolve()
+        if not path.is_relative_to(base):
+            return None
+        if path.is_dir():
+            with os.scandir(path):  # opening says what a permission check may not (ACLs, root)
+                pass
+        elif path.is_file():
+            with path.open("rb"):
+                pass
+        else:  # missing, or a device, pipe or socket
+            return None
+    except (OSError, RuntimeError, ValueError):  # unreadable, a symlink loop, a name too long
+        return None
+    return path

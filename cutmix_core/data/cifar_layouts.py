@@ -13,10 +13,12 @@ for test), as torchvision does; class-folder trees and zips list classes in :dat
 then files sorted by file name (plain string order, so zero-padded names sort numerically).
 The two orders differ, so indices are only comparable between sets of the same layout.
 
-Pickles are read with a restricted unpickler that accepts only numpy arrays, because the path can
-come from a text box and an ordinary ``pickle.load`` would run arbitrary code. For the same reason
-any path can arrive here (``/dev/null``, a half-copied zip, a folder the app may not read): every
-failure to read or decode it becomes a :class:`CifarError` naming the path and the cause.
+Pickles are read with a restricted unpickler that accepts only numpy arrays, because a copy can
+come from anywhere and an ordinary ``pickle.load`` would run arbitrary code; images are opened
+only as JPEG or PNG (:data:`IMAGE_FORMATS`), whatever their names say. Any path can arrive
+here (``/dev/null``, a half-copied zip, a folder the app may not read): every failure to read or
+decode it becomes a :class:`CifarError` naming the path and the cause, and no message lists what
+a folder or zip holds.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from cutmix_core.data.cifar_set import CLASSES, CifarError, CifarSet, check_spli
 
 TORCHVISION_FOLDER = "cifar-10-batches-py"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+#: The only decoders a class-folder image reaches, whatever its name: an EPS named .png must
+#: not be handed to Ghostscript, nor a TIFF or PSD to their more complex parsers.
+IMAGE_FORMATS = ("JPEG", "PNG")
 _BATCHES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
 _LAYOUTS = (
     "torchvision's cifar-10-batches-py folder or its parent; "
@@ -154,7 +159,7 @@ def _decode(
 def _decode_image(data: bytes, name: str, where: str) -> np.ndarray:
     """One CIFAR-10 image file's bytes as (32, 32, 3) uint8 RGB."""
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as im:
             if im.size != (32, 32):
                 raise CifarError(
                     f"{where}: {name} is {im.size[0]}x{im.size[1]} pixels; "
@@ -164,10 +169,7 @@ def _decode_image(data: bytes, name: str, where: str) -> np.ndarray:
     except CifarError:
         raise
     except UnidentifiedImageError as err:  # its own message names a BytesIO, not the file
-        raise CifarError(
-            f"{where}: cannot decode {name}: not an image file in a format PIL "
-            "reads (JPEG, PNG, ...)"
-        ) from err
+        raise CifarError(f"{where}: cannot decode {name}: not a JPEG or PNG image file") from err
     except _DECODE_ERRORS as err:
         raise CifarError(f"{where}: cannot decode {name} ({_cause(err)})") from err
 
@@ -195,11 +197,9 @@ def _load_zip(path: Path, split: str) -> CifarSet:
         members = [m.split("/") for m in zf.namelist() if _is_image(m)]
         nested = [p for p in members if len(p) == 3 and p[0] == split and p[1] in CLASSES]
         chosen = nested or [p for p in members if len(p) == 2 and p[0] in CLASSES]
-        if not chosen:
-            tops = sorted({m[0] for m in members if len(m) > 1})[:5]
+        if not chosen:  # say what is expected, never what the zip holds
             raise CifarError(
-                f"{path} holds no {split}/<class>/ or <class>/ images "
-                f"(top folders: {tops}); accepted layouts: {_LAYOUTS}"
+                f"{path} holds no {split}/<class>/ or <class>/ images; accepted layouts: {_LAYOUTS}"
             )
         names = {
             c: [
@@ -252,8 +252,5 @@ def _load(path: Path, split: str) -> CifarSet:
     for root in (path / split, path):
         if any((root / cls).is_dir() for cls in CLASSES):
             return _load_folder(root, split)
-    found = sorted(p.name for p in path.iterdir())[:8]
-    raise CifarError(
-        f"{path} is not a CIFAR-10 {split} copy (it holds {found or 'nothing'}); "
-        f"accepted layouts: {_LAYOUTS}"
-    )
+    # Never list what the folder holds: the path may come from a visitor of a shared server.
+    raise CifarError(f"{path} is not a CIFAR-10 {split} copy; accepted layouts: {_LAYOUTS}")

@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import APP, ROOT, chart_traces
+from conftest import APP, chart_traces
 from conftest import assert_ok as _ok
 from conftest import metrics as _metrics
 from PIL import Image
@@ -230,34 +230,6 @@ def test_malformed_link_falls_back_with_a_notice() -> None:
     assert "alpha" in at.warning[0].value and "seed" in at.warning[0].value
     res = _expected("cat", "dog", 1.0, 0)
     assert _metrics(at)["λ sampled"] == f"{res.lam:.4f}"
-
-
-def test_a_bad_cifar_path_warns_and_falls_back_to_the_sample(tmp_path) -> None:
-    at = _app().run()
-    at.sidebar.text_input(key="cifar_path").set_value(str(tmp_path / "nowhere")).run()
-    _ok(at)
-    assert any("nowhere" in w.value and "bundled sample" in w.value for w in at.sidebar.warning)
-    assert _metrics(at) == _metrics(_app().run())  # the page still shows the sample's mix
-    at.sidebar.text_input(key="cifar_path").set_value("").run()
-    assert not at.sidebar.warning
-
-
-SHARED_TEST_ZIP = ROOT.parent / "shared" / "data" / "cifar10" / "cifar10-test-jpg.zip"
-
-
-@pytest.mark.skipif(not SHARED_TEST_ZIP.exists(), reason="no CIFAR-10 test zip beside the repo")
-def test_the_full_test_split_from_a_zip() -> None:
-    at = _app().run()
-    at.sidebar.text_input(key="cifar_path").set_value(str(SHARED_TEST_ZIP)).run()
-    _ok(at)
-    assert not at.sidebar.warning
-    assert str(SHARED_TEST_ZIP) in at.sidebar.caption[-1].value
-    # 1,000 test images per class instead of the sample's 10.
-    assert at.number_input(key="a_idx").max == 999
-    at.number_input(key="a_idx").set_value(500).run()
-    _ok(at)
-    # Class folders in CLASSES order, 1,000 each: cat (class 3) #500 is test image 3500.
-    assert "test #3500 (cat)" in str(at.image[0].captions)
 
 
 def test_a_link_index_beyond_the_set_in_use_says_so() -> None:

@@ -139,9 +139,14 @@ def test_missing_path(tmp_path):
         load_cifar10(tmp_path / "nowhere")
 
 
-def test_empty_folder_lists_accepted_layouts(tmp_path):
-    with pytest.raises(CifarError, match=r"holds nothing.*accepted layouts: torchvision"):
+def test_a_folder_in_no_layout_lists_the_layouts_not_its_contents(tmp_path):
+    with pytest.raises(CifarError, match=r"not a CIFAR-10 test copy; accepted layouts: torchv"):
         load_cifar10(tmp_path)
+    for name in (".bashrc", ".ssh", "secrets.txt", "id_rsa"):  # what a home folder holds
+        (tmp_path / name).write_text("private")
+    with pytest.raises(CifarError) as err:
+        load_cifar10(tmp_path)
+    assert not any(name in str(err.value) for name in ("bashrc", "ssh", "secrets", "id_rsa"))
 
 
 def test_wrong_image_size(tmp_path):
@@ -170,8 +175,13 @@ def test_missing_class_folder_and_bad_files(tmp_path):
 
 def test_zip_without_requested_split(tmp_path):
     _write_zip(tmp_path / "train.zip", "train/")
-    with pytest.raises(CifarError, match=r"no test/<class>/.*\['train'\].*accepted layouts"):
+    with zipfile.ZipFile(tmp_path / "train.zip", "a") as zf:
+        zf.writestr("private-notes/cat.png", b"x")
+    with pytest.raises(CifarError, match=r"no test/<class>/ or <class>/ images; accepted layouts"):
         load_cifar10(tmp_path / "train.zip", "test")
+    with pytest.raises(CifarError) as err:  # what the zip holds is never listed
+        load_cifar10(tmp_path / "train.zip", "test")
+    assert "private-notes" not in str(err.value) and "'train'" not in str(err.value)
 
 
 def test_truncated_zip(tmp_path):
@@ -287,9 +297,9 @@ def _broken_crc(png: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("content", "cause"),
     [
-        (b"just some text", "not an image file in a format PIL reads"),
+        (b"just some text", "not a JPEG or PNG image file"),
         (_png_bytes(_tile(0))[:60], "(OSError: image file is truncated"),
-        (_broken_crc(_png_bytes(_tile(0))), "not an image file in a format PIL reads"),
+        (_broken_crc(_png_bytes(_tile(0))), "not a JPEG or PNG image file"),
     ],
     ids=["text", "truncated", "bad-crc"],
 )
@@ -305,3 +315,19 @@ def test_a_non_image_file_in_a_class_folder(tmp_path, content, cause):
 def test_bad_split_is_value_error(tmp_path):
     with pytest.raises(ValueError, match="'valid'"):
         load_cifar10(tmp_path, "valid")
+
+
+@pytest.mark.parametrize("fmt", ["EPS", "TIFF", "BMP", "GIF"])
+def test_class_folder_images_are_opened_only_as_jpeg_or_png(tmp_path, fmt, monkeypatch):
+    # An EPS named .png would be handed to Ghostscript by a plain Image.open.
+    from PIL import EpsImagePlugin
+
+    def no_ghostscript(*args, **kwargs):
+        raise AssertionError("Ghostscript was called")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", no_ghostscript)
+    _write_tree(tmp_path)
+    file = tmp_path / "cat" / "1.png"
+    file.write_bytes(_png_bytes(_tile(0), fmt))
+    with pytest.raises(CifarError, match=re.escape(f"cannot decode {file}: not a JPEG or PNG")):
+        load_cifar10(tmp_path)
