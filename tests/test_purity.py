@@ -336,3 +336,44 @@ def test_pages_do_not_depend_on_the_workplace_data_path() -> None:
     app = [ROOT / "app.py", *sorted((ROOT / "app_ui").glob("*.py"))]
     runtime = [*app, *sorted((ROOT / "app_pages").glob("*.py")), *CORE]
     assert [p.name for p in runtime if "../shared" in p.read_text()] == []
+
+
+# --------------------------------------------------------------------------- safe loading
+
+
+def unsafe_loads(source: str) -> list[int]:
+    """Lines of ``source`` that call ``torch.load`` without ``weights_only=True`` (a pickle in
+    the file would then run code)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "load"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "torch"
+        ):
+            safe = any(
+                k.arg == "weights_only" and isinstance(k.value, ast.Constant) and k.value.value
+                for k in node.keywords
+            )
+            if not safe:
+                lines.append(node.lineno)
+    return lines
+
+
+SHIPPED_CODE = sorted(
+    p
+    for folder in ("cutmix_core", "app_ui", "app_pages", "scripts")
+    for p in (ROOT / folder).rglob("*.py")
+) + [ROOT / "app.py"]
+
+
+def test_every_checkpoint_load_is_weights_only() -> None:
+    found = {
+        str(p.relative_to(ROOT)): unsafe_loads(p.read_text(encoding="utf-8")) for p in SHIPPED_CODE
+    }
+    assert {k: v for k, v in found.items() if v} == {}
+    # The check itself sees a bare load, and one with weights_only=False.
+    assert unsafe_loads("import torch\ntorch.load(f)\ntorch.load(f, weights_only=False)") == [2, 3]
+    assert unsafe_loads("torch.load(f, map_location='cpu', weights_only=True)") == []

@@ -97,8 +97,9 @@ def fetch(
         dst: the file to write; its folder is created if needed.
         timeout: seconds to wait for the connection and for each read; a slow but moving
             transfer goes on, a stalled one stops.
-        sha256_prefix: the file's sha256 must start with this (torch.hub names files
-            ``name-<prefix>.pth``); ``md5``: its full md5 (torchvision's datasets).
+        sha256_prefix: the file's sha256 must start with this: a full pinned sha256, or the
+            prefix torch.hub puts in ``name-<prefix>.pth``; ``md5``: its full md5
+            (torchvision's datasets).
         chunk_size: the most bytes taken from the connection at a time.
     Returns:
         ``dst`` as a Path.
@@ -229,9 +230,10 @@ def has_digest(path: str | Path, *, md5: str) -> bool:
 
 def _check(digests: dict[str, str], sha256_prefix: str | None, md5: str | None) -> None:
     if sha256_prefix is not None and not digests["sha256"].startswith(sha256_prefix.lower()):
+        full = len(sha256_prefix) == len(digests["sha256"])
         raise DownloadError(
-            f"the downloaded file is not the expected one (its sha256 starts "
-            f"{digests['sha256'][: len(sha256_prefix)]}, expected "
+            f"the downloaded file is not the expected one (its sha256 "
+            f"{'is' if full else 'starts'} {digests['sha256'][: len(sha256_prefix)]}, expected "
             f"{sha256_prefix})"
         )
     if md5 is not None and digests["md5"] != md5.lower():

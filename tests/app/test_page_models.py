@@ -26,6 +26,7 @@ from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.images import fit_pair, limit_side, load_image
 from cutmix_core.evaluation.report import load_report, save_report
 from cutmix_core.evaluation.run import evaluate, load_models
+from cutmix_core.models import imagenet
 from cutmix_core.models.checkpoints import (
     build_model,
     load_checkpoint,
@@ -290,8 +291,10 @@ def test_imagenet_model_from_a_local_state_dict(
     name: str, label: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The real loading path (torchvision's weights API, $TORCH_HOME cache), with a random
-    state dict saved where the download would put it; the network is never touched."""
+    state dict saved where the download would put it (so unpinned); the network is never
+    touched."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setattr(imagenet, "WEIGHTS_SHA256", {})
     monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *a, **k: pytest.fail("download"))
     monkeypatch.setattr(download, "is_online", lambda *a, **k: pytest.fail("network probe"))
     weights = torchvision.models.get_model_weights(name).DEFAULT

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.request import Request
@@ -20,7 +21,8 @@ import torch
 import torchvision
 
 from cutmix_core.data import download
-from cutmix_core.models.imagenet import load_imagenet_model
+from cutmix_core.models import imagenet
+from cutmix_core.models.imagenet import WEIGHTS_SHA256, load_imagenet_model
 from cutmix_core.models.inference import CheckpointError
 
 
@@ -61,7 +63,21 @@ class _Response(io.BytesIO):
         return super().read1(n)
 
 
-def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str]) -> None:
+@pytest.fixture
+def unpinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pinned sha256, so that a random state dict stands in for the published file."""
+    monkeypatch.setattr(imagenet, "WEIGHTS_SHA256", {})
+
+
+def _cache(state: object) -> Path:
+    """``state`` saved where torchvision's resnet18 weights are cached; returns the path."""
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / "resnet18-f37072fd.pth"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(state, cached)
+    return cached
+
+
+def test_imagenet_model_loads_cached_weights_offline(torch_home: list[str], unpinned: None) -> None:
     weights = torchvision.models.ResNet18_Weights.DEFAULT
     state = torchvision.models.resnet18().state_dict()  # random, stands in for the real file
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
@@ -179,7 +195,7 @@ def test_imagenet_download_stalled_or_not_the_published_file_is_not_cached(
     with pytest.raises(
         CheckpointError,
         match=r"the downloaded file is not the expected one \(its "
-        r"sha256 starts [0-9a-f]{8}, expected f37072fd\)",
+        rf"sha256 is [0-9a-f]{{64}}, expected {WEIGHTS_SHA256['resnet18-f37072fd.pth']}\)",
     ):
         load_imagenet_model("resnet18", timeout=2)
     assert timeouts == [2, 2]
@@ -187,12 +203,66 @@ def test_imagenet_download_stalled_or_not_the_published_file_is_not_cached(
     assert list(checkpoints.iterdir()) == []  # no partial or wrong file under any name
 
 
-def test_imagenet_model_damaged_cache_and_unknown_name_raise(torch_home: list[str]) -> None:
+def test_imagenet_model_damaged_cache_and_unknown_name_raise(
+    torch_home: list[str], unpinned: None
+) -> None:
     url = torchvision.models.ResNet18_Weights.DEFAULT.url
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"half a download")
-    with pytest.raises(CheckpointError, match=r"resnet18-f37072fd\.pth are damaged; delete"):
+    with pytest.raises(CheckpointError, match=r"f37072fd\.pth are damaged or not plain weights"):
         load_imagenet_model("resnet18")
     with pytest.raises(CheckpointError, match="unknown torchvision model 'resnet7'"):
         load_imagenet_model("resnet7")
+
+
+def test_the_offered_models_have_full_pinned_sha256s() -> None:
+    """Every ImageNet model the app offers is pinned by its file's full sha256, which starts
+    with the prefix torchvision puts in the file name."""
+    from app_ui.models import IMAGENET_MODELS
+
+    for name in IMAGENET_MODELS:
+        file = Path(torchvision.models.get_model_weights(name).DEFAULT.url).name
+        pin = WEIGHTS_SHA256[file]
+        assert len(pin) == 64 and int(pin, 16) >= 0
+        assert pin.startswith(torch.hub.HASH_REGEX.search(file).group(1))
+
+
+def test_a_cached_file_that_is_not_the_pinned_one_is_refused(torch_home: list[str]) -> None:
+    """Copied in by hand or left by another tool: a file under the right name whose sha256 is
+    not the pinned one is never loaded; with its own sha256 pinned, the same file loads."""
+    state = torchvision.models.resnet18().state_dict()
+    cached = _cache(state)
+    with pytest.raises(CheckpointError, match=r"are not the published file \(sha256 "):
+        load_imagenet_model("resnet18")
+    digest = hashlib.sha256(cached.read_bytes()).hexdigest()
+    loaded = load_imagenet_model("resnet18", pinned={cached.name: digest})
+    assert all(torch.equal(v, state[k]) for k, v in loaded.model.state_dict().items())
+    assert torch_home == []  # nothing downloaded either time
+
+
+class _Payload:
+    """Unpickling this calls ``os.mkdir`` on its marker: code a hostile file would run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_a_pickle_payload_in_the_cached_weights_is_refused_unrun(
+    torch_home: list[str], unpinned: None, tmp_path: Path
+) -> None:
+    """The cached file is read with weights_only=True: a pickled callable in it is refused
+    before it runs, even where no pin would catch the file first."""
+    marker = tmp_path / "payload-ran"
+    state = dict(torchvision.models.resnet18().state_dict())
+    state["fc.weight"] = _Payload(marker)  # type: ignore[assignment]
+    cached = _cache(state)
+    torch.load(cached, weights_only=False)  # the payload is real: a full unpickle runs it
+    assert marker.exists()
+    marker.rmdir()
+    with pytest.raises(CheckpointError, match=r"are damaged or not plain weights; delete"):
+        load_imagenet_model("resnet18")
+    assert not marker.exists()
