@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_ui import prose
 from app_ui.controls import PairControls, pair_controls
+from app_ui.models import methods_say
 from app_ui.pickers import pick_params
 from app_ui.state import alpha_param, link_state, seed_param
 from cutmix_core.data.cifar import CLASSES
@@ -40,10 +41,7 @@ SPEC = PairControls(
 
 link_state("compare", LINK)
 st.title("CutMix vs Mixup vs Cutout")
-st.caption(
-    "The three methods the CutMix paper compares, on the same images A and B, the same λ "
-    "and, for Cutout and CutMix, the same box."
-)
+st.caption(prose.COMPARE_CAPTION)
 
 pair = pair_controls(
     SPEC,
@@ -94,9 +92,9 @@ for col, view in zip(st.columns(3), cmp.methods):
             ),
             key=f"label_{view.name}",
         )
-st.caption(
-    "Model predictions on these three images will appear here when trained models are shipped."
-)
+st.subheader("What the trained models say")
+st.caption(prose.COMPARE_MODELS_CAPTION)
+methods_say(a, b, pair.img_a, pair.img_b, cmp)
 
 st.subheader("What the three methods do")
 prose.render(prose.THREE_METHODS, {"fill": FILL_LABELS[fill]})

@@ -1,6 +1,7 @@
 """Models for the pages: the shipped CIFAR-10 checkpoints and torchvision's ImageNet models,
 cached once per server, their load failures, the cached explanation of a mix, and the compact
-"what the trained models say" row of the playground.
+"what the trained models say" row of the playground, and the compare page's tables of every
+model on every method's image.
 
 One model object serves every session (``st.cache_resource``): it is in eval mode with frozen
 parameters, and cutmix_core's predict and Grad-CAM never write to it (no hooks, no ``.grad``),
@@ -15,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from app_ui.pickers import Picked
+from app_ui.state import init_state
 from cutmix_core import Box, MixResult, paths
 from cutmix_core.models.checkpoints import (
     CheckpointError,
@@ -22,14 +24,23 @@ from cutmix_core.models.checkpoints import (
     load_checkpoint,
     load_imagenet_model,
 )
-from cutmix_core.views.describe import card_caption, model_says_line, models_say_title
+from cutmix_core.views.batch_view import Comparison
+from cutmix_core.views.describe import (
+    card_caption,
+    method_rows,
+    model_says_line,
+    models_say_title,
+)
 from cutmix_core.views.model_view import (
+    METHOD_AUGS,
+    MethodPredictions,
     MixExplanation,
     ShippedModel,
     SplitSweep,
     class_for,
     explain_mix,
     find_models,
+    predict_methods,
     predict_mix,
     sweep_split,
 )
@@ -205,3 +216,58 @@ def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: 
         st.page_link(
             "app_pages/models.py", label="Predictions and Grad-CAM on the Models page", icon="🔬"
         )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _methods(
+    key: str,
+    weights: str | None,
+    class_a: int | None,
+    class_b: int | None,
+    a: np.ndarray,
+    b: np.ndarray,
+    images: tuple[tuple[str, np.ndarray], ...],
+    _loaded: LoadedModel,
+) -> MethodPredictions:
+    # Keyed on the images themselves (hashed by Streamlit; at most 512 px a side): the same
+    # pair, lambda, box and fill cost nothing the second time, in any session.
+    return predict_methods(_loaded, a, b, images, class_a=class_a, class_b=class_b)
+
+
+def methods_say(
+    a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, cmp: Comparison
+) -> None:
+    """The compare page's "what the trained models say": for each method's image, the label it
+    trains on and each chosen shipped model's p(A), p(B) and top classes on that image. Says
+    so when no models are shipped."""
+    shipped = {m.key: m for m in shipped_models()}
+    if not shipped:
+        st.info("No trained models in assets/models (train them with scripts/train_shipped.sh).")
+        return
+    init_state({"cmp_models": list(shipped)})
+    st.session_state["cmp_models"] = [k for k in st.session_state["cmp_models"] if k in shipped]
+    chosen = st.multiselect(
+        "Models", list(shipped), format_func=lambda k: shipped[k].label, key="cmp_models"
+    )
+    images = tuple((view.name, view.result.image) for view in cmp.methods)
+    said: list[tuple[str, str, MethodPredictions]] = []
+    for key in chosen:
+        loaded = load_model(key)
+        if isinstance(loaded, str):
+            st.warning(loaded)
+            continue
+        ca = class_for(a.label, a.name, loaded.classes)
+        cb = class_for(b.label, b.name, loaded.classes)
+        weights = loaded.card.get("sha256")
+        preds = _methods(key, weights, ca, cb, img_a, img_b, images, loaded)
+        said.append((shipped[key].label, shipped[key].aug, preds))
+    if not said:
+        return
+    for view in cmp.methods:
+        rows = method_rows(
+            view.name,
+            view.weight_a,
+            [(label, aug == METHOD_AUGS[view.name], p) for label, aug, p in said],
+        )
+        st.markdown(f"**{view.name}** image")
+        st.table(rows)

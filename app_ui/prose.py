@@ -50,6 +50,18 @@ HOW_CUTMIX_WORKS: tuple[Block, ...] = (
 )
 
 #: The compare page's explanation; ``{fill}`` is the Cutout fill in use.
+COMPARE_CAPTION = (
+    "The three methods the CutMix paper compares, on the same images A and B, the same λ "
+    "and, for Cutout and CutMix, the same box."
+)
+
+COMPARE_MODELS_CAPTION = (
+    "Under each method's image: the label that method trains on, then each model's "
+    "probabilities for A's and B's classes on that image and its top classes. ★ marks the "
+    "model trained with that method: the Mixup model has seen blends, the Cutout model grey "
+    "boxes, the CutMix model pasted boxes, the baseline none of them."
+)
+
 THREE_METHODS: tuple[Block, ...] = (
     (
         "md",

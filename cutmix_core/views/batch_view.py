@@ -53,12 +53,14 @@ class MethodView:
         result: the MixResult (image HWC uint8, box, lam, lam_adjusted).
         target: (num_classes,) float64 soft label, sums to 1.
         label_text: one sentence on what the label is, with its numbers.
+        weight_a: the weight of A's class in the label (Cutout: 1, B is absent).
     """
 
     name: str
     result: MixResult
     target: np.ndarray
     label_text: str
+    weight_a: float
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def compare_three(
         soft_label(y_a, y_b, mix.lam_adjusted, c),
         f"Label = {_mix_text(mix.lam, name_a, name_b)}: the blend weight λ "
         "itself, although every pixel is a blend of both images.",
+        mix.lam_adjusted,
     )
     out = cutout(a, box, fill=tuple(int(v) for v in fill))
     out_view = MethodView(
@@ -131,6 +134,7 @@ def compare_three(
         soft_label(y_a, y_a, 1.0, c),
         f"Label = 1.000 · {name_a}, unchanged: {box.area / _area(a):.1%} of "
         "A's pixels are blanked, but nothing of B comes in.",
+        1.0,
     )
     cut = cutmix(a, b, lam=lam, box=box)
     cut_view = MethodView(
@@ -139,6 +143,7 @@ def compare_three(
         soft_label(y_a, y_b, cut.lam_adjusted, c),
         f"Label = {_mix_text(cut.lam_adjusted, name_a, name_b)}: the share "
         f"of pixels from each image, λ_adjusted = 1 − {box.area}/{_area(a)}.",
+        cut.lam_adjusted,
     )
     return Comparison(mix_view, out_view, cut_view)
 

@@ -279,6 +279,81 @@ def class_for(label: int | None, name: str, classes: Sequence[str]) -> int | Non
     return lowered.index(key) if key in lowered else None
 
 
+#: The shipped models' training augmentation, by the method name the compare page shows.
+METHOD_AUGS = {"Mixup": "mixup", "Cutout": "cutout", "CutMix": "cutmix"}
+
+
+@dataclass(frozen=True, eq=False)
+class MethodPredictions:
+    """One model on A, B and the images of several methods (Mixup, Cutout, CutMix of A and B).
+
+    ``probs`` is (len(methods), num_classes) float32, one row per method's image; class_a and
+    class_b are the classes whose probabilities are compared with each method's label (the
+    picks' labels, else the model's top-1 on A alone and on B alone).
+    """
+
+    classes: tuple[str, ...]
+    methods: tuple[str, ...]
+    class_a: int
+    class_b: int
+    probs: np.ndarray
+
+    def p_a(self, method: str) -> float:
+        """p(class A) on ``method``'s image."""
+        return float(self.probs[self.methods.index(method), self.class_a])
+
+    def p_b(self, method: str) -> float:
+        """p(class B) on ``method``'s image."""
+        return float(self.probs[self.methods.index(method), self.class_b])
+
+    def top(self, method: str, k: int = 3) -> tuple[tuple[str, float], ...]:
+        """The ``k`` most likely classes on ``method``'s image, most likely first."""
+        return top_k(self.probs[self.methods.index(method)], self.classes, k)
+
+
+def predict_methods(
+    loaded: LoadedModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    images: Sequence[tuple[str, np.ndarray]],
+    *,
+    class_a: int | None = None,
+    class_b: int | None = None,
+) -> MethodPredictions:
+    """``loaded``'s probabilities on each ``(method, image)``, with A and B alone, in one pass.
+
+    Args:
+        loaded: a classifier (it is not modified).
+        a, b: the two source images, HWC uint8 of one shape.
+        images: the methods' names and images (e.g. from
+            :func:`cutmix_core.views.batch_view.compare_three`), each of A's shape.
+        class_a, class_b: the classes to compare with each label; None: the top-1 on A (B).
+    Raises:
+        ValueError: for non-images, images of different shapes, or a class out of range.
+    """
+    check_image(a, "a")
+    check_image(b, "b")
+    for name, img in images:
+        check_image(img, name)
+        if img.shape != a.shape or b.shape != a.shape:
+            raise ValueError(
+                f"a, b and every method's image must have one shape, got {a.shape}, "
+                f"{b.shape} and {img.shape} ({name})"
+            )
+    n = len(loaded.classes)
+    for arg, c in (("class_a", class_a), ("class_b", class_b)):
+        if c is not None:
+            check_int(c, arg, 0, n - 1)
+    probs = loaded.predict_input(to_input(loaded, (a, b, *(img for _, img in images))))
+    return MethodPredictions(
+        classes=tuple(loaded.classes),
+        methods=tuple(name for name, _ in images),
+        class_a=int(np.argmax(probs[0])) if class_a is None else int(class_a),
+        class_b=int(np.argmax(probs[1])) if class_b is None else int(class_b),
+        probs=probs[2:],
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class SplitSweep:
     """p(A) and p(B) as the pasted box grows about one centre: (K,) float64 arrays each."""

@@ -13,8 +13,11 @@ from conftest import chart_traces, open_app
 from conftest import metrics as _metrics
 from streamlit.testing.v1 import AppTest
 
-from cutmix_core import cutmix, soft_label
+from cutmix_core import cutmix, paths, soft_label
 from cutmix_core.data.cifar import CLASSES, load_sample
+from cutmix_core.models.checkpoints import load_checkpoint
+from cutmix_core.views.batch_view import CUTOUT_FILLS, compare_three
+from cutmix_core.views.model_view import METHOD_AUGS, find_models, predict_methods
 
 PAGE = "app_pages/compare.py"
 DS = load_sample()
@@ -142,3 +145,50 @@ def test_malformed_link_falls_back_to_defaults_with_a_warning() -> None:
     # cmp_lam fell back to 0.7 while the valid cmp_lam_mode=manual was kept.
     _check(at, _expected(seed=0, lam=0.7), lam_label="λ set")
     assert _widgets(at) == ("cat", 0, "dog", 0, "manual", 1.0, 0.7, 0, "grey")
+
+
+# --------------------------------------------------------------------------- trained models
+SHIPPED = {m.aug: m for m in find_models(paths.models_dir())}
+
+
+def _model_tables(at: AppTest) -> list[list[dict[str, str]]]:
+    return [t.value.to_dict("records") for t in at.table]
+
+
+@pytest.mark.skipif(len(SHIPPED) < 2, reason="needs shipped models")
+def test_each_model_on_each_methods_image_beside_the_label_it_trains_on() -> None:
+    """The tables under the three images: computed here from the checkpoints and the
+    library's compare_three for the same seed, not read back from the page."""
+    at = _fresh({"cmp_seed": "3", "cmp_fill": "black"})
+    _ok(at)
+    a, b = _image("cat", 0), _image("dog", 0)
+    res = _expected(seed=3)
+    cmp = compare_three(
+        a, b, res.lam, res.box, y_a=3, y_b=5, class_names=CLASSES, fill=CUTOUT_FILLS["black"]
+    )
+    images = tuple((v.name, v.result.image) for v in cmp.methods)
+    tables = _model_tables(at)
+    assert len(tables) == 3
+    shown = [m.key for m in SHIPPED.values()]
+    assert at.multiselect(key="cmp_models").value == shown  # every shipped model by default
+    for view, table in zip(cmp.methods, tables):
+        label_row, *rows = table
+        assert label_row["p(A: cat)"] == f"{view.weight_a:.2f}"
+        assert label_row["p(B: dog)"] == f"{1 - view.weight_a:.2f}"
+        assert len(rows) == len(SHIPPED)
+        for model, row in zip(SHIPPED.values(), rows):
+            loaded = load_checkpoint(model.path)
+            pred = predict_methods(loaded, a, b, images, class_a=3, class_b=5)
+            trained = model.aug == METHOD_AUGS[view.name]
+            assert row["model"] == ("★ " if trained else "") + model.label
+            assert row["p(A: cat)"] == f"{pred.p_a(view.name):.2f}"
+            assert row["p(B: dog)"] == f"{pred.p_b(view.name):.2f}"
+            top = pred.top(view.name)
+            assert row["top 3"] == ", ".join(f"{n} {p:.2f}" for n, p in top)
+    # Fewer models chosen: fewer rows, the rest of the page unchanged.
+    at.multiselect(key="cmp_models").set_value(shown[:1]).run()
+    _ok(at)
+    assert [len(t) for t in _model_tables(at)] == [2, 2, 2]
+    at.multiselect(key="cmp_models").set_value([]).run()
+    _ok(at)
+    assert not at.table and len(at.get("plotly_chart")) == 3

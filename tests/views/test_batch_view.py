@@ -105,6 +105,9 @@ def test_compare_three_cutmix_is_mixing_cutmix_with_that_box(pair) -> None:
     assert np.allclose(cmp.cutmix.target, [0.75, 0.25, 0.0])
     assert "0.750 · cat + 0.250 · dog" in cmp.cutmix.label_text and "20/80" in cmp.cutmix.label_text
     assert [m.name for m in cmp.methods] == ["Mixup", "Cutout", "CutMix"]
+    # A's weight in each label: the blend weight, 1 (B absent), the pixel share.
+    assert [m.weight_a for m in cmp.methods] == [0.6, 1.0, 0.75]
+    assert all(m.target[0] == pytest.approx(m.weight_a) for m in cmp.methods)
 
 
 def test_compare_three_leaves_inputs_unchanged_and_same_class_gives_one_class(pair) -> None:
