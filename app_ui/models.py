@@ -25,22 +25,20 @@ from cutmix_core.models.checkpoints import (
     load_imagenet_model,
 )
 from cutmix_core.views.batch_view import Comparison
-from cutmix_core.views.describe import (
-    card_caption,
-    method_rows,
-    model_says_line,
-    models_say_title,
-)
-from cutmix_core.views.model_view import (
+from cutmix_core.views.describe import card_caption, model_says_line, models_say_title
+from cutmix_core.views.methods_view import (
     METHOD_AUGS,
     MethodPredictions,
+    method_rows,
+    predict_methods,
+)
+from cutmix_core.views.model_view import (
     MixExplanation,
     ShippedModel,
     SplitSweep,
     class_for,
     explain_mix,
     find_models,
-    predict_methods,
     predict_mix,
     sweep_split,
 )

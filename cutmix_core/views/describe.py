@@ -24,7 +24,6 @@ from cutmix_core.mixing.pair import box_lambda, check_lambda, cut_size
 
 if TYPE_CHECKING:  # the report module needs torch; a type is all this module wants from it
     from cutmix_core.evaluation.report import EvaluationReport
-    from cutmix_core.views.model_view import MethodPredictions
 
 
 @dataclass(frozen=True)
@@ -177,67 +176,6 @@ def model_says_line(model: str, name_a: str, name_b: str, p_a: float, p_b: float
     """One model's p(A), p(B) and top-1 on the mixed image, e.g.
     ``ResNet-20 · CutMix: p(cat) = **0.61**, p(dog) = **0.30**; top-1 cat``."""
     return f"{model}: p({name_a}) = **{p_a:.2f}**, p({name_b}) = **{p_b:.2f}**; top-1 {top1}"
-
-
-#: The first column of the compare page's prediction tables.
-TRAINING_LABEL_ROW = "the label it trains on"
-#: Marks the model trained with the method whose image the table shows.
-TRAINED_MARK = "★ "
-
-
-def _label_top(pred: MethodPredictions, weight_a: float) -> str:
-    name_a, name_b = pred.classes[pred.class_a], pred.classes[pred.class_b]
-    if weight_a >= 1.0 or name_a == name_b:
-        return f"{name_a} 1.00"
-    return f"{name_a} {weight_a:.2f}, {name_b} {1.0 - weight_a:.2f}"
-
-
-def _p_cell(p: float, classes: Sequence[str], c: int, column_class: int) -> str:
-    return f"{p:.2f}" if c == column_class else f"{p:.2f} ({classes[c]})"
-
-
-def method_rows(
-    method: str,
-    weight_a: float,
-    models: Sequence[tuple[str, bool, MethodPredictions]],
-    *,
-    k: int = 3,
-) -> list[dict[str, str]]:
-    """The compare page's table under one method's image: the label the method trains on, then
-    each model's p(A), p(B) and top classes on that image.
-
-    Args:
-        method: "Mixup", "Cutout" or "CutMix".
-        weight_a: A's weight in the method's label (B's is the rest).
-        models: (model label, trained with this method, its predictions) per model.
-        k: how many top classes to list.
-    Returns:
-        Rows of column name -> text. The columns name A's and B's classes as the first model
-        sees them; a model that compares other classes (an upload's top-1) names its own.
-    """
-    if not models:
-        return []
-    first = models[0][2]
-    col_a = f"p(A: {first.classes[first.class_a]})"
-    col_b = f"p(B: {first.classes[first.class_b]})"
-    rows = [
-        {
-            "model": TRAINING_LABEL_ROW,
-            col_a: f"{weight_a:.2f}",
-            col_b: f"{1.0 - weight_a:.2f}",
-            f"top {k}": _label_top(first, weight_a),
-        }
-    ]
-    for label, trained, pred in models:
-        rows.append(
-            {
-                "model": (TRAINED_MARK if trained else "") + label,
-                col_a: _p_cell(pred.p_a(method), pred.classes, pred.class_a, first.class_a),
-                col_b: _p_cell(pred.p_b(method), pred.classes, pred.class_b, first.class_b),
-                f"top {k}": ", ".join(f"{n} {p:.2f}" for n, p in pred.top(method, k)),
-            }
-        )
-    return rows
 
 
 def target_story(lam_adjusted: float, name_a: str, name_b: str) -> str:

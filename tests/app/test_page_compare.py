@@ -17,7 +17,8 @@ from cutmix_core import cutmix, paths, soft_label
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.models.checkpoints import load_checkpoint
 from cutmix_core.views.batch_view import CUTOUT_FILLS, compare_three
-from cutmix_core.views.model_view import METHOD_AUGS, find_models, predict_methods
+from cutmix_core.views.methods_view import METHOD_AUGS, predict_methods
+from cutmix_core.views.model_view import find_models
 
 PAGE = "app_pages/compare.py"
 DS = load_sample()

@@ -23,7 +23,6 @@ from cutmix_core.views.describe import (
     explorer_metrics,
     fallback_classes_caption,
     label_space,
-    method_rows,
     missing_index_notice,
     mix_record,
     model_metrics,
@@ -211,36 +210,3 @@ def test_aspect_caption_follows_the_image_shape() -> None:
     assert "every unclipped box is square" in aspect_caption(32, 32)
     assert "W / H = 1.5;" in aspect_caption(20, 30)
     assert "W / H = 0.333;" in aspect_caption(300, 100)
-
-
-def test_method_rows_put_the_training_label_above_each_models_numbers() -> None:
-    from cutmix_core.views.model_view import MethodPredictions
-
-    classes = ("cat", "dog", "ship")
-    probs = np.array([[0.6, 0.3, 0.1], [0.2, 0.1, 0.7]], np.float32)
-    base = MethodPredictions(classes, ("Mixup", "CutMix"), 0, 1, probs)
-    other = MethodPredictions(classes, ("Mixup", "CutMix"), 0, 2, probs[::-1])  # B read as ship
-    rows = method_rows("CutMix", 0.75, [("baseline", False, base), ("CutMix", True, other)], k=2)
-    assert rows == [
-        {
-            "model": "the label it trains on",
-            "p(A: cat)": "0.75",
-            "p(B: dog)": "0.25",
-            "top 2": "cat 0.75, dog 0.25",
-        },
-        {
-            "model": "baseline",
-            "p(A: cat)": "0.20",
-            "p(B: dog)": "0.10",
-            "top 2": "ship 0.70, cat 0.20",
-        },
-        {
-            "model": "★ CutMix",
-            "p(A: cat)": "0.60",
-            "p(B: dog)": "0.10 (ship)",
-            "top 2": "cat 0.60, dog 0.30",
-        },
-    ]
-    cutout = method_rows("Mixup", 1.0, [("baseline", False, base)])
-    assert cutout[0]["top 3"] == "cat 1.00" and cutout[0]["p(B: dog)"] == "0.00"
-    assert method_rows("Mixup", 0.5, []) == []

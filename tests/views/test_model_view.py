@@ -26,7 +26,6 @@ from cutmix_core.views.model_view import (
     explain_mix,
     find_models,
     mass_text,
-    predict_methods,
     predict_mix,
     sweep_split,
     to_input,
@@ -208,29 +207,3 @@ def test_mass_text_words_a_share_and_an_all_zero_map() -> None:
     assert mass_text(0.374) == "37% of it in the box"
     assert mass_text(1.0) == "100% of it in the box"
     assert mass_text(float("nan")) == "an all-zero map (no positive evidence)"
-
-
-# --------------------------------------------------------------------------- predict_methods
-def test_predict_methods_is_one_prediction_per_image(loaded: LoadedModel) -> None:
-    a, b = _images(seed=4)
-    grey = a.copy()
-    grey[4:20, 8:24] = 128
-    mixed = paste(a, b, Box(4, 20, 8, 24))
-    images = (("Cutout", grey), ("CutMix", mixed))
-    got = predict_methods(loaded, a, b, images, class_b=7)
-    alone = [loaded.predict_input(to_input(loaded, [img]))[0] for img in (a, grey, mixed)]
-    assert got.methods == ("Cutout", "CutMix") and got.classes == tuple(loaded.classes)
-    assert got.class_a == int(np.argmax(alone[0])) and got.class_b == 7  # top-1 on A; as given
-    for (name, _), probs in zip(images, alone[1:]):
-        np.testing.assert_allclose(got.probs[got.methods.index(name)], probs, atol=1e-5)
-        assert got.p_a(name) == pytest.approx(float(probs[got.class_a]), abs=1e-5)
-        assert got.p_b(name) == pytest.approx(float(probs[7]), abs=1e-5)
-        assert got.top(name, 2) == top_k(got.probs[got.methods.index(name)], loaded.classes, 2)
-
-
-def test_predict_methods_rejects_bad_inputs(loaded: LoadedModel) -> None:
-    a, b = _images()
-    with pytest.raises(ValueError, match="one shape"):
-        predict_methods(loaded, a, b, (("CutMix", a[:16]),))
-    with pytest.raises(ValueError, match="class_a"):
-        predict_methods(loaded, a, b, (("CutMix", a),), class_a=10)
