@@ -1,12 +1,12 @@
 """Alpha explorer: thousands of CutMix draws for one alpha (or two), summarised and plotted."""
 
-import numpy as np
 import streamlit as st
 
 from app_ui import prose
+from app_ui.compute import explorer_stats
 from app_ui.controls import alpha_slider, seed_input
 from app_ui.state import alpha_param, link_state, seed_param, share_link
-from cutmix_core.mixing.explorer import MAX_SIDE, N_CHOICES, N_DEFAULT, AlphaStats, alpha_stats
+from cutmix_core.mixing.explorer import MAX_SIDE, N_CHOICES, N_DEFAULT
 from cutmix_core.views.describe import (
     aspect_caption,
     draws_heading,
@@ -36,11 +36,6 @@ LINK = (
 )
 
 
-@st.cache_data(max_entries=8, show_spinner="Sampling…")
-def _stats(alpha: float, h: int, w: int, n: int, seed: int) -> AlphaStats:
-    return alpha_stats(alpha, h, w, n, rng=np.random.default_rng(seed))
-
-
 link_state("alpha_explorer", LINK)
 if st.session_state["ae_size"] != "custom":  # the disabled H and W show the preset in use
     st.session_state["ae_h"] = st.session_state["ae_w"] = int(st.session_state["ae_size"])
@@ -58,9 +53,9 @@ h_col, w_col = c3.columns(2)
 h = int(h_col.number_input("H", 1, MAX_SIDE, key="ae_h", disabled=size != "custom"))
 w = int(w_col.number_input("W", 1, MAX_SIDE, key="ae_w", disabled=size != "custom"))
 
-series = [_stats(alpha, h, w, int(n), seed)]
+series = [explorer_stats(alpha, h, w, int(n), seed)]
 if compare:
-    series.append(_stats(alpha2, h, w, int(n), seed))
+    series.append(explorer_stats(alpha2, h, w, int(n), seed))
 
 for stats in series:
     st.markdown(draws_heading(stats))

@@ -43,10 +43,7 @@ link_state("models", LINK)
 st.title("Models and Grad-CAM")
 st.caption(prose.MODELS_CAPTION)
 if not shipped_models():
-    st.warning(
-        "No trained CIFAR-10 models in assets/models/. Train them with "
-        "`scripts/train_shipped.sh`; the ImageNet models still work online."
-    )
+    st.warning(prose.NO_MODELS_WARNING)
 
 spec = PairControls(alpha_help="λ ~ Beta(α, α); the box covers about 1 − λ of the image")
 pair = pair_controls(spec, LINK, top=_choose_models)
@@ -80,10 +77,7 @@ if drawn:
         t_now=1 - res.lam_adjusted,
     )
     st.plotly_chart(figure, key="sweep")
-    st.caption(
-        "The same pair with boxes of B from nothing to the whole image, about this box's "
-        "centre. A model that learned CutMix's label would follow the dashed lines."
-    )
+    st.caption(prose.SWEEP_CAPTION)
 
 st.divider()
 st.header("Evaluation on the CIFAR-10 test set")

@@ -18,7 +18,7 @@ from cutmix_core.views.batch_view import (
     summarize,
     target_heatmap_figure,
 )
-from cutmix_core.views.describe import short_set_notice
+from cutmix_core.views.describe import batch_source_caption, short_set_notice
 from cutmix_core.views.links import Param
 
 PAIRINGS = {"roll": "roll: i ← i − 1 (torchvision)", "permutation": "random permutation (paper)"}
@@ -37,10 +37,7 @@ LINK = (
 
 link_state("training_batch", LINK)
 st.title("A training batch")
-st.caption(
-    "In training, CutMix runs on a whole batch at once: every image gets a box from a "
-    "partner in the same batch, and the targets become a matrix of soft labels."
-)
+st.caption(prose.BATCH_CAPTION)
 
 ds = cifar()
 c1, c2, c3, c4 = st.columns(4)
@@ -76,7 +73,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Samples mixed", f"{summary.n_applied} of {summary.n}")
 m2.metric("λ sampled", f"{float(res.lams[0]):.4f}" if mode == "batch" else "one per sample")
 m3.metric("Mean λ adjusted", f"{summary.mean_lam_adjusted:.4f}")
-st.caption(f"Images from {ds.source}, positions {pos.tolist()}.")
+st.caption(batch_source_caption(ds.source, pos.tolist()))
 
 cells = batch_grid(res, scale=3)
 for start in range(0, len(cells), COLS):

@@ -24,7 +24,7 @@ from cutmix_core.views.describe import (
 )
 from cutmix_core.views.evaluation_figures import AUG_COLORS
 from cutmix_core.views.model_figures import cam_panel, prediction_figure
-from cutmix_core.views.model_view import MixExplanation, SplitSweep, class_for, mass_text
+from cutmix_core.views.model_view import MixExplanation, SplitSweep, cam_caption, class_for
 
 #: The sweep's colour for a model whose card names no known augmentation (ImageNet models).
 OTHER_COLOR = "#17becf"
@@ -95,15 +95,15 @@ def model_column(where: str, key: str, label: str, pair: Pair, res: MixResult) -
                 title=f"On image {which}",
             )
             st.plotly_chart(figure, key=f"pred_{where}_{which}")
-    return Column(label, sweep, AUG_COLORS.get(loaded.card.get("aug"), OTHER_COLOR))
+    return Column(label, sweep, AUG_COLORS.get(str(loaded.card.get("aug")), OTHER_COLOR))
 
 
 def _grad_cams(ex: MixExplanation, res: MixResult, name_a: str, name_b: str) -> None:
     h, w = res.image.shape[:2]
     scale = display_scale(h, w, 224)
     maps: tuple[tuple[np.ndarray, str], ...] = (
-        (ex.cam_a, f"Grad-CAM for A ({name_a}): {mass_text(ex.mass_a_inside)}"),
-        (ex.cam_b, f"Grad-CAM for B ({name_b}): {mass_text(ex.mass_b_inside)}"),
+        (ex.cam_a, cam_caption("A", name_a, ex.mass_a_inside)),
+        (ex.cam_b, cam_caption("B", name_b, ex.mass_b_inside)),
     )
     for column, (cam, caption) in zip(st.columns(2), maps):
         column.image(cam_panel(res.image, cam, res.box, scale=scale), caption=caption)

@@ -62,6 +62,21 @@ COMPARE_MODELS_CAPTION = (
     "boxes, the CutMix model pasted boxes, the baseline none of them."
 )
 
+BATCH_CAPTION = (
+    "In training, CutMix runs on a whole batch at once: every image gets a box from a "
+    "partner in the same batch, and the targets become a matrix of soft labels."
+)
+
+NO_MODELS_WARNING = (
+    "No trained CIFAR-10 models in assets/models/. Train them with "
+    "`scripts/train_shipped.sh`; the ImageNet models still work online."
+)
+
+SWEEP_CAPTION = (
+    "The same pair with boxes of B from nothing to the whole image, about this box's "
+    "centre. A model that learned CutMix's label would follow the dashed lines."
+)
+
 THREE_METHODS: tuple[Block, ...] = (
     (
         "md",

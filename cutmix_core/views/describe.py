@@ -326,6 +326,11 @@ def aspect_caption(h: int, w: int) -> str:
 
 
 # ---------------------------------------------------------------------------- training batch
+def batch_source_caption(source: str, positions: Sequence[int]) -> str:
+    """Where the training batch page's images come from: the set and their positions in it."""
+    return f"Images from {source}, positions {list(positions)}."
+
+
 def short_set_notice(available: int) -> str:
     """Why the batch is smaller than asked: the set in use has only ``available`` images."""
     return f"The CIFAR-10 set in use has only {available} images; the batch has {available}."

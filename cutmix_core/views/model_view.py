@@ -145,6 +145,11 @@ def mass_text(mass: float) -> str:
     )
 
 
+def cam_caption(which: str, name: str, mass: float) -> str:
+    """The caption of one Grad-CAM map: ``"Grad-CAM for B (dog): 37% of it in the box"``."""
+    return f"Grad-CAM for {which} ({name}): {mass_text(mass)}"
+
+
 def top_k(probs: np.ndarray, classes: Iterable[str], k: int = 5) -> tuple[tuple[str, float], ...]:
     """The ``k`` most likely ``(class name, probability)``, most likely first (ties by index)."""
     names = tuple(classes)
