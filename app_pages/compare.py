@@ -8,6 +8,7 @@ from app_ui.controls import PairControls, pair_controls
 from app_ui.models import methods_say
 from app_ui.pickers import pick_params
 from app_ui.state import alpha_param, link_state, seed_param
+from cutmix_core import defaults
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import display_scale, draw_box
 from cutmix_core.mixing.pair import sample_cutmix
@@ -23,7 +24,7 @@ LINK = (
     *pick_params(("ca", "cb"), idx_max=IDX_MAX),
     Param("cmp_lam_mode", "choice", "sample", choices=tuple(LAM_MODES)),
     alpha_param("cmp_alpha"),
-    Param("cmp_lam", "float", 0.7, lo=0.0, hi=1.0),
+    Param("cmp_lam", "float", defaults.LAM_BY_HAND, lo=0.0, hi=1.0),
     seed_param("cmp_seed"),
     Param("cmp_fill", "choice", DEFAULT_FILL, choices=tuple(CUTOUT_FILLS)),
 )

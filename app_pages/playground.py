@@ -10,7 +10,7 @@ from app_ui.controls import PairControls, pair_controls
 from app_ui.models import model_says
 from app_ui.pickers import pick_params, size_params
 from app_ui.state import alpha_param, clamp_state, link_state, seed_param
-from cutmix_core import Box, box_from_center, cutmix, soft_label
+from cutmix_core import Box, box_from_center, cutmix, defaults, soft_label
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import display_scale, draw_box, to_png_bytes, upscale_nearest
 from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
@@ -27,7 +27,7 @@ LINK = (
     Param("mode", "choice", "sample", choices=tuple(MODES)),
     alpha_param("alpha"),
     seed_param("seed"),
-    Param("lam", "float", 0.7, 0.0, 1.0),
+    Param("lam", "float", defaults.LAM_BY_HAND, 0.0, 1.0),
     Param("cy", "int", 16, 0, 4096),
     Param("cx", "int", 16, 0, 4096),
     Param("rows", "range", (8, 24), 0, 4096),

@@ -47,6 +47,8 @@ CIFAR_CUTMIX_PROB: float = 0.5
 CUTOUT_SIZE: int = 16
 #: Label smoothing applied before mixing (timm's convention); 0 disables it.
 SMOOTHING: float = 0.0
+#: The λ the pages start from when it is set by hand (playground, compare page).
+LAM_BY_HAND: float = 0.7
 #: Background that transparent pixels are composited onto (RGB, white).
 BACKGROUND: tuple[int, int, int] = (255, 255, 255)
 #: Upload limit in megabytes, 1 MB = 1,000,000 bytes; equal to ``server.maxUploadSize`` in

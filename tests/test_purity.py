@@ -109,6 +109,38 @@ def test_the_layer_checks_catch_an_upward_import(tmp_path) -> None:
     assert _layer("cutmix_core.views.describe") > _layer("cutmix_core.data.images")
 
 
+def root_imports(source: str) -> set[str]:
+    """Names a module takes from the package root (``from cutmix_core import name``)."""
+    return {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module == "cutmix_core" and not node.level
+        for alias in node.names
+    }
+
+
+def test_library_modules_import_submodules_never_the_packages_names() -> None:
+    """Inside the library, ``from cutmix_core import x`` must name a submodule: the package's
+    re-exported names (cutmix, Box, ...) would make every module depend on __init__ and on
+    everything it imports, and invite cycles."""
+    root = ROOT / "cutmix_core"
+    submodules = {p.stem for p in root.glob("*.py")} | {
+        p.parent.name for p in root.glob("*/__init__.py")
+    }
+    found = {
+        str(p.relative_to(ROOT)): sorted(root_imports(p.read_text(encoding="utf-8")) - submodules)
+        for p in CORE
+        if p.name != "__init__.py" or p.parent != root
+    }
+    assert {k: v for k, v in found.items() if v} == {}
+    assert root_imports(
+        "from cutmix_core import Box, defaults\nfrom cutmix_core.box import Box"
+    ) == {
+        "Box",
+        "defaults",
+    }
+
+
 def test_no_core_module_imports_streamlit() -> None:
     offenders = [p.name for p in CORE if "streamlit" in _imports(p)]
     assert offenders == []

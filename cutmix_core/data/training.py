@@ -96,8 +96,7 @@ def balanced_subset(ds: CifarSet, limit: int | None) -> CifarSet:
     """
     if limit is None:
         return ds
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    limit = check_int(limit, "limit", 1)
     labels = ds.labels
     rank = np.empty(len(ds), dtype=np.int64)  # position of each image within its class
     for c in np.unique(labels):
@@ -152,9 +151,8 @@ def sample_crop_offsets(
     n: int, pad: int = 4, *, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Offsets ``(dy, dx)``, each ``(n,)`` int64 uniform in ``[0, 2 * pad]``, on the CPU."""
-    if int(pad) < 0:
-        raise ValueError(f"pad must be >= 0, got {pad!r}")
-    offsets = torch.randint(0, 2 * int(pad) + 1, (2, n), generator=generator)
+    pad = check_int(pad, "pad", 0)
+    offsets = torch.randint(0, 2 * pad + 1, (2, n), generator=generator)
     return offsets[0], offsets[1]
 
 
