@@ -51,6 +51,7 @@ PAGES = [
     st.Page("app_pages/compare.py", title="CutMix vs Mixup vs Cutout", icon="⚖️"),
     st.Page("app_pages/training_batch.py", title="A training batch", icon="🧱"),
     st.Page("app_pages/models.py", title="Models and Grad-CAM", icon="🔬"),
+    st.Page("app_pages/occlusion.py", title="Occlusion lab", icon="🙈"),
 ]
 
 page = st.navigation(PAGES)

@@ -77,6 +77,19 @@ SWEEP_CAPTION = (
     "centre. A model that learned CutMix's label would follow the dashed lines."
 )
 
+OCCLUSION_CAPTION = (
+    "Hide part of image A and see whether each model still recognises it. CutMix trains on "
+    "images whose pasted box hides part of the object, so its models are claimed to resist "
+    "occlusion (Yun et al., ICCV 2019, Sec. 4.2); filling the region from image B is CutMix."
+)
+
+SENSITIVITY_CAPTION = (
+    "Occlusion sensitivity (Zeiler & Fergus, 2014) slides the patch over A, hides what is "
+    "under it with the chosen fill, and records how much the probability of A's class "
+    "drops: red where hiding hurts. Grad-CAM reads the same question off the gradients. "
+    "Both are computed at the model's input size (32 px)."
+)
+
 THREE_METHODS: tuple[Block, ...] = (
     (
         "md",
