@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app_ui import prose
+from app_ui.box_drawer import box_drawer
 from app_ui.controls import PairControls, pair_controls
 from app_ui.models import model_says
 from app_ui.pickers import pick_params, size_params
@@ -65,6 +66,9 @@ else:
     y0, y1 = rows_col.slider("Box rows [y0, y1)", 0, h, key="rows")
     x0, x1 = cols_col.slider("Box columns [x0, x1)", 0, w, key="cols")
     res = cutmix(img_a, img_b, box=Box(y0, y1, x0, x1))
+    with st.columns([1, 2])[0]:
+        st.caption(prose.DRAG_CAPTION)
+        box_drawer(img_a, res.box, key="box_drag", rows_key="rows", cols_key="cols")
 lam = None if mode == "box" else res.lam
 
 scale = display_scale(h, w)

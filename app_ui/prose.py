@@ -77,6 +77,8 @@ SWEEP_CAPTION = (
     "centre. A model that learned CutMix's label would follow the dashed lines."
 )
 
+DRAG_CAPTION = "Drag a rectangle on image A to draw the box; the sliders follow."
+
 OCCLUSION_CAPTION = (
     "Hide part of image A and see whether each model still recognises it. CutMix trains on "
     "images whose pasted box hides part of the object, so its models are claimed to resist "

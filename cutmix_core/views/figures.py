@@ -1,4 +1,5 @@
-"""Plotly figure builders for the pages: the Beta(alpha, alpha) density and the soft label.
+"""Plotly figure builders for the pages: the Beta(alpha, alpha) density, the soft label, and
+the image on which a box is drawn by dragging (:func:`box_select_figure`).
 
 Figures are built here, not in the pages, so they can be tested without a browser and reused by
 every page. The Beta density is
@@ -14,11 +15,14 @@ and the y axis is capped to keep the middle readable.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
+from cutmix_core.box import Box
+from cutmix_core.data.images import check_image
 from cutmix_core.mixing.pair import check_alpha
 
 #: Colours used for image A and image B everywhere in the app (boxes, bars, markers).
@@ -141,3 +145,73 @@ def soft_label_figure(
     fig.update_yaxes(title="target weight", range=[0, 1.15])
     fig.update_xaxes(automargin=True)
     return apply_layout(fig, "Soft label", height)
+
+
+#: Most invisible points a box-select figure places (one per pixel centre for small images).
+SELECT_POINTS = 4096
+
+
+def box_select_figure(image: np.ndarray, box: Box, *, height: int = 320) -> go.Figure:
+    """``image`` as a plotly image on which dragging selects a box (the drag mode is "select"),
+    with ``box`` outlined. Invisible points sit on pixel centres (every pixel of an image up to
+    :data:`SELECT_POINTS` pixels, a regular grid of them beyond), so that a selection reports
+    points as well as its range; :func:`box_from_selection` reads either back."""
+    check_image(image)
+    h, w = image.shape[:2]
+    step = max(1, math.ceil(math.sqrt(h * w / SELECT_POINTS)))
+    ys, xs = np.mgrid[0:h:step, 0:w:step]
+    fig = go.Figure(go.Image(z=image, hoverinfo="none"))
+    fig.add_trace(
+        go.Scatter(
+            x=xs.ravel(),
+            y=ys.ravel(),
+            mode="markers",
+            marker={"size": 2, "opacity": 0},
+            hoverinfo="none",
+            showlegend=False,
+        )
+    )
+    if box.area:
+        fig.add_shape(
+            type="rect",
+            x0=box.x0 - 0.5,
+            x1=box.x1 - 0.5,
+            y0=box.y0 - 0.5,
+            y1=box.y1 - 0.5,
+            line={"color": f"rgb{BOX_RGB}", "width": 3},
+        )
+    fig.update_layout(
+        dragmode="select",
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        xaxis={"visible": False, "range": [-0.5, w - 0.5]},
+        yaxis={"visible": False, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
+    )
+    return fig
+
+
+def box_from_selection(selection: Mapping[str, Any], h: int, w: int) -> Box | None:
+    """The pixels a box selection on :func:`box_select_figure` covers, as a half-open Box
+    clipped to the image; None when nothing was selected.
+
+    A pixel is in when its centre lies inside the dragged range. Streamlit reports the range
+    (``selection["box"][0]["x"]`` and ``["y"]``) and the points inside it; the range is used
+    when present, else the bounding box of the points.
+    """
+    boxes = selection.get("box") or []
+    if boxes and boxes[-1].get("x") and boxes[-1].get("y"):
+        xa, xb = sorted(float(v) for v in boxes[-1]["x"][:2])
+        ya, yb = sorted(float(v) for v in boxes[-1]["y"][:2])
+        x0, x1 = max(0, math.ceil(xa)), min(w, math.floor(xb) + 1)
+        y0, y1 = max(0, math.ceil(ya)), min(h, math.floor(yb) + 1)
+    else:
+        points = [p for p in selection.get("points") or [] if "x" in p and "y" in p]
+        if not points:
+            return None
+        cols = [int(round(float(p["x"]))) for p in points]
+        rows = [int(round(float(p["y"]))) for p in points]
+        x0, x1 = max(0, min(cols)), min(w, max(cols) + 1)
+        y0, y1 = max(0, min(rows)), min(h, max(rows) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return Box(y0, y1, x0, x1)

@@ -41,3 +41,36 @@ def test_soft_label_figure() -> None:
     assert colors[0] != colors[1] and colors[2] not in colors[:2]
     with pytest.raises(ValueError, match="3 class names"):
         soft_label_figure([1.0], ["a", "b", "c"])
+
+
+# --------------------------------------------------------------------------- box drawing
+def test_box_select_figure_shows_the_image_the_box_and_selectable_points() -> None:
+    from cutmix_core import Box
+    from cutmix_core.views.figures import SELECT_POINTS, box_select_figure
+
+    img = np.zeros((32, 24, 3), np.uint8)
+    fig = box_select_figure(img, Box(2, 10, 4, 20))
+    image, points = fig.data
+    assert image.type == "image" and points.type == "scatter"
+    assert len(points.x) == 32 * 24  # every pixel centre
+    assert fig.layout.dragmode == "select"
+    (rect,) = fig.layout.shapes
+    assert (rect.x0, rect.x1, rect.y0, rect.y1) == (3.5, 19.5, 1.5, 9.5)
+    big = box_select_figure(np.zeros((512, 384, 3), np.uint8), Box(0, 0, 0, 0))
+    assert len(big.data[1].x) <= SELECT_POINTS and not big.layout.shapes
+
+
+def test_box_from_selection_takes_the_pixels_whose_centres_are_inside() -> None:
+    from cutmix_core import Box
+    from cutmix_core.views.figures import box_from_selection
+
+    ranged = {"box": [{"x": [15.5, 2.7], "y": [2.7, 18.7]}], "points": []}
+    assert box_from_selection(ranged, 32, 32) == Box(3, 19, 3, 16)
+    clipped = {"box": [{"x": [-3.0, 40.0], "y": [30.2, 33.0]}]}
+    assert box_from_selection(clipped, 32, 32) == Box(31, 32, 0, 32)
+    points = {"points": [{"x": 5, "y": 7}, {"x": 9, "y": 2}, {"curve_number": 0}]}
+    assert box_from_selection(points, 32, 32) == Box(2, 8, 5, 10)
+    between = {"box": [{"x": [3.1, 3.4], "y": [0, 5]}]}  # no pixel centre inside
+    assert box_from_selection(between, 32, 32) is None
+    assert box_from_selection({}, 32, 32) is None
+    assert box_from_selection({"box": [], "points": []}, 32, 32) is None
