@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_ui import prose
+from app_ui.box_drawer import box_drawer
 from app_ui.controls import seed_input
 from app_ui.occlusion_panel import (
     chosen_models,
@@ -61,7 +62,10 @@ st.subheader("Hide a region")
 box = hidden_region(*image.shape[:2])
 hidden, shown = hidden_image(image, other, box, fill, seed)
 pic, said = st.columns([1, 2])
-pic.image(shown, caption=f"A with {box.area} pixels hidden ({FILLS[fill]})", output_format="PNG")
+with pic:
+    st.caption(prose.DRAG_CAPTION)
+    box_drawer(image, box, key="occ_drag", rows_key="occ_rows", cols_key="occ_cols")
+    st.image(shown, caption=f"A with {box.area} pixels hidden ({FILLS[fill]})", output_format="PNG")
 with said:
     verdicts(models, a, image, hidden)
 
