@@ -52,6 +52,7 @@ PAGES = [
     st.Page("app_pages/training_batch.py", title="A training batch", icon="🧱"),
     st.Page("app_pages/models.py", title="Models and Grad-CAM", icon="🔬"),
     st.Page("app_pages/occlusion.py", title="Occlusion lab", icon="🙈"),
+    st.Page("app_pages/quiz.py", title="Check yourself", icon="❓"),
 ]
 
 page = st.navigation(PAGES)

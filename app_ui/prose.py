@@ -77,6 +77,12 @@ SWEEP_CAPTION = (
     "centre. A model that learned CutMix's label would follow the dashed lines."
 )
 
+QUIZ_CAPTION = (
+    "A CutMix of two CIFAR-10 images: which weight does A's label get? Choose, and the app "
+    "says why. The same seed gives everyone the same ten questions, so a quiz can be handed "
+    "out by link."
+)
+
 DRAG_CAPTION = "Drag a rectangle on image A to draw the box; the sliders follow."
 
 OCCLUSION_CAPTION = (
