@@ -1,10 +1,12 @@
-"""A training batch: a seeded CIFAR-10 batch through cutmix_batch, its boxes and its targets."""
+"""A training batch: a seeded CIFAR-10 batch through cutmix_batch, its boxes and its targets,
+and the same settings as code for cutmix_core, torchvision and timm."""
 
 import numpy as np
 import streamlit as st
 import torch
 
 from app_ui import prose
+from app_ui.code_panel import code_panel
 from app_ui.controls import alpha_slider, seed_input
 from app_ui.sources import cifar
 from app_ui.state import SEED_MAX, alpha_param, link_state, seed_param, share_link
@@ -18,6 +20,7 @@ from cutmix_core.views.batch_view import (
     summarize,
     target_heatmap_figure,
 )
+from cutmix_core.views.code_export import BatchSettings
 from cutmix_core.views.describe import batch_source_caption, short_set_notice
 from cutmix_core.views.links import Param
 
@@ -87,3 +90,15 @@ st.plotly_chart(target_heatmap_figure(res.targets, CLASSES, row_labels=rows), ke
 
 st.subheader("What happens to a batch")
 prose.render(prose.BATCH)
+
+code_panel(
+    BatchSettings(
+        len(CLASSES),
+        alpha=alpha,
+        mode=mode,
+        pairing=pairing,
+        prob=prob,
+        smoothing=smoothing,
+        seed=seed,
+    )
+)

@@ -17,6 +17,7 @@ from cutmix_core import cutmix_batch
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.tensors import to_nchw
 from cutmix_core.views.batch_view import cell_caption, seeded_subset
+from cutmix_core.views.code_export import LIBRARIES, BatchSettings, snippets
 
 PAGE = "app_pages/training_batch.py"
 DS = load_sample()
@@ -167,3 +168,23 @@ def test_malformed_link_falls_back_to_defaults_with_a_warning() -> None:
         assert key in warning
     _check(at, pairing="permutation")  # the one valid setting is kept
     assert _widgets(at) == (16, 0, 0, 1.0, "permutation", "batch", 1.0, 0.0)
+
+
+def test_code_panel_shows_the_linked_settings_as_code() -> None:
+    """Opened from a link, the panel shows code_export's snippets for the link's settings, one
+    tab per library, each with its caveats and notes; the batch above is unchanged by it."""
+    settings = dict(seed=7, alpha=0.4, pairing="permutation", mode="elem", prob=0.75, smoothing=0.1)
+    at = _fresh({KEYS[k]: str(v) for k, v in settings.items()})
+    _check(at, **settings)
+    assert not at.warning
+    expected = snippets(BatchSettings(len(CLASSES), **settings))
+    (panel,) = [e for e in at.expander if e.label == "Use it in your training"]
+    assert [tab.label for tab in panel.tabs] == list(LIBRARIES)
+    for tab, snippet in zip(panel.tabs, expected):
+        (code,) = tab.code
+        # st.code strips the file's final newline (clean_text); the rest is shown as made.
+        assert (code.value, code.language) == (snippet.code.removesuffix("\n"), "python")
+        shown = "\n".join(m.value for m in tab.markdown)
+        for sentence in (*snippet.caveats, *snippet.notes):
+            assert f"- {sentence}" in shown
+    assert "seed(7)" in expected[1].code and "Pairing permutation" in shown  # not the defaults
