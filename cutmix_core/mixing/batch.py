@@ -29,6 +29,7 @@ Parameters are sampled on the CPU and applied on whatever device ``x`` lives on.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,7 +37,7 @@ import numpy as np
 import torch
 
 from cutmix_core import defaults
-from cutmix_core.box import EMPTY_BOX, Box
+from cutmix_core.box import Box
 from cutmix_core.checks import check_choice, check_int, check_number
 from cutmix_core.mixing.pair import check_alpha, check_lambda
 from cutmix_core.mixing.paste import corners_of, paste_boxes
@@ -71,7 +72,8 @@ class BatchMixResult:
     Attributes:
         images: (N, C, H, W), same dtype and device as the input.
         targets: (N, num_classes) float32 soft targets on the input's device; rows sum to 1.
-        boxes: N boxes in pixels (``EMPTY_BOX`` for Mixup and for samples left alone).
+        corners: (N, 4) int64 rows ``(y0, y1, x0, x1)``, read-only: each sample's box in pixels
+            (all zero for Mixup and for samples left alone); :attr:`boxes` as Box objects.
         lams: (N,) float64, the lambda sampled (or set) for each sample.
         lams_adjusted: (N,) float64, the weight of each sample's own label.
         partners: (N,) int64, the index of each sample's partner.
@@ -80,11 +82,17 @@ class BatchMixResult:
 
     images: torch.Tensor
     targets: torch.Tensor
-    boxes: tuple[Box, ...]
+    corners: np.ndarray
     lams: torch.Tensor
     lams_adjusted: torch.Tensor
     partners: torch.Tensor
     applied: torch.Tensor
+
+    @functools.cached_property
+    def boxes(self) -> tuple[Box, ...]:
+        """The N boxes as :class:`Box` objects (``EMPTY_BOX`` where nothing was pasted); built
+        on first use, since a training loop that never reads them should not pay for them."""
+        return tuple(Box(*row) for row in self.corners.tolist())
 
 
 def _check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
@@ -168,8 +176,10 @@ def soft_targets(
     return onehot[partners.to(y.device)] * w_partner + onehot * w_own
 
 
-def _result_boxes(corners: np.ndarray) -> tuple[Box, ...]:
-    return tuple(Box(*row) for row in corners.tolist())
+def _frozen(corners: np.ndarray) -> np.ndarray:
+    out = np.ascontiguousarray(corners, dtype=np.int64)
+    out.setflags(write=False)
+    return out
 
 
 def cutmix_batch(
@@ -233,7 +243,7 @@ def cutmix_batch(
     return BatchMixResult(
         images=paste_boxes(x, corners, partners),
         targets=soft_targets(y, partners, lams_adj, num_classes, smoothing),
-        boxes=_result_boxes(corners),
+        corners=_frozen(corners),
         lams=torch.from_numpy(np.broadcast_to(lams, (n,)).copy()),
         lams_adjusted=lams_adj,
         partners=partners,
@@ -276,7 +286,7 @@ def mixup_batch(
     return BatchMixResult(
         images=blend.to(x.dtype),
         targets=soft_targets(y, partners, lams_adj, num_classes, smoothing),
-        boxes=(EMPTY_BOX,) * n,
+        corners=_frozen(np.zeros((n, 4), np.int64)),
         lams=torch.from_numpy(lams),
         lams_adjusted=lams_adj,
         partners=partners,
@@ -314,7 +324,7 @@ def cutout_batch(
     return BatchMixResult(
         images=paste_boxes(x, corners, fill=fill),
         targets=soft_targets(y, own, ones, num_classes, smoothing),
-        boxes=_result_boxes(corners),
+        corners=_frozen(corners),
         lams=torch.from_numpy(area_lambdas(h, w, corners)),
         lams_adjusted=ones,
         partners=own,

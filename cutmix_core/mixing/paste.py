@@ -84,7 +84,8 @@ def paste_boxes(
         y0, y1, x0, x1 = corners[0].tolist()
         region = (slice(None), slice(None), slice(y0, y1), slice(x0, x1))
         if y1 > y0 and x1 > x0:
-            out[region] = fill if partners is None else x[region][partners]
+            # index_select of the region: one gather, no intermediate from advanced indexing.
+            out[region] = fill if partners is None else x[region].index_select(0, partners)
         return out
     edges = torch.from_numpy(corners).to(x.device).view(n, 4, 1)  # (N, 4, 1)
     rows = torch.arange(h, device=x.device)  # (H,)
