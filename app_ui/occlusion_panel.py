@@ -129,8 +129,9 @@ def sensitivity_maps(
         cam_col.image(cam_panel(small, cam[0], None, scale=scale), caption=f"Grad-CAM for {name}")
         occ_col.image(
             cam_panel(small, result.normalized(), None, scale=scale),
-            caption=sensitivity_caption(name, result),
+            caption=f"Occlusion sensitivity for {name}",
         )
+        occ_col.caption(sensitivity_caption(name, result))  # long: beside, not under, the map
 
 
 def hidden_image(

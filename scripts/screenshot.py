@@ -38,7 +38,11 @@ def _load_server() -> ModuleType:
 SHOTS = {
     "screenshot.png": (SHOT_QUERY, 3),
     "screenshot_models.png": ("/models" + SHOT_QUERY[1:], 7),
+    # A, then Grad-CAM and the sensitivity map of each of the four shipped models.
+    "screenshot_occlusion.png": ("/occlusion?oa_class=horse&occ_rows=6-22&occ_cols=8-24", 9),
 }
+#: Screenshots whose point is below the fold: taken in a taller window.
+TALL = {"screenshot_models.png", "screenshot_occlusion.png"}
 
 
 def main(
@@ -58,10 +62,14 @@ def main(
         try:
             # The model page's point (both models' predictions and maps) is below the fold,
             # and Streamlit scrolls inside its own container: a taller window shows it.
-            tall = out.name == "screenshot_models.png"
+            tall = out.name in TALL
             page = browser.new_page(viewport={**VIEWPORT, "height": 2000} if tall else VIEWPORT)
             default_where, default_images = SHOTS.get(out.name, SHOTS["screenshot.png"])
             page.goto(url + (where or default_where))
+            # A cold server computes every model's maps first: give the first run time.
+            page.wait_for_function(
+                server.IMAGES_LOADED, arg=images or default_images, timeout=180_000
+            )
             server.wait_until_rendered(page, images or default_images)
             page.wait_for_timeout(500)  # plotly's own fade-in
             out.parent.mkdir(parents=True, exist_ok=True)
