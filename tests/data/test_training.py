@@ -69,7 +69,7 @@ def test_augment_keeps_shape_dtype_and_input_and_is_seeded() -> None:
         (lambda: data.crop(_uint8(2), torch.zeros(2), torch.zeros(2), 4, "edge"), "padding"),
         (lambda: data.crop(_uint8(2, 4, 4), torch.zeros(2), torch.zeros(2), 4), "reflect padding"),
         (lambda: data.crop(_uint8(2), torch.zeros(3), torch.zeros(3)), r"dy and dx must be \(2,\)"),
-        (lambda: data.sample_crop_offsets(2, -1, generator=_gen()), r"pad must be an int in \[0, inf\], got -1"),
+        (lambda: data.sample_crop_offsets(2, -1, generator=_gen()), r"pad must be an int in \[0,"),
         (lambda: data.batch_flip(_uint8(2), generator=_gen(), p=1.5), r"p must be in \[0, 1\]"),
         (lambda: next(data.iterate_batches(_uint8(2), torch.zeros(2), 0)), "batch_size"),
     ],
