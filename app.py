@@ -7,6 +7,9 @@ script, when the first request after a server start is a link to that page.
 
 from typing import Any
 
+# Imported before any session runs: plotly looks pandas up in sys.modules, and a session that
+# did so while another session's thread was still importing it got a half-built module.
+import pandas  # noqa: F401
 import streamlit as st
 
 from app_ui.sources import sidebar
