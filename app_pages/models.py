@@ -12,6 +12,7 @@ from app_ui.state import alpha_param, link_state, seed_param
 from cutmix_core import cutmix, paths
 from cutmix_core.data.images import display_scale, draw_box, upscale_nearest
 from cutmix_core.evaluation.report import load_report
+from cutmix_core.models.localize import FRACTION
 from cutmix_core.views.describe import (
     mixed_caption,
     report_box_share_caption,
@@ -21,7 +22,9 @@ from cutmix_core.views.describe import (
 from cutmix_core.views.evaluation_figures import display_rows, occlusion_figure, split_figure
 from cutmix_core.views.figures import BOX_RGB
 from cutmix_core.views.links import Param
-from cutmix_core.views.model_figures import sweep_figure
+from cutmix_core.views.localize_text import percent, report_localizer_caption
+from cutmix_core.views.model_figures import sweep_figure, training_figure
+from cutmix_core.views.training_view import training_caption, training_curves
 
 LABELS = model_labels()
 CHOICES = tuple(LABELS)
@@ -31,12 +34,25 @@ LINK = (
     seed_param("seed"),
     Param("left", "choice", default_model("none", 0), choices=CHOICES),
     Param("right", "choice", default_model("cutmix", 1), choices=CHOICES),
+    Param("cam_fraction", "float", FRACTION, lo=0.05, hi=1.0),
 )
 
 
 def _choose_models() -> None:
     st.selectbox("Left model", CHOICES, format_func=LABELS.get, key="left")
     st.selectbox("Right model", CHOICES, format_func=LABELS.get, key="right")
+
+
+def _threshold() -> None:
+    st.slider(
+        "Localizer threshold (share of the map's maximum)",
+        0.05,
+        1.0,
+        step=0.05,
+        key="cam_fraction",
+        help="Where the model thinks B is: the box around the largest region of B's Grad-CAM "
+        f"at or above this share of its maximum (default: CAM's {percent(FRACTION)})",
+    )
 
 
 link_state("models", LINK)
@@ -46,7 +62,7 @@ if not shipped_models():
     st.warning(prose.NO_MODELS_WARNING)
 
 spec = PairControls(alpha_help="λ ~ Beta(α, α); the box covers about 1 − λ of the image")
-pair = pair_controls(spec, LINK, top=_choose_models)
+pair = pair_controls(spec, LINK, top=_choose_models, after_seed=_threshold)
 a, b = pair.a, pair.b
 h, w = pair.img_a.shape[:2]
 res = cutmix(pair.img_a, pair.img_b, pair.alpha, rng=np.random.default_rng(pair.seed))
@@ -62,10 +78,11 @@ shown[2].image(
 shown[3].markdown(target_story(res.lam_adjusted, a.name, b.name))
 
 columns = []
+fraction = float(st.session_state["cam_fraction"])
 for where, column in zip(("left", "right"), st.columns(2, border=True)):
     key = st.session_state[where]
     with column:
-        columns.append(model_column(where, key, LABELS[key], pair, res))
+        columns.append(model_column(where, key, LABELS[key], pair, res, fraction=fraction))
 drawn = [c for c in columns if c is not None]
 if drawn:
     sweeps = [(c.label, c.sweep) for c in drawn]
@@ -78,6 +95,11 @@ if drawn:
     )
     st.plotly_chart(figure, key="sweep")
     st.caption(prose.SWEEP_CAPTION)
+
+if curves := training_curves(shipped_models()):
+    st.subheader("How they trained")
+    st.plotly_chart(training_figure(curves), key="curves")
+    st.caption(training_caption(curves))
 
 st.divider()
 st.header("Evaluation on the CIFAR-10 test set")
@@ -92,3 +114,4 @@ e1, e2 = st.columns(2)
 e1.plotly_chart(split_figure(report), key="eval_split")
 e2.plotly_chart(occlusion_figure(report), key="eval_occlusion")
 st.caption(report_box_share_caption(report.box_share))
+st.caption(report_localizer_caption(report))

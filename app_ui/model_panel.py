@@ -1,8 +1,10 @@
 """One model's column on the Models page: its predictions on the mix against the soft label,
-Grad-CAM for class A and class B with the box outlined, and its predictions on A and B alone.
+Grad-CAM for class A and class B with the box outlined, the box a localizer draws from B's map
+against the pasted one, and its predictions on A and B alone.
 
 The page draws two of these side by side; every number comes from ``explain_mix`` and
-``sweep_split`` (cached in ``app_ui.models``), every sentence from ``cutmix_core.views``.
+``sweep_split`` (cached in ``app_ui.models``) and ``localize``, every sentence from
+``cutmix_core.views``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from app_ui.controls import Pair
 from app_ui.models import explain, load_model, show_card
 from cutmix_core import MixResult, soft_label
 from cutmix_core.data.images import display_scale
+from cutmix_core.models.localize import localize
 from cutmix_core.views.describe import (
     box_share_caption,
     fallback_classes_caption,
@@ -23,7 +26,8 @@ from cutmix_core.views.describe import (
     same_class_caption,
 )
 from cutmix_core.views.evaluation_figures import AUG_COLORS
-from cutmix_core.views.model_figures import cam_panel, prediction_figure
+from cutmix_core.views.localize_text import localizer_caption, localizer_method
+from cutmix_core.views.model_figures import cam_panel, localizer_panel, prediction_figure
 from cutmix_core.views.model_view import MixExplanation, SplitSweep, cam_caption, class_for
 
 #: The sweep's colour for a model whose card names no known augmentation (ImageNet models).
@@ -39,9 +43,12 @@ class Column:
     color: str
 
 
-def model_column(where: str, key: str, label: str, pair: Pair, res: MixResult) -> Column | None:
-    """Draw the column of model ``key`` (``where``: "left" or "right", for element keys); None
-    when the model cannot be loaded, after a warning saying why."""
+def model_column(
+    where: str, key: str, label: str, pair: Pair, res: MixResult, *, fraction: float
+) -> Column | None:
+    """Draw the column of model ``key`` (``where``: "left" or "right", for element keys), its
+    localizer thresholding B's map at ``fraction`` of its maximum; None when the model cannot
+    be loaded, after a warning saying why."""
     st.subheader(label)
     loaded = load_model(key)
     if isinstance(loaded, str):
@@ -80,6 +87,7 @@ def model_column(where: str, key: str, label: str, pair: Pair, res: MixResult) -
     st.plotly_chart(figure, key=f"pred_{where}_mix")
     _grad_cams(ex, res, name_a, name_b)
     st.caption(box_share_caption(ex.lam_adjusted))
+    _localizer(ex, res, name_b, fraction)
     with st.expander("On A and B alone"):
         for probs, label_ab, which in (
             (ex.probs_a, ex.class_a, "A"),
@@ -107,3 +115,14 @@ def _grad_cams(ex: MixExplanation, res: MixResult, name_a: str, name_b: str) -> 
     )
     for column, (cam, caption) in zip(st.columns(2), maps):
         column.image(cam_panel(res.image, cam, res.box, scale=scale), caption=caption)
+
+
+def _localizer(ex: MixExplanation, res: MixResult, name_b: str, fraction: float) -> None:
+    h, w = res.image.shape[:2]
+    loc = localize(ex.cam_b, ex.box, fraction)  # B's map, any scale: the threshold is relative
+    picture, how = st.columns(2)
+    picture.image(
+        localizer_panel(res.image, ex.box, loc.box, scale=display_scale(h, w, 224)),
+        caption=localizer_caption(loc, name_b),
+    )
+    how.caption(localizer_method(fraction))

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from cutmix_core.evaluation.report import load_report, markdown_table
+from cutmix_core.evaluation.report import REPORT_VERSION, load_report, markdown_table
 from cutmix_core.models.checkpoints import load_checkpoint
+from cutmix_core.models.localize import FRACTION
 from cutmix_core.views.model_view import find_models
 
 MODELS = ROOT / "assets" / "models"
@@ -116,4 +117,7 @@ def test_evaluation_covers_the_shipped_models_and_readme_shows_it() -> None:
         card = load_checkpoint(SHIPPED[m.aug].path).card
         assert m.card_accuracy == card["test_accuracy"]
         assert m.card_agrees, (m.name, m.clean_accuracy, m.card_accuracy)
+        # the localizer's columns were measured, on the pairs the CAM shares use
+        assert 0 < m.pairs.cam_b_iou < 1 and 0 <= m.pairs.cam_b_iou_hits <= 1, m.name
+    assert report.version == REPORT_VERSION and report.cam_fraction == FRACTION
     assert markdown_table(report) in (ROOT / "README.md").read_text()

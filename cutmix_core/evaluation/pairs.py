@@ -13,6 +13,12 @@ the two most likely classes, and mean p(A), p(B) in 10 bins of t. Grad-CAM
 (:mod:`cutmix_core.models.gradcam`) for classes A and B on x~ gives the share of B's map inside
 the box and of A's map outside it (pairs with an empty box and all-zero maps are left out and
 counted; a uniform map would score about mean t and mean 1 - t).
+
+Class B's map also gives the box a weakly-supervised localizer would draw
+(:mod:`cutmix_core.models.localize`: threshold at ``fraction`` of the max, the bounding box of
+the largest 8-connected region), scored against the pasted box by IoU: the mean IoU and the
+share of pairs at IoU >= 0.5, over the same pairs as B's share in the box (an all-zero map has
+no region to box; those pairs are the ones ``cam_skipped_b`` counts).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from cutmix_core.evaluation.report import PairStats, SplitCurve
 from cutmix_core.mixing.pair import box_lambda, paste, sample_cutmix
 from cutmix_core.models.checkpoints import LoadedModel
 from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.models.localize import FRACTION, IOU_HIT, localize
 
 PAIRS = 1000
 BINS = 10
@@ -135,12 +142,20 @@ def _mean(values: np.ndarray) -> float:  # of the non-NaN values; NaN if there a
     return float(values.mean()) if values.size else math.nan
 
 
-def pair_stats(loaded: LoadedModel, mixed: np.ndarray, pairs: PairSet) -> PairStats:
+def _share_at_least(values: np.ndarray, bar: float) -> float:  # of the non-NaN values
+    values = values[~np.isnan(values)]
+    return float((values >= bar).mean()) if values.size else math.nan
+
+
+def pair_stats(
+    loaded: LoadedModel, mixed: np.ndarray, pairs: PairSet, *, fraction: float = FRACTION
+) -> PairStats:
     """Predictions and Grad-CAM of one model on the mixed images (see the module docstring).
 
     Args:
         loaded: a CIFAR-10 model; it is not modified.
         mixed: ``mix_pairs(images, pairs)``, (N, 32, 32, 3) uint8.
+        fraction: the localizer's threshold, a share of the maximum of B's map, in (0, 1].
     """
     if len(mixed) != len(pairs):
         raise ValueError(f"mixed holds {len(mixed)} images for {len(pairs)} pairs")
@@ -152,18 +167,15 @@ def pair_stats(loaded: LoadedModel, mixed: np.ndarray, pairs: PairSet) -> PairSt
     top2 = np.argsort(-probs, axis=1, kind="stable")[:, :2]  # (N, 2)
     both = (top2 == pairs.label_a[:, None]).any(1) & (top2 == pairs.label_b[:, None]).any(1)
     used = [i for i, box in enumerate(pairs.boxes) if box.area]  # an empty box has no inside
-    inside = np.array(
-        [  # (M, 2): share of class A's and class B's map inside the box
-            [
-                mass_inside(cam, pairs.boxes[i])
-                for cam in gradcam(  # one image per call
-                    loaded.model, x[i], (int(pairs.label_a[i]), int(pairs.label_b[i]))
-                ).upsampled
-            ]
-            for i in used
-        ]
-    ).reshape(-1, 2)
-    skipped = np.isnan(inside).sum(0)  # all-zero maps: no mass to share out
+    inside, ious = [], []  # (M, 2) share of A's and B's map inside the box; (M,) B's box IoU
+    for i in used:
+        classes = (int(pairs.label_a[i]), int(pairs.label_b[i]))
+        cams = gradcam(loaded.model, x[i], classes).upsampled  # (2, 32, 32), one image a call
+        inside.append([mass_inside(cam, pairs.boxes[i]) for cam in cams])
+        ious.append(localize(cams[1], pairs.boxes[i], fraction).iou)  # NaN: all-zero map
+    shares = np.array(inside, dtype=np.float64).reshape(-1, 2)
+    iou_b = np.array(ious, dtype=np.float64)
+    skipped = np.isnan(shares).sum(0)  # all-zero maps: no mass to share out
     return PairStats(
         n=len(pairs),
         mean_p_a=float(p_a.mean()),
@@ -171,10 +183,12 @@ def pair_stats(loaded: LoadedModel, mixed: np.ndarray, pairs: PairSet) -> PairSt
         corr_p_b=_pearson(p_b.astype(np.float64), t),
         mae_p_b=float(np.abs(p_b - t).mean()),
         both_top2=float(both.mean()),
-        cam_b_in_box=_mean(inside[:, 1]),
-        cam_a_outside=_mean(1.0 - inside[:, 0]),
+        cam_b_in_box=_mean(shares[:, 1]),
+        cam_a_outside=_mean(1.0 - shares[:, 0]),
         cam_pairs=len(used),
         cam_skipped_a=int(skipped[0]),
         cam_skipped_b=int(skipped[1]),
         curve=split_curve(t, p_a, p_b),
+        cam_b_iou=_mean(iou_b),
+        cam_b_iou_hits=_share_at_least(iou_b, IOU_HIT),
     )

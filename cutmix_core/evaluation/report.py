@@ -3,6 +3,11 @@ dataclasses written to and read from JSON by :mod:`cutmix_core.records`, and the
 README and the model page show.
 
 What the numbers mean is in :mod:`cutmix_core.evaluation.run`.
+
+Versions: 1 had no localizer; 2 adds the IoU of the box a localizer draws from class B's
+Grad-CAM (``PairStats.cam_b_iou``, ``cam_b_iou_hits``) and its threshold
+(``EvaluationReport.cam_fraction``). A version-1 file still reads, with those fields NaN (the
+tables show "–": not measured); a version-2 file must have them.
 """
 
 from __future__ import annotations
@@ -16,12 +21,18 @@ from typing import Any
 
 from cutmix_core import defaults
 from cutmix_core.files import write_atomic
+from cutmix_core.models.localize import IOU_HIT
 from cutmix_core.paths import REPORT_PATH
 from cutmix_core.records import from_json, to_json
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # what load_report accepts; older fields are never dropped
+#: What version 2 added, in the report and in each model's pairs: a version-2 file must have it.
+_ADDED_IN_2 = (("cam_fraction",), ("cam_b_iou", "cam_b_iou_hits"))
 TABLE_HOLE = defaults.CUTOUT_SIZE  # the Cutout side for CIFAR-10: the table column
 CARD_TOLERANCE_IMAGES = 1  # card_agrees: images the two accuracies may differ by
+IOU_COLUMN = "CAM-B box IoU"  # the localizer's mean IoU, and its share of hits:
+IOU_HIT_COLUMN = f"IoU ≥ {IOU_HIT:g}"
 #: The summary table's columns (README and the app show them).
 COLUMNS = (
     "model",
@@ -35,6 +46,8 @@ COLUMNS = (
     "both top-2",
     "CAM-B in box",
     "CAM-A outside",
+    IOU_COLUMN,
+    IOU_HIT_COLUMN,
     f"occl. {TABLE_HOLE}px centre",
     f"occl. {TABLE_HOLE}px random",
 )
@@ -70,6 +83,11 @@ class PairStats:
     cam_skipped_a: int  # of those, all-zero class-A maps (no mass to share out)
     cam_skipped_b: int
     curve: SplitCurve
+    # The localizer (version 2; NaN when read from version 1), over the same pairs as
+    # cam_b_in_box (non-empty box, non-zero map): the box around the largest region of B's map
+    # at >= cam_fraction of its max (cutmix_core.models.localize) against the pasted box.
+    cam_b_iou: float = math.nan  # mean IoU
+    cam_b_iou_hits: float = math.nan  # share of pairs at IoU >= 0.5
 
 
 @dataclass(frozen=True)
@@ -131,6 +149,7 @@ class EvaluationReport:
     device: str
     torch: str
     date: str  # ISO 8601, UTC
+    cam_fraction: float = math.nan  # the localizer's threshold (share of the max); NaN: none
     version: int = REPORT_VERSION
 
 
@@ -158,15 +177,34 @@ def load_report(path: str | Path = REPORT_PATH) -> EvaluationReport:
             f"evaluation report {path} is not readable JSON ({err}); {rebuild}"
         ) from err
     version = d.get("version") if isinstance(d, dict) else None
-    if version != REPORT_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        readable = " and ".join(map(str, READABLE_VERSIONS))
         raise ReportError(
             f"evaluation report {path} has version {version!r}, this code reads "
-            f"version {REPORT_VERSION}; {rebuild}"
+            f"versions {readable}; {rebuild}"
         )
     try:
+        _check_added(d, version)
         return from_json(EvaluationReport, d)
     except (TypeError, ValueError) as err:
         raise ReportError(f"evaluation report {path} is malformed ({err}); {rebuild}") from err
+
+
+def _check_added(d: dict[str, Any], version: int) -> None:
+    """Raise ValueError naming a field that ``version`` must have but ``d`` lacks (from_json
+    would quietly fill it with its default, which is there for older files only)."""
+    if version < 2:
+        return
+    in_report, in_pairs = _ADDED_IN_2
+    places: list[tuple[str, Any, tuple[str, ...]]] = [("EvaluationReport", d, in_report)]
+    models = d.get("models")
+    for i, m in enumerate(models if isinstance(models, list) else []):
+        pairs = m.get("pairs") if isinstance(m, dict) else None
+        places.append((f"EvaluationReport.models[{i}].pairs", pairs, in_pairs))
+    for where, obj, names in places:
+        missing = [n for n in names if isinstance(obj, dict) and n not in obj]
+        if missing:
+            raise ValueError(f"{where}.{missing[0]} is missing (version {version})")
 
 
 def _pct(x: float | None) -> str:
@@ -194,6 +232,8 @@ def summary_rows(report: EvaluationReport) -> list[dict[str, Any]]:
             p.both_top2,
             _opt(p.cam_b_in_box),
             _opt(p.cam_a_outside),
+            _opt(p.cam_b_iou),
+            _opt(p.cam_b_iou_hits),
             m.occlusion_at("centre", TABLE_HOLE),
             m.occlusion_at("random", TABLE_HOLE),
         )
@@ -210,6 +250,7 @@ def markdown_table(report: EvaluationReport) -> str:
         "epochs": lambda v: "–" if v is None else str(v),
         "p(B) corr": _num,
         "p(B) MAE": _num,
+        IOU_COLUMN: _num,
     }
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in summary_rows(report):

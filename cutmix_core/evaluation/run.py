@@ -9,7 +9,8 @@ For every checkpoint ``*.pt`` with a ``.json`` model card in a folder (default
    On the same test images and machine the two are equal; ``card_agrees`` allows one image's
    difference for other CPUs' kernels.
 2. **CutMix pairs** (:mod:`cutmix_core.evaluation.pairs`): how p(B) on a CutMix image follows
-   the share of B's pixels, and how much of B's Grad-CAM mass lies in the box.
+   the share of B's pixels, how much of B's Grad-CAM mass lies in the box, and how well the
+   box a localizer draws from B's map (:mod:`cutmix_core.models.localize`) matches it (IoU).
 3. **Occlusion** (:mod:`cutmix_core.evaluation.occlusion`): accuracy with a square hole of
    growing side, at the centre and at a random place.
 
@@ -29,13 +30,14 @@ import numpy as np
 import torch
 
 from cutmix_core import defaults
-from cutmix_core.checks import check_int
+from cutmix_core.checks import check_int, check_number
 from cutmix_core.data.cifar import CifarSet
 from cutmix_core.evaluation.occlusion import HOLES, occlusion_curves, sample_hole_places
 from cutmix_core.evaluation.pairs import PAIRS, PairSet, mix_pairs, pair_stats, sample_pairs
 from cutmix_core.evaluation.report import EvaluationReport, ModelEvaluation
 from cutmix_core.models import checkpoints as models
 from cutmix_core.models.checkpoints import LoadedModel, find_checkpoints
+from cutmix_core.models.localize import FRACTION
 from cutmix_core.training.devices import device_name
 
 
@@ -46,12 +48,15 @@ def evaluate_model(
     mixed: np.ndarray,
     places: np.ndarray,
     holes: Sequence[int],
+    *,
+    fraction: float = FRACTION,
 ) -> ModelEvaluation:
-    """Clean accuracy, pair statistics and occlusion curves of one model."""
+    """Clean accuracy, pair statistics (the localizer at ``fraction``) and occlusion curves of
+    one model."""
     t0 = time.perf_counter()
     card = loaded.card
     clean = models.accuracy(loaded, test.images, test.labels)
-    stats = pair_stats(loaded, mixed, pairs)
+    stats = pair_stats(loaded, mixed, pairs, fraction=fraction)
     curves = occlusion_curves(loaded, test, holes, places)
     card_acc, card_n, epochs = (card.get(k) for k in ("test_accuracy", "test_images", "epochs"))
     return ModelEvaluation(
@@ -91,6 +96,7 @@ def evaluate(
     n_pairs: int = PAIRS,
     holes: Sequence[int] = HOLES,
     alpha: float = defaults.ALPHA,
+    fraction: float = FRACTION,
     command: str = "",
     log: Callable[[str], None] | None = None,
 ) -> EvaluationReport:
@@ -99,10 +105,13 @@ def evaluate(
     Args:
         loaded_models: CIFAR-10 models (e.g. from :func:`load_models`), reported in this order.
         test: the test set (uint8 images and labels).
+        fraction: the localizer's threshold on class B's Grad-CAM, a share of its maximum.
         log: called with one line per finished model (e.g. ``print``).
     Raises:
-        ValueError: no hole sides, a side outside [0, 32], or bad pairs (see sample_pairs).
+        ValueError: no hole sides, a side outside [0, 32], a fraction outside (0, 1], or bad
+            pairs (see sample_pairs).
     """
+    fraction = check_number(fraction, "fraction", 0.0, 1.0, lo_open=True)  # before any work
     if not holes:
         raise ValueError("holes must name at least one side in [0, 32] px")
     for side in holes:
@@ -113,7 +122,7 @@ def evaluate(
     places = sample_hole_places(len(test), rng=hole_rng)
     results = []
     for loaded in loaded_models:
-        result = evaluate_model(loaded, test, pairs, mixed, places, holes)
+        result = evaluate_model(loaded, test, pairs, mixed, places, holes, fraction=fraction)
         results.append(result)
         if log is not None:
             log(
@@ -134,4 +143,5 @@ def evaluate(
         device=device_name(torch.device(device)),
         torch=torch.__version__,
         date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        cam_fraction=fraction,
     )

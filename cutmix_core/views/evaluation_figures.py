@@ -7,14 +7,21 @@
 * :func:`split_figure`: mean p(B) on CutMix images against t = 1 - lam_adjusted, the share of
   pixels pasted from B, in bins. A model that had learnt CutMix's target
   ``(1 - t) y_A + t y_B`` exactly would lie on the dotted line p(B) = t.
-* ``summary_rows`` (from :mod:`cutmix_core.evaluation.report`): the table README shows.
+* ``summary_rows`` (from :mod:`cutmix_core.evaluation.report`): the table README shows, with
+  the localizer's columns (mean IoU of the box drawn from class B's Grad-CAM against the pasted
+  box, and the share at IoU >= 0.5; "–" for a report made before they existed).
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from cutmix_core.evaluation.report import EvaluationReport, ModelEvaluation, summary_rows
+from cutmix_core.evaluation.report import (
+    IOU_COLUMN,
+    EvaluationReport,
+    ModelEvaluation,
+    summary_rows,
+)
 from cutmix_core.views.figures import COLOR_OTHER, apply_layout
 
 #: One colour per training augmentation; COLOR_A / COLOR_B stay reserved for images A and B.
@@ -108,7 +115,7 @@ def display_rows(report: EvaluationReport) -> list[dict[str, str]]:
                 out[key] = str(value)
             elif key == "params":
                 out[key] = f"{value / 1e6:.2f}M"
-            elif key in ("p(B) corr", "p(B) MAE"):
+            elif key in ("p(B) corr", "p(B) MAE", IOU_COLUMN):
                 out[key] = f"{value:.3f}"
             else:
                 out[key] = f"{100 * value:.1f}%"

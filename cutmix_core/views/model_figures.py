@@ -1,8 +1,11 @@
-"""Pictures for the model page: top-k prediction bars against the target, Grad-CAM panels.
+"""Pictures for the model page: top-k prediction bars against the target, Grad-CAM panels,
+the localizer's box against the pasted one, the sweep, and the shipped models' learning curves.
 
 A Grad-CAM panel is the image upscaled with crisp (nearest) pixels, the map upscaled smoothly
 (bilinear) to the same size and blended over it in the jet colours of
-:func:`cutmix_core.models.gradcam.overlay`, and the pasted box outlined on top.
+:func:`cutmix_core.models.gradcam.overlay`, and the pasted box outlined on top. A localizer
+panel is the mixed image with two outlines: the box :mod:`cutmix_core.models.localize` draws
+from class B's map, and the pasted box in the app's box colour.
 """
 
 from __future__ import annotations
@@ -13,15 +16,22 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
+from plotly.subplots import make_subplots
 
 from cutmix_core.box import Box
 from cutmix_core.data.images import check_image, draw_box, upscale_nearest
 from cutmix_core.models.gradcam import overlay
-from cutmix_core.views.figures import COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
+from cutmix_core.views.evaluation_figures import AUG_COLORS
+from cutmix_core.views.figures import BOX_RGB, COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
 from cutmix_core.views.model_view import SplitSweep
+from cutmix_core.views.training_view import TrainingCurve
 
 #: The box outline on Grad-CAM panels (white: visible on every colour of the jet map).
 CAM_BOX_RGB = (255, 255, 255)
+#: The localizer's box on the mixed image, and the words captions use for the two outlines.
+LOCALIZER_RGB = (0, 229, 255)
+LOCALIZER_COLOR_NAME = "cyan"
+TRUTH_COLOR_NAME = "gold"  # views.figures.BOX_RGB, the pasted box on every mixed image
 
 
 def prediction_figure(
@@ -126,6 +136,69 @@ def cam_panel(
         color=CAM_BOX_RGB,
         thickness=max(2, s // 4),
     )
+
+
+def _scaled(box: Box, s: int) -> Box:
+    return Box(box.y0 * s, box.y1 * s, box.x0 * s, box.x1 * s)
+
+
+def localizer_panel(
+    image: np.ndarray, truth: Box, found: Box | None, *, scale: int = 1
+) -> np.ndarray:
+    """The image (upscaled ``scale`` x, nearest) with the localizer's box ``found`` outlined in
+    :data:`LOCALIZER_RGB` and the pasted box ``truth`` in the app's gold on top, half as thick,
+    so both stay visible where they coincide; HWC uint8, a new array.
+
+    Raises:
+        ValueError: on a bad image or scale, or a box that does not fit.
+    """
+    check_image(image)
+    big = upscale_nearest(image, scale)
+    s = int(scale)
+    line = max(2, s // 4)
+    if found is not None:
+        big = draw_box(big, _scaled(found, s), color=LOCALIZER_RGB, thickness=2 * line)
+    return draw_box(big, _scaled(truth, s), color=BOX_RGB, thickness=line)
+
+
+def training_figure(curves: Sequence[TrainingCurve], *, height: int = 360) -> go.Figure:
+    """Training loss (left) and test accuracy (right) by epoch, one colour per model (by its
+    augmentation, as in the evaluation's plots), one legend entry per model."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("training loss (augmented batches)", "test accuracy (no flip average)"),
+        horizontal_spacing=0.1,
+    )
+    spare = iter(("#8c564b", "#e377c2", "#bcbd22", "#17becf") * (1 + len(curves)))
+    used: set[str] = set()
+    for curve in curves:
+        color = AUG_COLORS.get(curve.aug)
+        color = color if color and color not in used else next(spare)
+        used.add(color)
+        for col, values, hover in (
+            (1, curve.loss, "epoch %{x}: loss %{y:.3f}"),
+            (2, curve.test_accuracy, "epoch %{x}: %{y:.2%}"),
+        ):
+            fig.add_trace(
+                go.Scatter(
+                    x=list(curve.epochs),
+                    y=list(values),
+                    mode="lines+markers",
+                    name=curve.label,
+                    legendgroup=curve.key,
+                    showlegend=col == 1,
+                    line=dict(color=color),
+                    marker=dict(size=5),
+                    hovertemplate=hover + "<extra>%{fullData.name}</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(title="epoch", dtick=1)
+    fig.update_yaxes(title="loss", row=1, col=1)
+    fig.update_yaxes(title="accuracy", tickformat=".0%", row=1, col=2)
+    return apply_layout(fig, "How they trained", height)
 
 
 def sweep_figure(

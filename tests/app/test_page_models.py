@@ -1,7 +1,8 @@
 """AppTest tests of the Models and Grad-CAM page, against the checkpoints shipped in assets/.
 
 Every number the page shows is recomputed here with the library (load_checkpoint, cutmix,
-explain_mix), so a page that showed the wrong model, box or class would fail.
+explain_mix, localize, the cards' histories), so a page that showed the wrong model, box,
+class, threshold or curve would fail.
 """
 
 from __future__ import annotations
@@ -33,8 +34,15 @@ from cutmix_core.models.checkpoints import (
     load_imagenet_model,
     save_checkpoint,
 )
+from cutmix_core.models.localize import FRACTION, localize
 from cutmix_core.views.evaluation_figures import display_rows
+from cutmix_core.views.localize_text import (
+    localizer_caption,
+    localizer_method,
+    report_localizer_caption,
+)
 from cutmix_core.views.model_view import explain_mix, find_models, mass_text
+from cutmix_core.views.training_view import training_caption, training_curves
 
 PAGE = "app_pages/models.py"
 # The models the app uses: assets/models, or the folder $CUTMIX_MODELS names.
@@ -54,6 +62,10 @@ def _columns(at) -> list[dict[str, str]]:
     """Metrics of each model column, in page order (three per column)."""
     ms = [(m.label, m.value) for m in at.metric]
     return [dict(ms[i : i + 3]) for i in range(0, len(ms), 3)]
+
+
+def _image_captions(at) -> list[str]:
+    return [img.caption for el in at.image for img in el.proto.imgs]
 
 
 def _expected(
@@ -87,6 +99,12 @@ def test_default_view_compares_baseline_and_cutmix() -> None:
         _, ex = _expected(aug, a, b, seed=0)
         assert f"Grad-CAM for B (dog): {mass_text(ex.mass_b_inside)}" in texts
         assert f"Grad-CAM for A (cat): {mass_text(ex.mass_a_inside)}" in texts
+    # Where each model thinks B is: the localizer's box from B's map, at CAM's 20% by default.
+    captions = _image_captions(at)
+    for aug in ("none", "cutmix"):
+        res, ex = _expected(aug, a, b, seed=0)
+        assert localizer_caption(localize(ex.cam_b, res.box, FRACTION), "dog") in captions
+    assert [c.value for c in at.caption].count(localizer_method(FRACTION)) == 2
     # The sweep: per model p(B) as the box grows, ending at p(B) on B alone.
     sweep = next(c for c in at.get("plotly_chart") if "As the pasted box grows" in c.proto.spec)
     traces = chart_traces(sweep)
@@ -150,6 +168,7 @@ def test_link_chooses_models_pair_and_seed() -> None:
         "alpha": "0.5",
         "left": SHIPPED[others[0]].key,
         "right": SHIPPED[others[1]].key,
+        "cam_fraction": "0.55",
     }
     at = open_app(PAGE, query=query)
     assert_ok(at)
@@ -157,9 +176,14 @@ def test_link_chooses_models_pair_and_seed() -> None:
     assert [h.value for h in at.subheader][:2] == [SHIPPED[o].label for o in others]
     a, b = _pair("horse", "ship")
     for col, aug in zip(_columns(at), others):
-        _, ex = _expected(aug, a, b, seed=7, alpha=0.5, class_a=7, class_b=8)
+        res, ex = _expected(aug, a, b, seed=7, alpha=0.5, class_a=7, class_b=8)
         assert col["p(A: horse)"] == f"{ex.p_a:.2f}" and col["p(B: ship)"] == f"{ex.p_b:.2f}"
+        loc = localize(ex.cam_b, res.box, 0.55)
+        assert localizer_caption(loc, "ship") in _image_captions(at)
+    assert at.slider(key="cam_fraction").value == 0.55
+    assert localizer_method(0.55) in [c.value for c in at.caption]
     assert at.query_params["right"] == SHIPPED[others[1]].key  # the share link keeps it
+    assert at.query_params["cam_fraction"] == "0.55"
 
 
 @needs_models
@@ -226,12 +250,31 @@ def test_uploads_use_typed_names_or_the_models_top1() -> None:
     assert any("top-1 on each image alone" in c.value for c in at.caption)
 
 
+@needs_models
+def test_the_learning_curves_are_the_cards_histories() -> None:
+    at = open_app(PAGE)
+    assert_ok(at)
+    chart = next(c for c in at.get("plotly_chart") if "How they trained" in c.proto.spec)
+    traces = chart_traces(chart)
+    shipped = find_models(paths.models_dir())
+    assert len(traces) == 2 * len(shipped)
+    for i, m in enumerate(shipped):
+        history = load_checkpoint(m.path).card["history"]
+        loss, acc = traces[2 * i], traces[2 * i + 1]
+        assert loss["name"] == acc["name"] == m.label
+        assert list(loss["x"]) == [h["epoch"] for h in history]
+        assert list(loss["y"]) == [h["loss"] for h in history]
+        assert list(acc["y"]) == [h["test_accuracy"] for h in history]
+    assert training_caption(training_curves(shipped)) in [c.value for c in at.caption]
+
+
 def _assert_report_shown(at, report) -> None:
     table = at.dataframe[0].value  # a pandas DataFrame
     assert table.to_dict("records") == display_rows(report)
     assert any(report.command in c.value for c in at.caption)
     titles = " ".join(c.proto.spec for c in at.get("plotly_chart"))
     assert "Does p(B) follow the pasted area?" in titles
+    assert report_localizer_caption(report) in [c.value for c in at.caption]
 
 
 @needs_models

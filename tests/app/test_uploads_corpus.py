@@ -136,4 +136,4 @@ def test_every_file_on_the_compare_page_and_through_the_camera() -> None:
 
 def test_refused_files_and_each_kind_on_the_models_page() -> None:
     chosen = [e for e in DECODED if e.name in KINDS["models"]]
-    _upload_all("app_pages/models.py", "b", _interleaved(chosen), mixes=7)
+    _upload_all("app_pages/models.py", "b", _interleaved(chosen), mixes=9)

@@ -23,9 +23,9 @@ def test_every_model_sees_the_same_pairs_and_hole_places(loaded, test_set, monke
     place_calls: list[np.ndarray] = []
     real_pairs, real_occlusion = pr.pair_stats, occ.occlusion_curves
 
-    def spy_pairs(model, mixed, pairs):
+    def spy_pairs(model, mixed, pairs, **kw):
         pair_calls.append((model.name, mixed.copy(), pairs.boxes, pairs.index_a.copy()))
-        return real_pairs(model, mixed, pairs)
+        return real_pairs(model, mixed, pairs, **kw)
 
     def spy_occlusion(model, test, holes, places, **kw):
         place_calls.append(places.copy())

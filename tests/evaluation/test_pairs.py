@@ -13,6 +13,7 @@ from cutmix_core.evaluation import pairs as pr
 from cutmix_core.mixing.pair import Box, box_lambda, paste
 from cutmix_core.models import checkpoints as models
 from cutmix_core.models.gradcam import gradcam, mass_inside
+from cutmix_core.models.localize import FRACTION, localize
 
 
 def test_pairs_have_two_labels_exact_lambdas_and_are_seeded(test_set) -> None:
@@ -64,7 +65,7 @@ def test_pair_stats_recomputed_by_hand(loaded, test_set) -> None:
     mixed = pr.mix_pairs(test_set.images, pairs)
     stats = pr.pair_stats(m, mixed, pairs)
     t = np.array([b.area / 1024 for b in boxes])
-    p_a, p_b, both, shares_b, shares_a = [], [], [], [], []
+    p_a, p_b, both, shares_b, shares_a, ious = [], [], [], [], [], []
     for i, box in enumerate(boxes):
         a, b = test_set.images[ia[i]], test_set.images[ib[i]]
         probs = m.predict(paste(a, b, box))[0]
@@ -76,6 +77,7 @@ def test_pair_stats_recomputed_by_hand(loaded, test_set) -> None:
             cam = gradcam(m.model, models.preprocess(paste(a, b, box)), (la, lb)).upsampled
             shares_a.append(1 - mass_inside(cam[0], box))
             shares_b.append(mass_inside(cam[1], box))
+            ious.append(localize(cam[1], box, FRACTION).iou)
     p_b = np.array(p_b, dtype=np.float64)
     assert stats.n == 4 and stats.cam_pairs == 3  # the empty box has no inside to measure
     assert stats.mean_p_a == pytest.approx(np.mean(p_a), abs=1e-6)
@@ -85,7 +87,10 @@ def test_pair_stats_recomputed_by_hand(loaded, test_set) -> None:
     assert stats.both_top2 == np.mean(both)
     assert stats.cam_a_outside == pytest.approx(np.nanmean(shares_a), abs=1e-6)
     assert stats.cam_b_in_box == pytest.approx(np.nanmean(shares_b), abs=1e-6)
-    assert stats.cam_skipped_b == int(np.isnan(shares_b).sum())
+    assert stats.cam_skipped_b == int(np.isnan(shares_b).sum()) == int(np.isnan(ious).sum())
+    found = np.array(ious)[~np.isnan(ious)]  # the localizer: over the same pairs as shares_b
+    assert stats.cam_b_iou == pytest.approx(found.mean(), abs=1e-12)
+    assert stats.cam_b_iou_hits == np.mean(found >= 0.5)
     assert sum(stats.curve.counts) == 4 and stats.curve.counts[0] == 2  # t = 0.02 and t = 0
     assert (mixed[3] == test_set.images[3]).all()  # an empty box leaves A as it is
 
@@ -99,3 +104,24 @@ def test_split_curve_bins_t_and_leaves_empty_bins_nan() -> None:
     assert curve.counts == (2, 1, 0, 0, 0, 0, 0, 0, 0, 2)
     assert curve.mean_p_a[0] == 0.5 and curve.mean_p_b[9] == pytest.approx(0.8)
     assert math.isnan(curve.mean_p_b[4])
+
+
+def test_the_localizer_threshold_is_passed_through(loaded, test_set) -> None:
+    pairs = pr.sample_pairs(test_set.labels, 8, rng=np.random.default_rng(5))
+    mixed = pr.mix_pairs(test_set.images, pairs)
+    m = loaded[1]
+    x = m.preprocess(mixed)
+    for fraction in (0.2, 0.9):
+        stats = pr.pair_stats(m, mixed, pairs, fraction=fraction)
+        ious = [
+            localize(
+                gradcam(m.model, x[i], (int(pairs.label_a[i]), int(pairs.label_b[i]))).upsampled[1],
+                box,
+                fraction,
+            ).iou
+            for i, box in enumerate(pairs.boxes)
+            if box.area
+        ]
+        assert stats.cam_b_iou == pytest.approx(np.nanmean(ious), abs=1e-12)
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\]"):
+        pr.pair_stats(m, mixed, pairs, fraction=0.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
@@ -69,7 +70,8 @@ def test_report_round_trips_through_strict_json(report, tmp_path) -> None:
     [
         (None, "does not exist; run `python -m cutmix_core.evaluation`"),
         ("{not json", "is not readable JSON"),
-        ('{"version": 99}', "has version 99, this code reads version 1"),
+        ('{"version": 99}', "has version 99, this code reads versions 1 and 2"),
+        ('{"version": true}', "has version True"),
         ("[1, 2]", "has version None"),
         ('{"version": 1, "models": []}', "is malformed \\(EvaluationReport.command is missing\\)"),
     ],
@@ -94,4 +96,53 @@ def test_markdown_table_and_summary_rows(report) -> None:
     cells = [c.strip() for c in lines[3].strip("|").split("|")]
     assert cells[:4] == ["r8_cutmix", "cutmix", f"{m.num_parameters / 1e6:.2f}M", "3"]
     assert cells[4] == f"{100 * m.clean_accuracy:.2f}%" and cells[6] == f"{m.pairs.corr_p_b:.3f}"
-    assert cells[12] == f"{100 * m.occlusion[1].at(16):.2f}%"
+    assert cells[11] == f"{m.pairs.cam_b_iou:.3f}"
+    assert cells[12] == f"{100 * m.pairs.cam_b_iou_hits:.2f}%"
+    assert cells[14] == f"{100 * m.occlusion[1].at(16):.2f}%"
+    assert rows[1][rep.IOU_COLUMN] == m.pairs.cam_b_iou
+    assert rows[1][rep.IOU_HIT_COLUMN] == m.pairs.cam_b_iou_hits
+    assert rep.IOU_HIT_COLUMN == "IoU ≥ 0.5"
+
+
+def _version_1(report: rep.EvaluationReport) -> dict:
+    """The report as version 1 wrote it: no localizer fields."""
+    d = to_json(report)
+    del d["cam_fraction"]
+    for m in d["models"]:
+        del m["pairs"]["cam_b_iou"], m["pairs"]["cam_b_iou_hits"]
+    return {**d, "version": 1}
+
+
+def test_a_version_1_report_still_loads_without_the_localizer(report, tmp_path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(_version_1(report)))
+    old = rep.load_report(path)
+    assert old.version == 1 and math.isnan(old.cam_fraction)
+    assert all(math.isnan(m.pairs.cam_b_iou) for m in old.models)
+    assert old.models[1].pairs.cam_b_in_box == report.models[1].pairs.cam_b_in_box
+    row = rep.summary_rows(old)[1]
+    assert row[rep.IOU_COLUMN] is None and row[rep.IOU_HIT_COLUMN] is None
+    assert "| – | – |" in rep.markdown_table(old)
+
+
+@pytest.mark.parametrize(
+    ("drop", "match"),
+    [
+        ("cam_fraction", r"EvaluationReport.cam_fraction is missing \(version 2\)"),
+        ("cam_b_iou", r"EvaluationReport.models\[0\].pairs.cam_b_iou is missing \(version 2\)"),
+    ],
+)
+def test_a_version_2_report_must_have_the_localizer(report, tmp_path, drop, match) -> None:
+    d = to_json(report)
+    d.pop(drop, None)
+    d["models"][0]["pairs"].pop(drop, None)
+    path = tmp_path / "evaluation.json"
+    path.write_text(json.dumps(d))
+    with pytest.raises(rep.ReportError, match=match):
+        rep.load_report(path)
+
+
+def test_the_report_records_the_localizer_threshold(report) -> None:
+    assert report.version == rep.REPORT_VERSION == 2 and report.cam_fraction == 0.2
+    for m in report.models:
+        assert 0 <= m.pairs.cam_b_iou <= 1 and 0 <= m.pairs.cam_b_iou_hits <= 1

@@ -37,3 +37,16 @@ def test_clean_accuracy_equals_an_independent_computation(report, loaded, test_s
     assert cutmix.card_agrees is True  # the card holds the right number
     assert none.card_accuracy == 0.5 and none.card_agrees is False
     assert none.occlusion_at("centre", 16) is not None and none.occlusion_at("centre", 5) is None
+
+
+def test_the_localizer_threshold_is_checked_first_and_recorded(loaded, test_set) -> None:
+    with pytest.raises(ValueError, match=r"fraction must be in \(0, 1\], got 1.5"):
+        er.evaluate(loaded, test_set, n_pairs=4, holes=(0,), fraction=1.5)
+    report = er.evaluate(loaded[:1], test_set, seed=3, n_pairs=6, holes=(0,), fraction=0.6)
+    assert report.cam_fraction == 0.6
+    default = er.evaluate(loaded[:1], test_set, seed=3, n_pairs=6, holes=(0,))
+    assert default.cam_fraction == 0.2  # CAM's 20% of the maximum
+    # the same pairs and maps, another threshold: only the localizer's numbers may change
+    same = ("cam_b_in_box", "cam_a_outside", "cam_pairs", "cam_skipped_b", "corr_p_b")
+    for name in same:
+        assert getattr(report.models[0].pairs, name) == getattr(default.models[0].pairs, name)

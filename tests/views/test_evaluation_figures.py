@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 from evaluation.fakes import HOLES, N_PAIRS
 
 from cutmix_core.evaluation import report as rep
@@ -35,3 +38,17 @@ def test_display_rows_format_percentages_and_count_zero_maps(report) -> None:
     assert rows[1]["p(B) corr"] == f"{m.pairs.corr_p_b:.3f}"
     assert rows[1]["all-zero CAMs (A / B)"] == f"{m.pairs.cam_skipped_a} / {m.pairs.cam_skipped_b}"
     assert list(rows[0])[: len(rep.COLUMNS)] == list(rep.COLUMNS)
+
+
+def test_display_rows_show_the_localizer_columns(report) -> None:
+    rows = figs.display_rows(report)
+    for row, m in zip(rows, report.models):
+        assert row[rep.IOU_COLUMN] == f"{m.pairs.cam_b_iou:.3f}"
+        assert row[rep.IOU_HIT_COLUMN] == f"{100 * m.pairs.cam_b_iou_hits:.1f}%"
+
+
+def test_display_rows_of_a_version_1_report_show_dashes(report) -> None:
+    pairs = replace(report.models[0].pairs, cam_b_iou=math.nan, cam_b_iou_hits=math.nan)
+    old = replace(report, models=(replace(report.models[0], pairs=pairs),), version=1)
+    row = figs.display_rows(old)[0]
+    assert row[rep.IOU_COLUMN] == row[rep.IOU_HIT_COLUMN] == "–"

@@ -1,14 +1,28 @@
-"""Tests for cutmix_core.views.model_figures: prediction bars, Grad-CAM panels, the sweep."""
+"""Tests for cutmix_core.views.model_figures: prediction bars, Grad-CAM panels, the localizer
+panel, the sweep and the learning curves (against the shipped model cards)."""
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.mixing.pair import Box
-from cutmix_core.views.model_figures import cam_panel, prediction_figure, sweep_figure
-from cutmix_core.views.model_view import SplitSweep
+from cutmix_core.views.figures import BOX_RGB
+from cutmix_core.views.model_figures import (
+    LOCALIZER_RGB,
+    cam_panel,
+    localizer_panel,
+    prediction_figure,
+    sweep_figure,
+    training_figure,
+)
+from cutmix_core.views.model_view import SplitSweep, find_models
+from cutmix_core.views.training_view import TrainingCurve, training_curves
 
 
 def test_prediction_figure_shows_top_k_plus_a_and_b() -> None:
@@ -53,3 +67,59 @@ def test_sweep_figure_has_ideal_lines_and_two_per_model() -> None:
         "m2: p(cat)",
     ]
     assert list(fig.data[2].y) == pytest.approx(sweep.p_b.tolist())
+
+
+def test_localizer_panel_outlines_both_boxes_and_keeps_both_visible_where_they_meet() -> None:
+    image = np.full((8, 8, 3), 100, np.uint8)
+    before = image.copy()
+    panel = localizer_panel(image, Box(0, 4, 0, 4), Box(0, 4, 4, 8), scale=8)  # line 2 px
+    assert panel.shape == (64, 64, 3) and (image == before).all()
+    assert panel[0, 0].tolist() == list(BOX_RGB)  # the pasted box, top-left corner
+    assert panel[0, 40].tolist() == list(LOCALIZER_RGB)  # the localizer's box, 4 px thick
+    assert panel[3, 40].tolist() == list(LOCALIZER_RGB) and panel[4, 40].tolist() == [100] * 3
+    assert panel[16, 16].tolist() == [100] * 3  # inside, off the outlines
+    same = localizer_panel(image, Box(2, 6, 2, 6), Box(2, 6, 2, 6), scale=8)
+    assert same[16, 30].tolist() == list(BOX_RGB)  # outer 2 px: the pasted box on top
+    assert same[19, 30].tolist() == list(LOCALIZER_RGB)  # inner 2 px: the localizer's
+    alone = localizer_panel(image, Box(2, 6, 2, 6), None, scale=8)  # an all-zero map
+    assert alone[19, 30].tolist() == [100] * 3
+    with pytest.raises(ValueError, match="does not fit"):
+        localizer_panel(image, Box(0, 9, 0, 2), None)
+
+
+def _curve(key: str, aug: str, loss: tuple[float, ...], acc: tuple[float, ...]) -> TrainingCurve:
+    return TrainingCurve(key, key, aug, tuple(range(1, len(loss) + 1)), loss, acc)
+
+
+def test_training_figure_draws_loss_left_and_accuracy_right_one_legend_entry_each() -> None:
+    curves = (
+        _curve("a", "none", (2.0, 1.5, 1.0), (0.5, 0.7, 0.8)),
+        _curve("b", "cutmix", (2.1, 1.9, math.nan), (0.4, math.nan, 0.79)),
+        _curve("c", "cutmix", (2.2, 2.0, 1.9), (0.3, 0.6, 0.7)),  # a second cutmix: other colour
+    )
+    fig = training_figure(curves)
+    assert len(fig.data) == 6
+    for i, c in enumerate(curves):
+        loss, acc = fig.data[2 * i], fig.data[2 * i + 1]
+        assert loss.xaxis == "x" and acc.xaxis == "x2"
+        assert list(loss.x) == list(acc.x) == list(c.epochs)
+        np.testing.assert_array_equal(np.array(loss.y, float), np.array(c.loss))
+        np.testing.assert_array_equal(np.array(acc.y, float), np.array(c.test_accuracy))
+        assert loss.showlegend and not acc.showlegend and loss.legendgroup == acc.legendgroup
+        assert loss.line.color == acc.line.color
+    assert fig.data[0].line.color == "#5b6770" and fig.data[2].line.color == "#d62728"
+    assert fig.data[4].line.color not in ("#5b6770", "#d62728")
+
+
+def test_training_figure_of_the_shipped_cards_plots_their_history() -> None:
+    shipped = find_models(ROOT / "assets" / "models")
+    if not shipped:
+        pytest.skip("no shipped checkpoints")
+    fig = training_figure(training_curves(shipped))
+    assert len(fig.data) == 2 * len(shipped)
+    for i, m in enumerate(shipped):
+        history = json.loads(m.path.with_suffix(".json").read_text())["history"]
+        assert fig.data[2 * i].name == m.label
+        assert list(fig.data[2 * i].x) == [h["epoch"] for h in history]
+        assert list(fig.data[2 * i].y) == [h["loss"] for h in history]
+        assert list(fig.data[2 * i + 1].y) == [h["test_accuracy"] for h in history]
