@@ -4,8 +4,16 @@ import numpy as np
 import streamlit as st
 
 from app_ui import prose
-from app_ui.controls import PairControls, pair_controls
-from app_ui.model_panel import model_column
+from app_ui.box_drawer import box_drawer
+from app_ui.controls import (
+    PairControls,
+    box_params,
+    box_sliders,
+    mode_param,
+    mode_radio,
+    pair_controls,
+)
+from app_ui.model_panel import model_column, sweep_chart, threshold_slider
 from app_ui.models import default_model, model_labels, shipped_models
 from app_ui.pickers import pick_params
 from app_ui.state import alpha_param, link_state, seed_param
@@ -22,37 +30,29 @@ from cutmix_core.views.describe import (
 from cutmix_core.views.evaluation_figures import display_rows, occlusion_figure, split_figure
 from cutmix_core.views.figures import BOX_RGB
 from cutmix_core.views.links import Param
-from cutmix_core.views.localize_text import percent, report_localizer_caption
-from cutmix_core.views.model_figures import sweep_figure, training_figure
+from cutmix_core.views.localize_text import report_localizer_caption
+from cutmix_core.views.model_figures import training_figure
 from cutmix_core.views.training_view import training_caption, training_curves
 
 LABELS = model_labels()
 CHOICES = tuple(LABELS)
+MODES = ("sample", "box")  # the box sampled from α and the seed, or drawn by hand
 LINK = (
     *pick_params(("a", "b"), idx_max=59_999),
+    mode_param(MODES),
     alpha_param("alpha"),
     seed_param("seed"),
     Param("left", "choice", default_model("none", 0), choices=CHOICES),
     Param("right", "choice", default_model("cutmix", 1), choices=CHOICES),
     Param("cam_fraction", "float", FRACTION, lo=0.05, hi=1.0),
+    *box_params(),
 )
 
 
-def _choose_models() -> None:
+def _choose() -> None:
     st.selectbox("Left model", CHOICES, format_func=LABELS.get, key="left")
     st.selectbox("Right model", CHOICES, format_func=LABELS.get, key="right")
-
-
-def _threshold() -> None:
-    st.slider(
-        "Localizer threshold (share of the map's maximum)",
-        0.05,
-        1.0,
-        step=0.05,
-        key="cam_fraction",
-        help="Where the model thinks B is: the box around the largest region of B's Grad-CAM "
-        f"at or above this share of its maximum (default: CAM's {percent(FRACTION)})",
-    )
+    mode_radio(MODES)
 
 
 link_state("models", LINK)
@@ -61,14 +61,28 @@ st.caption(prose.MODELS_CAPTION)
 if not shipped_models():
     st.warning(prose.NO_MODELS_WARNING)
 
-spec = PairControls(alpha_help="λ ~ Beta(α, α); the box covers about 1 − λ of the image")
-pair = pair_controls(spec, LINK, top=_choose_models, after_seed=_threshold)
+spec = PairControls(
+    alpha_help="λ ~ Beta(α, α); the box covers about 1 − λ of the image",
+    sample_when=("mode", "sample"),
+)
+pair = pair_controls(spec, LINK, top=_choose, after_seed=lambda: threshold_slider("cam_fraction"))
 a, b = pair.a, pair.b
 h, w = pair.img_a.shape[:2]
-res = cutmix(pair.img_a, pair.img_b, pair.alpha, rng=np.random.default_rng(pair.seed))
+by_hand = st.session_state["mode"] == "box"
+if by_hand:
+    res = cutmix(pair.img_a, pair.img_b, box=box_sliders(h, w))
+else:
+    res = cutmix(pair.img_a, pair.img_b, pair.alpha, rng=np.random.default_rng(pair.seed))
 scale = display_scale(h, w, 192)
 shown = st.columns([1, 1, 1, 2])
-shown[0].image(upscale_nearest(pair.img_a, scale), caption=f"A: {a.origin}", output_format="PNG")
+if by_hand:  # image A, on which a drag sets the sliders' box
+    with shown[0]:
+        box_drawer(pair.img_a, res.box, key="models_drag", height=h * scale)
+        st.caption(f"A: {a.origin}. {prose.DRAG_CAPTION}")
+else:
+    shown[0].image(
+        upscale_nearest(pair.img_a, scale), caption=f"A: {a.origin}", output_format="PNG"
+    )
 shown[1].image(upscale_nearest(pair.img_b, scale), caption=f"B: {b.origin}", output_format="PNG")
 shown[2].image(
     draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
@@ -83,18 +97,7 @@ for where, column in zip(("left", "right"), st.columns(2, border=True)):
     key = st.session_state[where]
     with column:
         columns.append(model_column(where, key, LABELS[key], pair, res, fraction=fraction))
-drawn = [c for c in columns if c is not None]
-if drawn:
-    sweeps = [(c.label, c.sweep) for c in drawn]
-    figure = sweep_figure(
-        sweeps,
-        name_a=a.name,
-        name_b=b.name,
-        colors=[c.color for c in drawn],
-        t_now=1 - res.lam_adjusted,
-    )
-    st.plotly_chart(figure, key="sweep")
-    st.caption(prose.SWEEP_CAPTION)
+sweep_chart([c for c in columns if c is not None], a.name, b.name, t_now=1 - res.lam_adjusted)
 
 if curves := training_curves(shipped_models()):
     st.subheader("How they trained")

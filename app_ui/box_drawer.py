@@ -32,15 +32,17 @@ def box_drawer(
     box: Box,
     *,
     key: str,
-    rows_key: str,
-    cols_key: str,
+    rows_key: str = "rows",
+    cols_key: str = "cols",
     also: Mapping[str, object] | None = None,
+    height: int = 320,
 ) -> None:
-    """Show ``image`` with ``box``; a drag on it sets ``rows_key`` and ``cols_key`` (and the
-    settings in ``also``, e.g. the mode that uses them) to the dragged pixels."""
+    """Show ``image`` with ``box``, ``height`` pixels high; a drag on it sets ``rows_key`` and
+    ``cols_key`` (and the settings in ``also``, e.g. the mode that uses them) to the dragged
+    pixels."""
     h, w = image.shape[:2]
     st.plotly_chart(
-        box_select_figure(image, box),
+        box_select_figure(image, box, height=height),
         key=key,
         on_select=lambda: _apply(key, h, w, rows_key, cols_key, also or {}),
         selection_mode="box",

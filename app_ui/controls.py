@@ -1,6 +1,7 @@
-"""The controls pages share: the alpha slider, the seed box, and the whole block "pick A and B,
+"""The controls pages share: the alpha slider, the seed box, the whole block "pick A and B,
 alpha, seed, resample, random pair, size policy, share" that the playground, the compare page
-and the Models page draw.
+and the Models page draw, and the box set by hand (the mode choice, the row and column
+sliders and their link settings) that the playground and the Models page offer.
 
 The block is one function, so the three pages cannot drift apart; what differs between them
 (widget keys, which extras, the titles) is a ``PairControls`` spec. Keys are the pages' own
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import streamlit as st
@@ -25,12 +27,24 @@ from app_ui.pickers import (
     size_policy_controls,
 )
 from app_ui.sources import cifar
-from app_ui.state import SEED_MAX, init_state, share_link
-from cutmix_core import defaults
+from app_ui.state import SEED_MAX, clamp_state, init_state, share_link
+from cutmix_core import Box, defaults
 from cutmix_core.views.links import Param
 
 ALPHA_LABEL = "α (log scale)"
 BETA_HELP = "λ ~ Beta(α, α)"
+#: How a page chooses λ and the box: the keys are what links carry, the values what the radio
+#: shows. A page offers those of them it supports.
+MODES = {
+    "sample": "Sample λ ~ Beta(α, α)",
+    "lambda": "Set λ by hand",
+    "box": "Draw the box by hand",
+}
+MODE_LABEL = "How λ and the box are chosen"
+#: The rows (and the columns) of a box set by hand before the user moves it.
+BOX_RANGE = (8, 24)
+#: Largest image side a box in a link may name (uploads are limited well below it).
+BOX_MAX = 4096
 
 
 def alpha_slider(
@@ -162,3 +176,41 @@ def pair_controls(
         st.stop()
     img_a, img_b = fitted_pair(a, b, policy, side)
     return Pair(a, b, img_a, img_b, alpha, seed, policy, side)
+
+
+def mode_param(modes: Sequence[str], key: str = "mode") -> Param:
+    """The linkable mode setting under ``key``: one of ``modes`` (keys of MODES), the first by
+    default."""
+    return Param(key, "choice", modes[0], choices=tuple(modes))
+
+
+def mode_radio(modes: Sequence[str], key: str = "mode") -> str:
+    """The radio that chooses among ``modes`` (keys of MODES); returns the chosen key."""
+    return str(st.radio(MODE_LABEL, modes, format_func=MODES.get, key=key))
+
+
+def box_params(rows_key: str = "rows", cols_key: str = "cols") -> tuple[Param, Param]:
+    """The linkable settings of a box set by hand: its rows [y0, y1) and columns [x0, x1)."""
+    return (
+        Param(rows_key, "range", BOX_RANGE, 0, BOX_MAX),
+        Param(cols_key, "range", BOX_RANGE, 0, BOX_MAX),
+    )
+
+
+def box_sliders(
+    h: int,
+    w: int,
+    *,
+    rows_key: str = "rows",
+    cols_key: str = "cols",
+    labels: tuple[str, str] = ("Box rows [y0, y1)", "Box columns [x0, x1)"),
+) -> Box:
+    """Two range sliders side by side, the box's rows and columns in an h x w image (the
+    keyboard-accessible way to set it; ``app_ui.box_drawer`` sets the same keys by a drag)."""
+    clamp_state(rows_key, 0, h)  # a smaller image than the link's: keep the box inside it
+    clamp_state(cols_key, 0, w)
+    rows_col, cols_col = st.columns(2)
+    # A (lo, hi) value in session state makes these range sliders.
+    y0, y1 = cast(tuple[int, int], rows_col.slider(labels[0], 0, h, key=rows_key))
+    x0, x1 = cast(tuple[int, int], cols_col.slider(labels[1], 0, w, key=cols_key))
+    return Box(y0, y1, x0, x1)

@@ -2,9 +2,10 @@
 Grad-CAM for class A and class B with the box outlined, the box a localizer draws from B's map
 against the pasted one, and its predictions on A and B alone.
 
-The page draws two of these side by side; every number comes from ``explain_mix`` and
-``sweep_split`` (cached in ``app_ui.models``) and ``localize``, every sentence from
-``cutmix_core.views``.
+The page draws two of these side by side, then the sweep of every column drawn, and asks for
+the localizer's threshold with :func:`threshold_slider`; every number comes from
+``explain_mix`` and ``sweep_split`` (cached in ``app_ui.models``) and ``localize``, every
+sentence from ``cutmix_core.views``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from app_ui import prose
 from app_ui.controls import Pair
 from app_ui.models import explain, load_model, show_card
 from cutmix_core import MixResult, soft_label
 from cutmix_core.data.images import display_scale
-from cutmix_core.models.localize import localize
+from cutmix_core.models.localize import FRACTION, localize
 from cutmix_core.views.describe import (
     box_share_caption,
     fallback_classes_caption,
@@ -26,8 +28,13 @@ from cutmix_core.views.describe import (
     same_class_caption,
 )
 from cutmix_core.views.evaluation_figures import AUG_COLORS
-from cutmix_core.views.localize_text import localizer_caption, localizer_method
-from cutmix_core.views.model_figures import cam_panel, localizer_panel, prediction_figure
+from cutmix_core.views.localize_text import localizer_caption, localizer_method, percent
+from cutmix_core.views.model_figures import (
+    cam_panel,
+    localizer_panel,
+    prediction_figure,
+    sweep_figure,
+)
 from cutmix_core.views.model_view import MixExplanation, SplitSweep, cam_caption, class_for
 
 #: The sweep's colour for a model whose card names no known augmentation (ImageNet models).
@@ -41,6 +48,19 @@ class Column:
     label: str
     sweep: SplitSweep
     color: str
+
+
+def threshold_slider(key: str) -> float:
+    """The localizer's threshold: a share of B's map's maximum, in [0.05, 1]."""
+    return st.slider(
+        "Localizer threshold (share of the map's maximum)",
+        0.05,
+        1.0,
+        step=0.05,
+        key=key,
+        help="Where the model thinks B is: the box around the largest region of B's Grad-CAM "
+        f"at or above this share of its maximum (default: CAM's {percent(FRACTION)})",
+    )
 
 
 def model_column(
@@ -126,3 +146,19 @@ def _localizer(ex: MixExplanation, res: MixResult, name_b: str, fraction: float)
         caption=localizer_caption(loc, name_b),
     )
     how.caption(localizer_method(fraction))
+
+
+def sweep_chart(columns: list[Column], name_a: str, name_b: str, *, t_now: float) -> None:
+    """The columns' sweeps in one figure, the current mix's t = 1 - λ_adjusted marked; nothing
+    when no column could be drawn."""
+    if not columns:
+        return
+    figure = sweep_figure(
+        [(c.label, c.sweep) for c in columns],
+        name_a=name_a,
+        name_b=name_b,
+        colors=[c.color for c in columns],
+        t_now=t_now,
+    )
+    st.plotly_chart(figure, key="sweep")
+    st.caption(prose.SWEEP_CAPTION)

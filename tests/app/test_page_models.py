@@ -8,6 +8,7 @@ class, threshold or curve would fail.
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from urllib.error import URLError
@@ -21,7 +22,7 @@ from conftest import ROOT, assert_ok, chart_traces, open_app
 from PIL import Image
 
 from app_ui.models import forget_imagenet
-from cutmix_core import cutmix, paths
+from cutmix_core import Box, cutmix, paths
 from cutmix_core.data import download
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.data.images import fit_pair, limit_side, load_image
@@ -35,13 +36,14 @@ from cutmix_core.models.checkpoints import (
     save_checkpoint,
 )
 from cutmix_core.models.localize import FRACTION, localize
+from cutmix_core.views.describe import mixed_caption, target_story
 from cutmix_core.views.evaluation_figures import display_rows
 from cutmix_core.views.localize_text import (
     localizer_caption,
     localizer_method,
     report_localizer_caption,
 )
-from cutmix_core.views.model_view import explain_mix, find_models, mass_text
+from cutmix_core.views.model_view import explain_mix, find_models, mass_text, predict_mix
 from cutmix_core.views.training_view import training_caption, training_curves
 
 PAGE = "app_pages/models.py"
@@ -123,6 +125,58 @@ def test_the_same_model_on_both_sides() -> None:
     assert left == right
     _, ex = _expected("cutmix", *_pair(), seed=5)
     assert left["p(B: dog)"] == f"{ex.p_b:.2f}"
+
+
+def _assert_box_drives_the_page(at, box: Box) -> None:
+    """Every number downstream of the box is the library's for ``box`` on cat + dog: λ_adjusted
+    (the mix's caption and the target story), both columns' predictions, Grad-CAM shares, the
+    localizer and the sweep's marker."""
+    assert_ok(at)
+    a, b = _pair()
+    res = cutmix(a, b, box=box)
+    assert res.box == box
+    assert mixed_caption(res.lam_adjusted) in _image_captions(at)
+    assert target_story(res.lam_adjusted, "cat", "dog") in [m.value for m in at.markdown]
+    texts = " ".join(str(el.proto) for el in at.image)
+    for col, aug in zip(_columns(at), ("none", "cutmix")):
+        loaded = load_checkpoint(SHIPPED[aug].path)
+        pm = predict_mix(loaded, a, b, res.image, class_a=3, class_b=5)
+        assert col["p(A: cat)"] == f"{pm.p_a:.2f}" and col["p(B: dog)"] == f"{pm.p_b:.2f}"
+        ex = explain_mix(loaded, a, b, res.image, box, class_a=3, class_b=5)
+        assert f"Grad-CAM for B (dog): {mass_text(ex.mass_b_inside)}" in texts
+        assert localizer_caption(localize(ex.cam_b, box, FRACTION), "dog") in _image_captions(at)
+    sweep = next(c for c in at.get("plotly_chart") if "As the pasted box grows" in c.proto.spec)
+    (marker,) = json.loads(sweep.proto.spec)["layout"]["shapes"]
+    assert marker["x0"] == pytest.approx(1 - res.lam_adjusted)
+
+
+@needs_models
+def test_a_box_in_the_link_drives_the_mix_and_both_models() -> None:
+    at = open_app(PAGE, query={"mode": "box", "rows": "4-20", "cols": "10-30", "seed": "3"})
+    _assert_box_drives_the_page(at, Box(4, 20, 10, 30))
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.slider(key="rows").value == (4, 20) and at.slider(key="cols").value == (10, 30)
+    assert at.select_slider(key="alpha").disabled  # α samples nothing while the box is drawn
+    # The box drawer shows image A with the box (plotly's rect over pixel edges).
+    drawer = next(c for c in at.get("plotly_chart") if '"dragmode":"select"' in c.proto.spec)
+    (rect,) = json.loads(drawer.proto.spec)["layout"]["shapes"]
+    assert (rect["x0"], rect["x1"], rect["y0"], rect["y1"]) == (9.5, 29.5, 3.5, 19.5)
+
+
+@needs_models
+def test_the_box_sliders_set_the_box_and_the_link_reopens_it() -> None:
+    at = open_app(PAGE)
+    at.radio(key="mode").set_value("box").run()
+    _assert_box_drives_the_page(at, Box(8, 24, 8, 24))  # the sliders' starting box
+    at.slider(key="rows").set_value((0, 16))
+    at.slider(key="cols").set_value((16, 32)).run()
+    _assert_box_drives_the_page(at, Box(0, 16, 16, 32))
+    link = {k: at.query_params[k] for k in ("mode", "rows", "cols")}
+    assert link == {"mode": "box", "rows": "0-16", "cols": "16-32"}
+    shown = _columns(at)
+    reopened = open_app(PAGE, query=dict(at.query_params))
+    _assert_box_drives_the_page(reopened, Box(0, 16, 16, 32))
+    assert _columns(reopened) == shown
 
 
 def test_without_checkpoints_the_page_says_how_to_train_them(
