@@ -15,8 +15,9 @@ keeps its image and gets an empty box, ``lam_adjusted = 1`` and its own one-hot 
 
 The box maths is not repeated here: the boxes of both modes and Cutout's holes come from the one
 vectorised rule, :mod:`cutmix_core.mixing.rule`, so the batch op and the single-pair op agree
-exactly. :func:`paste_boxes` applies them: one slice copy when the whole batch shares a box,
-otherwise one masked copy of the batch, with no loop over samples. Given the same lambda and box,
+exactly. :mod:`cutmix_core.mixing.paste` applies them (``paste_checked``: ``paste_boxes`` without
+re-checking boxes built here): a copy of one region when the whole batch shares a box, otherwise
+one masked select over the batch, with no loop over samples. Given the same lambda and box,
 ``cutmix_batch(..., pairing="roll")`` equals torchvision's ``v2.CutMix`` bit for bit, images and
 targets (tests/mixing/test_batch.py checks it).
 
@@ -40,7 +41,7 @@ from cutmix_core import defaults
 from cutmix_core.box import Box
 from cutmix_core.checks import check_choice, check_int, check_number
 from cutmix_core.mixing.pair import check_alpha, check_lambda
-from cutmix_core.mixing.paste import corners_of, paste_boxes
+from cutmix_core.mixing.paste import corners_of, paste_boxes, paste_checked
 from cutmix_core.mixing.rule import (
     area_lambdas,
     clip_boxes,
@@ -108,8 +109,12 @@ def _check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
     if y.dtype.is_floating_point or y.dtype == torch.bool:
         raise ValueError(f"y must hold integer class indices, got dtype {y.dtype}")
     num_classes = check_int(num_classes, "num_classes", lo=1)
-    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= num_classes):
-        raise ValueError(f"labels must be in [0, {num_classes}), got {y.tolist()}")
+    # Reading labels on an accelerator would make the host wait for it; there one_hot's own
+    # device-side check catches a label out of range.
+    if y.device.type == "cpu" and y.numel():
+        lo, hi = torch.aminmax(y)
+        if int(lo) < 0 or int(hi) >= num_classes:
+            raise ValueError(f"labels must be in [0, {num_classes}), got {y.tolist()}")
 
 
 def _check_options(mode: str, pairing: str, prob: float, smoothing: float) -> None:
@@ -147,8 +152,9 @@ def pair_indices(
 
 def _applied(n: int, mode: Mode, prob: float, rng: np.random.Generator) -> np.ndarray:
     # One coin per batch in batch mode (the official cutmix_prob), one per sample in elem mode.
-    coins = rng.random(1 if mode == "batch" else n) < prob
-    return np.broadcast_to(coins, (n,)).copy()
+    if mode == "batch":
+        return np.full(n, rng.random() < prob)
+    return rng.random(n) < prob
 
 
 def soft_targets(
@@ -163,17 +169,35 @@ def soft_targets(
     ``onehot_s`` is the smoothed one-hot of ``mixing.soft_label`` (timm's convention). The sum is
     written in torchvision's order (partner term first) so that it matches v2.CutMix exactly.
     """
+    lam = lams_adjusted.to(torch.float64).unsqueeze(1)  # (N, 1)
+    return _mix_onehots(y, partners, lam, num_classes, smoothing)
+
+
+def _mix_onehots(
+    y: torch.Tensor,
+    partners: torch.Tensor,
+    lam: torch.Tensor | float,
+    num_classes: int,
+    smoothing: float,
+) -> torch.Tensor:
+    # soft_targets for float64 weights of shape (N, 1), or one weight for the whole batch as a
+    # Python float (batch mode: fewer ops, the same numbers).
     off = float(smoothing) / num_classes
     on = 1.0 - float(smoothing) + off
-    onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()
+    onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()  # (N, K)
     if smoothing:
-        onehot = onehot * (on - off) + off
+        onehot = onehot.mul_(on - off).add_(off)
     # Both weights are rounded to float32 from float64, as torchvision's python-float scalars
     # are; 1 - float32(lam) would differ from float32(1 - lam) in the last bit.
-    lam = lams_adjusted.to(torch.float64).unsqueeze(1)  # (N, 1)
-    w_own = lam.to(device=y.device, dtype=torch.float32)
-    w_partner = (1.0 - lam).to(device=y.device, dtype=torch.float32)
-    return onehot[partners.to(y.device)] * w_partner + onehot * w_own
+    w_partner: torch.Tensor | float
+    w_own: torch.Tensor | float
+    if isinstance(lam, torch.Tensor):
+        weights = torch.cat((1.0 - lam, lam), 1).float().to(y.device, non_blocking=True)
+        w_partner, w_own = weights[:, :1], weights[:, 1:]  # (N, 1) each
+    else:
+        w_partner, w_own = 1.0 - lam, lam
+    partner_rows = onehot.index_select(0, partners.to(y.device, non_blocking=True))
+    return partner_rows.mul_(w_partner).add_(onehot.mul_(w_own))
 
 
 def _frozen(corners: np.ndarray) -> np.ndarray:
@@ -237,14 +261,25 @@ def cutmix_batch(
             lams = area_lambdas(h, w, corners)
         else:
             lams = np.full(len(chosen), check_lambda(lam))
+    # In batch mode one coin decides for all, so one box serves the whole batch.
+    shared = mode == "batch" and len(corners) == 1
     # A sample left alone gets the empty box (0, 0, 0, 0), the rule's box for a 0 x 0 cut at 0.
-    corners = np.where(applied[:, None], corners, 0)  # (N, 4)
-    lams_adj = torch.from_numpy(area_lambdas(h, w, corners))  # (N,) float64
+    if shared:
+        corners = np.repeat(corners if applied[0] else np.zeros_like(corners), n, axis=0)
+    else:
+        corners = np.where(applied[:, None], corners, 0)  # (N, 4)
+    weight: float | torch.Tensor  # the weight of each sample's own label
+    if shared:
+        weight = float(area_lambdas(h, w, corners[:1])[0])
+        lams_adj = torch.full((n,), weight, dtype=torch.float64)
+    else:
+        lams_adj = torch.from_numpy(area_lambdas(h, w, corners))  # (N,) float64
+        weight = lams_adj.unsqueeze(1)  # (N, 1)
     return BatchMixResult(
-        images=paste_boxes(x, corners, partners),
-        targets=soft_targets(y, partners, lams_adj, num_classes, smoothing),
+        images=paste_checked(x, corners, partners, shared=shared, roll=pairing == "roll"),
+        targets=_mix_onehots(y, partners, weight, num_classes, smoothing),
         corners=_frozen(corners),
-        lams=torch.from_numpy(np.broadcast_to(lams, (n,)).copy()),
+        lams=torch.from_numpy(np.full(n, lams[0]) if len(lams) == 1 else lams.copy()),
         lams_adjusted=lams_adj,
         partners=partners,
         applied=torch.from_numpy(applied),
@@ -278,8 +313,9 @@ def mixup_batch(
     lams = sample_lambdas(alpha, draws, rng=rng).repeat(n // draws)
     lams_adj = torch.from_numpy(np.where(applied, lams, 1.0))
     work = x.dtype if x.dtype.is_floating_point else torch.float32  # float64 stays float64
-    weight = lams_adj.to(device=x.device, dtype=work).view(n, 1, 1, 1)
-    blend = x.to(work) * weight + x[partners.to(x.device)].to(work) * (1.0 - weight)
+    weight = lams_adj.to(work).to(x.device, non_blocking=True).view(n, 1, 1, 1)
+    partner = x.index_select(0, partners.to(x.device, non_blocking=True))
+    blend = x.to(work) * weight + partner.to(work) * (1.0 - weight)
     if not x.dtype.is_floating_point:
         info = torch.iinfo(x.dtype)
         blend = blend.round().clamp(info.min, info.max)
@@ -322,7 +358,7 @@ def cutout_batch(
     corners[applied] = clip_boxes(h, w, side, side, cy, cx).corners
     own, ones = torch.arange(n), torch.ones(n, dtype=torch.float64)
     return BatchMixResult(
-        images=paste_boxes(x, corners, fill=fill),
+        images=paste_checked(x, corners, fill=fill),
         targets=soft_targets(y, own, ones, num_classes, smoothing),
         corners=_frozen(corners),
         lams=torch.from_numpy(area_lambdas(h, w, corners)),

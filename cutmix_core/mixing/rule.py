@@ -56,7 +56,7 @@ def _ints(name: str, values: object) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1 or not (arr.size == 0 or np.issubdtype(arr.dtype, np.integer)):
         raise ValueError(f"{name} must be a 1-D array of integers, got {arr.dtype} {arr.shape}")
-    return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)
 
 
 def check_lambdas(lams: object) -> np.ndarray:
@@ -153,9 +153,13 @@ def cut_sizes(h: int, w: int, lams: object) -> tuple[np.ndarray, np.ndarray]:
         ValueError: for a side < 1 or a lambda outside [0, 1].
     """
     h, w = check_size(h, w)
+    return _cut_sizes(h, w, check_lambdas(lams))
+
+
+def _cut_sizes(h: int, w: int, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # sqrt is correctly rounded, as math.sqrt is, and astype truncates towards zero as int()
     # does, so this is int(h * math.sqrt(1 - lam)) to the bit.
-    ratio = np.sqrt(1.0 - check_lambdas(lams))
+    ratio = np.sqrt(1.0 - lams)
     return (h * ratio).astype(np.int64), (w * ratio).astype(np.int64)
 
 
@@ -192,11 +196,21 @@ def clip_boxes(h: int, w: int, cut_h: object, cut_w: object, cy: object, cx: obj
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"centre (cy={cy[i]}, cx={cx[i]}) lies outside the {h}x{w} image")
+    return _clip(h, w, cut_h, cut_w, cy, cx)
+
+
+def _clip(
+    h: int, w: int, cut_h: np.ndarray, cut_w: np.ndarray, cy: np.ndarray, cx: np.ndarray
+) -> BoxArrays:
+    # clip_boxes without its checks, for draws that hold by construction (the samplers). With
+    # cuts >= 0 and centres inside the image, a box's start can only fall below 0 and its end
+    # only pass the border, so one bound each is the clip to [0, h] and [0, w].
+    half_h, half_w = cut_h // 2, cut_w // 2
     return BoxArrays(
-        y0=np.clip(cy - cut_h // 2, 0, h),
-        y1=np.clip(cy + cut_h // 2, 0, h),
-        x0=np.clip(cx - cut_w // 2, 0, w),
-        x1=np.clip(cx + cut_w // 2, 0, w),
+        y0=np.maximum(cy - half_h, 0),
+        y1=np.minimum(cy + half_h, h),
+        x0=np.maximum(cx - half_w, 0),
+        x1=np.minimum(cx + half_w, w),
         cy=cy,
         cx=cx,
         cut_h=cut_h,
@@ -233,7 +247,14 @@ def sample_centres(
     """``n`` centres uniform over the image, ``(cy, cx)`` int64 (n,) each, step 2 of the order:
     row of box 0, column of box 0, row of box 1, ..."""
     h, w = check_size(h, w)
-    centres = rng.integers((h, w), size=(check_int(n, "n", lo=0), 2))  # (n, 2), C order
+    return _centres(h, w, check_int(n, "n", lo=0), rng)
+
+
+def _centres(h: int, w: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # A square image's bounds are one scalar: the same numbers as the pair of bounds (numpy
+    # draws each element alone either way; tests/mixing/test_rule.py checks it), without the
+    # broadcasting of array bounds.
+    centres = rng.integers(h if h == w else (h, w), size=(n, 2))  # (n, 2), C order
     return centres[:, 0], centres[:, 1]
 
 
@@ -263,5 +284,8 @@ def sample_cutmix_boxes(
         ``(lams, boxes)``: float64 (n,) lambdas (sampled, or ``lam`` repeated) and their boxes.
     """
     n = check_int(n, "n", lo=0)
+    h, w = check_size(h, w)
     lams = sample_lambdas(alpha, n, rng=rng) if lam is None else np.full(n, check_lambda(lam))
-    return lams, sample_boxes(h, w, lams, rng=rng)
+    # What sample_boxes does, without checking again what was checked or drawn here.
+    cy, cx = _centres(h, w, n, rng)
+    return lams, _clip(h, w, *_cut_sizes(h, w, lams), cy, cx)

@@ -676,3 +676,29 @@ def test_cuda_matches_cpu(dtype):
     c_gpu = cutout_batch(x.cuda(), y.cuda(), C, 8, generator=_gen(9))
     assert torch.equal(c_gpu.images.cpu(), cutout_batch(x, y, C, 8, generator=_gen(9)).images)
     assert math.isfinite(float(m_gpu.targets.sum()))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_ops_never_make_the_host_wait():
+    # Every draw happens on the CPU and reaches the device by non-blocking copies, and labels
+    # are not read back: a training loop on CUDA keeps its queue full (issue 15).
+    x, y = _batch(n=32, h=32, w=32, dtype=torch.uint8)
+    x, y = x.cuda(), y.cuda()
+    calls = [
+        lambda m=m, p=p: cutmix_batch(x, y, C, generator=_gen(1), mode=m, pairing=p, prob=1.0)
+        for m in ("batch", "elem")
+        for p in ("roll", "permutation")
+    ]
+    calls += [
+        lambda: mixup_batch(x, y, C, generator=_gen(1), prob=1.0),
+        lambda: cutout_batch(x, y, C, 8, generator=_gen(1), prob=1.0),
+    ]
+    for call in calls:
+        call()  # warm up: first calls may initialise CUDA state
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for call in calls:
+            call()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")

@@ -210,6 +210,16 @@ def test_many_draws_are_the_scalar_draws_in_the_one_order(h, w, n, alpha, before
     assert g1.integers(2**62) == g2.integers(2**62)  # both generators end in the same state
 
 
+@PROPERTY
+@given(side=st.integers(1, 600), n=st.integers(0, 40), seed=st.integers(0, 2**32 - 1))
+def test_square_images_draw_the_scalar_centres_too(side, n, seed):
+    # A square image takes the one-bound path of rng.integers: still the scalar draws.
+    lams, boxes = sample_cutmix_boxes(side, side, 1.0, n, rng=rng(seed))
+    ref_lams, centres = _scalar_draws(side, side, 1.0, n, rng(seed))
+    assert lams.tolist() == ref_lams
+    assert list(zip(boxes.cy.tolist(), boxes.cx.tolist())) == centres
+
+
 def test_given_lambda_draws_only_centres():
     lams, boxes = sample_cutmix_boxes(16, 16, 1.0, 5, rng=rng(3), lam=0.4375)
     assert lams.tolist() == [0.4375] * 5
