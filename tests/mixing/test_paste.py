@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cutmix_core.mixing.pair import EMPTY_BOX, Box
-from cutmix_core.mixing.paste import corners_of, paste_boxes
+from cutmix_core.mixing.paste import corners_of, paste_boxes, paste_checked
 from cutmix_core.mixing.rule import boxes_from_centers
 
 PROPERTY = settings(max_examples=100, deadline=None)
@@ -74,6 +74,37 @@ def test_paste_boxes_equals_the_slicing_loop(n, c, h, w, dtype, shared, fill, se
     assert torch.equal(x, x0)
     corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes])
     assert torch.equal(paste_boxes(x, corners, partners, fill=fill or 0.0), out)
+
+
+@PROPERTY
+@given(
+    n=st.integers(1, 6),
+    c=st.integers(1, 3),
+    h=st.integers(1, 20),
+    w=st.integers(1, 20),
+    dtype=st.sampled_from([torch.uint8, torch.int8, torch.float32, torch.float64]),
+    shared=st.booleans(),
+    roll=st.booleans(),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_the_batch_ops_fast_paths_equal_the_slicing_loop(n, c, h, w, dtype, shared, roll, seed):
+    # paste_checked's paths: one region (two slices for roll pairing, else a gather), or a mask
+    # (a byte-wise select for one-byte pixels, torch.where otherwise).
+    g = np.random.default_rng(seed)
+    x = torch.from_numpy(g.integers(-128 if dtype == torch.int8 else 0, 128, (n, c, h, w)))
+    x = x.to(dtype)
+    x0 = x.clone()
+    count = 1 if shared else n
+    arrays = boxes_from_centers(
+        h, w, g.random(count), g.integers(h, size=count), g.integers(w, size=count)
+    )
+    boxes = [arrays.box(i % count) for i in range(n)]
+    partners = torch.arange(n).roll(1) if roll else torch.from_numpy(g.permutation(n))
+    corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes], dtype=np.int64)
+    out = paste_checked(x, corners, partners, shared=shared, roll=roll)
+    assert torch.equal(out, _reference(x, boxes, partners, 0.0))
+    assert out.dtype == x.dtype and out.data_ptr() != x.data_ptr()
+    assert torch.equal(x, x0)
 
 
 def test_fill_on_integer_images_truncates_like_slice_assignment():
