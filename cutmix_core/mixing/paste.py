@@ -112,15 +112,15 @@ def paste_checked(
             else:  # one gather of the region only
                 dst.copy_(x[:, :, y0:y1, x0:x1].index_select(0, partners))
         return out
-    inside = _inside(corners, h, w)  # (N, 1, H, W) bool, numpy
-    mask = torch.from_numpy(inside).to(x.device, non_blocking=True)
+    in_rows, in_cols = _spans(corners, h, w, x.device)  # (N, H), (N, W) bool
     if partners is None:
-        return x.masked_fill(mask, fill)
+        return x.masked_fill(_outer(in_rows, in_cols), fill)
     if x.dtype in (torch.uint8, torch.int8):
         # One-byte pixels: x ^ ((partner ^ x) & ones) takes the partner's bits where the mask
         # is all ones (0xFF) and x's elsewhere; byte-wise ops run faster than torch.where's
         # select for bytes (scripts/benchmark.py measures both modes).
-        ones = torch.from_numpy(np.negative(inside.view(np.uint8))).to(x.device, non_blocking=True)
+        byte_rows, byte_cols = in_rows.view(torch.uint8).neg(), in_cols.view(torch.uint8).neg()
+        ones = _outer(byte_rows, byte_cols)  # (N, 1, H, W): 0xFF inside
         bits = x.view(torch.uint8)
 
         def xor(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
@@ -130,6 +130,8 @@ def paste_checked(
         diff &= ones
         diff ^= bits
         return diff.view(x.dtype)
+
+    mask = _outer(in_rows, in_cols)  # (N, 1, H, W)
 
     def select(partner: torch.Tensor, own: torch.Tensor, rows: slice, out: Out) -> torch.Tensor:
         return torch.where(mask[rows], partner, own, out=out)
@@ -158,9 +160,20 @@ def _with_partners(
     return out
 
 
-def _inside(corners: np.ndarray, h: int, w: int) -> np.ndarray:
-    """(N, 1, H, W) bool: pixel (r, c) of sample i lies in box i (rows of ``corners``)."""
+def _outer(in_rows: torch.Tensor, in_cols: torch.Tensor) -> torch.Tensor:
+    """(N, 1, H, W): each sample's rows AND its columns (bool, or bytes of 0 and 0xFF)."""
+    return in_rows[:, None, :, None] & in_cols[:, None, None, :]
+
+
+def _spans(
+    corners: np.ndarray, h: int, w: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which rows (N, H) and columns (N, W) each box spans, bool, on ``device``: the (N, 1, H, W)
+    mask is their outer AND, built by torch where the pixels are."""
     rows, cols = np.arange(h), np.arange(w)
     in_rows = (rows >= corners[:, 0:1]) & (rows < corners[:, 1:2])  # (N, H)
     in_cols = (cols >= corners[:, 2:3]) & (cols < corners[:, 3:4])  # (N, W)
-    return in_rows[:, None, :, None] & in_cols[:, None, None, :]
+    return (
+        torch.from_numpy(in_rows).to(device, non_blocking=True),
+        torch.from_numpy(in_cols).to(device, non_blocking=True),
+    )
