@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_ui import prose
 from app_ui.box_drawer import box_drawer
-from app_ui.controls import seed_input
+from app_ui.controls import box_params, seed_input
 from app_ui.occlusion_panel import (
     chosen_models,
     hidden_image,
@@ -29,8 +29,7 @@ LINK = (
     *pick_params(("oa", "ob"), idx_max=59_999),
     Param("occ_fill", "choice", "grey", choices=tuple(FILLS)),
     seed_param("occ_seed"),
-    Param("occ_rows", "range", (8, 24), 0, 4096),
-    Param("occ_cols", "range", (8, 24), 0, 4096),
+    *box_params("occ_rows", "occ_cols"),
     Param("occ_patch", "int", 8, 2, 16),
     Param("occ_stride", "int", 4, 1, 16),
 )

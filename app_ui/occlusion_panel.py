@@ -7,14 +7,13 @@ CIFAR-10 models are offered, since a sensitivity map is one forward pass per pat
 
 from __future__ import annotations
 
-from typing import cast
-
 import numpy as np
 import streamlit as st
 
+from app_ui.controls import box_sliders
 from app_ui.models import load_model, shipped_models
 from app_ui.pickers import Picked
-from app_ui.state import clamp_state, init_state
+from app_ui.state import init_state
 from cutmix_core import Box
 from cutmix_core.data.images import display_scale, draw_box, resize
 from cutmix_core.models.gradcam import gradcam
@@ -34,13 +33,8 @@ from cutmix_core.views.occlusion_view import (
 
 def hidden_region(h: int, w: int) -> Box:
     """Two range sliders (rows, columns) for the region to hide, kept inside an h x w image."""
-    clamp_state("occ_rows", 0, h)
-    clamp_state("occ_cols", 0, w)
-    rows_col, cols_col = st.columns(2)
-    # A (lo, hi) value in session state makes these range sliders.
-    y0, y1 = cast(tuple[int, int], rows_col.slider("Rows hidden", 0, h, key="occ_rows"))
-    x0, x1 = cast(tuple[int, int], cols_col.slider("Columns hidden", 0, w, key="occ_cols"))
-    return Box(y0, y1, x0, x1)
+    labels = ("Rows hidden", "Columns hidden")
+    return box_sliders(h, w, rows_key="occ_rows", cols_key="occ_cols", labels=labels)
 
 
 def chosen_models() -> list[tuple[str, str, LoadedModel]]:
