@@ -7,6 +7,10 @@ script, when the first request after a server start is a link to that page.
 
 from typing import Any
 
+from app_ui.server import freeze_imported, one_torch_thread
+
+one_torch_thread()  # before anything imports torch: it reads OMP_NUM_THREADS once
+
 # Imported before any session runs: plotly looks pandas up in sys.modules, and a session that
 # did so while another session's thread was still importing it got a half-built module.
 import pandas  # noqa: F401
@@ -62,3 +66,4 @@ page = st.navigation(PAGES)
 keep_settings()
 sidebar()
 page.run()
+freeze_imported()  # after a run that imported torch or plotly: Streamlit's GC then skips them

@@ -7,32 +7,35 @@ import streamlit as st
 
 from app_ui import prose
 from app_ui.box_drawer import box_drawer
-from app_ui.controls import PairControls, pair_controls
+from app_ui.controls import (
+    MODES,
+    PairControls,
+    box_params,
+    box_sliders,
+    mode_param,
+    mode_radio,
+    pair_controls,
+)
 from app_ui.models import model_says
 from app_ui.pickers import pick_params, size_params
+from app_ui.render import png
 from app_ui.state import alpha_param, clamp_state, link_state, seed_param
-from cutmix_core import Box, box_from_center, cutmix, defaults, soft_label
+from cutmix_core import box_from_center, cutmix, defaults, soft_label
 from cutmix_core.data.cifar import CLASSES
-from cutmix_core.data.images import display_scale, draw_box, to_png_bytes, upscale_nearest
+from cutmix_core.data.images import display_scale
 from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
 from cutmix_core.views.figures import BOX_RGB, beta_density_figure, soft_label_figure
 from cutmix_core.views.links import Param
 
-MODES = {
-    "sample": "Sample λ ~ Beta(α, α)",
-    "lambda": "Set λ by hand",
-    "box": "Draw the box by hand",
-}
 LINK = (
     *pick_params(("a", "b"), idx_max=59_999),
-    Param("mode", "choice", "sample", choices=tuple(MODES)),
+    mode_param(tuple(MODES)),
     alpha_param("alpha"),
     seed_param("seed"),
     Param("lam", "float", defaults.LAM_BY_HAND, 0.0, 1.0),
     Param("cy", "int", 16, 0, 4096),
     Param("cx", "int", 16, 0, 4096),
-    Param("rows", "range", (8, 24), 0, 4096),
-    Param("cols", "range", (8, 24), 0, 4096),
+    *box_params(),
     *size_params(),
 )
 
@@ -43,7 +46,7 @@ st.caption(prose.PLAYGROUND_CAPTION)
 pair = pair_controls(
     PairControls(sample_when=("mode", "sample")),
     LINK,
-    top=lambda: st.radio("How λ and the box are chosen", MODES, format_func=MODES.get, key="mode"),
+    top=lambda: mode_radio(tuple(MODES)),
 )
 a, b, img_a, img_b, alpha, seed = pair.a, pair.b, pair.img_a, pair.img_b, pair.alpha, pair.seed
 mode = st.session_state["mode"]
@@ -60,23 +63,18 @@ elif mode == "lambda":
     cx = min(cx_col.slider("Box centre column", 0, max(w - 1, 1), key="cx"), w - 1)
     res = cutmix(img_a, img_b, lam=lam, box=box_from_center(h, w, lam, cy, cx))
 else:
-    rows_col, cols_col = st.columns(2)
-    clamp_state("rows", 0, h)
-    clamp_state("cols", 0, w)
-    y0, y1 = rows_col.slider("Box rows [y0, y1)", 0, h, key="rows")
-    x0, x1 = cols_col.slider("Box columns [x0, x1)", 0, w, key="cols")
-    res = cutmix(img_a, img_b, box=Box(y0, y1, x0, x1))
+    res = cutmix(img_a, img_b, box=box_sliders(h, w))
     with st.columns([1, 2])[0]:
         st.caption(prose.DRAG_CAPTION)
-        box_drawer(img_a, res.box, key="box_drag", rows_key="rows", cols_key="cols")
+        box_drawer(img_a, res.box, key="box_drag")
 lam = None if mode == "box" else res.lam
 
 scale = display_scale(h, w)
 shown = st.columns(3)
-shown[0].image(upscale_nearest(img_a, scale), caption=f"A: {a.origin}", output_format="PNG")
-shown[1].image(upscale_nearest(img_b, scale), caption=f"B: {b.origin}", output_format="PNG")
+shown[0].image(png(img_a, scale=scale), caption=f"A: {a.origin}", output_format="PNG")
+shown[1].image(png(img_b, scale=scale), caption=f"B: {b.origin}", output_format="PNG")
 shown[2].image(
-    draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
+    png(res.image, scale=scale, box=res.box, color=BOX_RGB),
     caption="Mixed: A outside the box, B inside",
     output_format="PNG",
 )
@@ -114,7 +112,7 @@ record = mix_record(
 d1, d2 = st.columns(2)
 d1.download_button(
     "Download mixed image (PNG, exact pixels)",
-    to_png_bytes(res.image),
+    png(res.image),
     file_name="cutmix.png",
     mime="image/png",
 )

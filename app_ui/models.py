@@ -10,12 +10,18 @@ so no lock is needed (CONVENTIONS.md point 10).
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import streamlit as st
+import torch
 
 from app_ui.pickers import Picked
+from app_ui.render import digest
 from app_ui.state import init_state
 from cutmix_core import Box, MixResult, paths
 from cutmix_core.models.checkpoints import (
@@ -34,6 +40,7 @@ from cutmix_core.views.methods_view import (
 )
 from cutmix_core.views.model_view import (
     MixExplanation,
+    MixPrediction,
     ShippedModel,
     SplitSweep,
     class_for,
@@ -183,6 +190,65 @@ def show_card(loaded: LoadedModel) -> None:
         st.caption(caption)
 
 
+@st.cache_resource
+def _helpers() -> ThreadPoolExecutor:
+    """Threads that run the row's other models while the script thread runs the first one;
+    shared by every session (one thread a core: a second model per rerun, not per session)."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="model_says")
+
+
+def _all_at_once(jobs: Sequence[Callable[[], MixPrediction]]) -> list[MixPrediction]:
+    """Run ``jobs`` (one per model) at once, the first in this thread, when torch has one
+    thread: a core each, no OpenMP threads waiting for one another, and the same numbers as
+    one after the other. With more torch threads, one after the other."""
+    if len(jobs) < 2 or torch.get_num_threads() > 1:
+        return [job() for job in jobs]
+    others = [_helpers().submit(job) for job in jobs[1:]]
+    first = jobs[0]()
+    return [first, *(future.result() for future in others)]
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _predict_row(
+    keys: tuple[str, ...],
+    weights: tuple[str | None, ...],
+    images: tuple[str, str, str],
+    classes: tuple[tuple[int | None, int | None], ...],
+    _loaded: tuple[LoadedModel, ...],
+    _a: np.ndarray,
+    _b: np.ndarray,
+    _mixed: np.ndarray,
+) -> list[MixPrediction]:
+    return _all_at_once(
+        [
+            partial(predict_mix, loaded, _a, _b, _mixed, class_a=ca, class_b=cb)
+            for loaded, (ca, cb) in zip(_loaded, classes)
+        ]
+    )
+
+
+def _predicted(
+    models: Sequence[tuple[str, LoadedModel, int | None, int | None]],
+    img_a: np.ndarray,
+    img_b: np.ndarray,
+    mixed: np.ndarray,
+) -> list[MixPrediction]:
+    """``predict_mix`` of each (key, model, class A, class B) on one mix, the models at once
+    (:func:`_all_at_once`), cached by the images' content (their digests, cheap for images of
+    at most 512 px a side), the models and their weights' sha256: a class opening one shared
+    link, or a student going back to a seed, runs the models once."""
+    return _predict_row(
+        tuple(key for key, _, _, _ in models),
+        tuple(loaded.card.get("sha256") for _, loaded, _, _ in models),
+        (digest(img_a), digest(img_b), digest(mixed)),
+        tuple((ca, cb) for _, _, ca, cb in models),
+        tuple(loaded for _, loaded, _, _ in models),
+        img_a,
+        img_b,
+        mixed,
+    )
+
+
 def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: MixResult) -> None:
     """A compact "what the trained models say" row for a CutMix result: the shipped baseline
     and CutMix models' p(A) and p(B) on the mixed image against the soft label. Nothing is
@@ -193,19 +259,31 @@ def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: 
         return
     with st.container(border=True):
         st.markdown(models_say_title(res.lam_adjusted))
-        for column, model in zip(st.columns(len(picks)), picks):
-            loaded = load_model(model.key)
-            if isinstance(loaded, str):
-                column.warning(loaded)
+        columns = st.columns(len(picks))
+        loaded = {m.key: load_model(m.key) for m in picks}
+        ready = [
+            (
+                key,
+                lm,
+                class_for(a.label, a.name, lm.classes),
+                class_for(b.label, b.name, lm.classes),
+            )
+            for key, lm in loaded.items()
+            if not isinstance(lm, str)
+        ]
+        predictions = _predicted(ready, img_a, img_b, res.image)
+        said = {key: pm for (key, *_), pm in zip(ready, predictions)}
+        for column, model in zip(columns, picks):
+            lm = loaded[model.key]
+            if isinstance(lm, str):
+                column.warning(lm)
                 continue
-            ca = class_for(a.label, a.name, loaded.classes)
-            cb = class_for(b.label, b.name, loaded.classes)
-            pm = predict_mix(loaded, img_a, img_b, res.image, class_a=ca, class_b=cb)
+            pm = said[model.key]
             column.markdown(
                 model_says_line(
                     model.label,
-                    loaded.classes[pm.class_a],
-                    loaded.classes[pm.class_b],
+                    lm.classes[pm.class_a],
+                    lm.classes[pm.class_b],
                     pm.p_a,
                     pm.p_b,
                     pm.top1,

@@ -129,7 +129,7 @@ def test_models_page_shows_predictions_and_grad_cams(page) -> None:
     if not {"none", "cutmix"} <= set(shipped):
         pytest.skip("needs the shipped baseline and CutMix checkpoints")
     page.goto("/models?seed=3")
-    _wait_for_images(page, 7)  # A, B, the mix, Grad-CAM for A and B per model, and more
+    _wait_for_images(page, 9)  # A, B, the mix, Grad-CAM for A and B per model, the localizer
     res = _expected("cat", "dog", 1.0, 3)
     ds = load_sample()
     a, b = (ds.image(int(ds.positions_of(CLASSES.index(c))[0])) for c in ("cat", "dog"))
