@@ -13,13 +13,14 @@ from app_ui.controls import (
     mode_radio,
     pair_controls,
 )
-from app_ui.model_panel import model_column, sweep_chart, threshold_slider
+from app_ui.model_cache import evaluation_view, training_view
+from app_ui.model_panel import model_columns, sweep_chart, threshold_slider
 from app_ui.models import default_model, model_labels, shipped_models
 from app_ui.pickers import pick_params
+from app_ui.render import png
 from app_ui.state import alpha_param, link_state, seed_param
 from cutmix_core import cutmix, paths
-from cutmix_core.data.images import display_scale, draw_box, upscale_nearest
-from cutmix_core.evaluation.report import load_report
+from cutmix_core.data.images import display_scale
 from cutmix_core.models.localize import FRACTION
 from cutmix_core.views.describe import (
     mixed_caption,
@@ -27,12 +28,9 @@ from cutmix_core.views.describe import (
     report_caption,
     target_story,
 )
-from cutmix_core.views.evaluation_figures import display_rows, occlusion_figure, split_figure
 from cutmix_core.views.figures import BOX_RGB
 from cutmix_core.views.links import Param
 from cutmix_core.views.localize_text import report_localizer_caption
-from cutmix_core.views.model_figures import training_figure
-from cutmix_core.views.training_view import training_caption, training_curves
 
 LABELS = model_labels()
 CHOICES = tuple(LABELS)
@@ -80,41 +78,38 @@ if by_hand:  # image A, on which a drag sets the sliders' box
         box_drawer(pair.img_a, res.box, key="models_drag", height=h * scale)
         st.caption(f"A: {a.origin}. {prose.DRAG_CAPTION}")
 else:
-    shown[0].image(
-        upscale_nearest(pair.img_a, scale), caption=f"A: {a.origin}", output_format="PNG"
-    )
-shown[1].image(upscale_nearest(pair.img_b, scale), caption=f"B: {b.origin}", output_format="PNG")
+    shown[0].image(png(pair.img_a, scale=scale), caption=f"A: {a.origin}", output_format="PNG")
+shown[1].image(png(pair.img_b, scale=scale), caption=f"B: {b.origin}", output_format="PNG")
 shown[2].image(
-    draw_box(res.image, res.box, color=BOX_RGB, scale=scale),
+    png(res.image, scale=scale, box=res.box, color=BOX_RGB),
     caption=mixed_caption(res.lam_adjusted),
     output_format="PNG",
 )
 shown[3].markdown(target_story(res.lam_adjusted, a.name, b.name))
 
-columns = []
 fraction = float(st.session_state["cam_fraction"])
-for where, column in zip(("left", "right"), st.columns(2, border=True)):
-    key = st.session_state[where]
-    with column:
-        columns.append(model_column(where, key, LABELS[key], pair, res, fraction=fraction))
-sweep_chart([c for c in columns if c is not None], a.name, b.name, t_now=1 - res.lam_adjusted)
+keys = [st.session_state["left"], st.session_state["right"]]
+columns = model_columns(keys, LABELS, pair, res, fraction=fraction)
+sweep_chart(columns, pair, res, name_a=a.name, name_b=b.name)
 
-if curves := training_curves(shipped_models()):
+if trained := training_view(shipped_models()):
+    figure, caption = trained
     st.subheader("How they trained")
-    st.plotly_chart(training_figure(curves), key="curves")
-    st.caption(training_caption(curves))
+    st.plotly_chart(figure, key="curves")
+    st.caption(caption)
 
 st.divider()
 st.header("Evaluation on the CIFAR-10 test set")
 try:
-    report = load_report(paths.report_path())
+    evaluation = evaluation_view(paths.report_path())
 except ValueError as err:
     st.info(f"No evaluation to show: {err}.")
     st.stop()
+report = evaluation.report
 st.caption(report_caption(report))
-st.dataframe(display_rows(report), hide_index=True)
+st.dataframe(evaluation.rows, hide_index=True)
 e1, e2 = st.columns(2)
-e1.plotly_chart(split_figure(report), key="eval_split")
-e2.plotly_chart(occlusion_figure(report), key="eval_occlusion")
+e1.plotly_chart(evaluation.split, key="eval_split")
+e2.plotly_chart(evaluation.occlusion, key="eval_occlusion")
 st.caption(report_box_share_caption(report.box_share))
 st.caption(report_localizer_caption(report))

@@ -10,6 +10,8 @@ Modules, lowest first (each imports only those before it):
 - ``server``: what one server process sets up once: one torch thread, the collector told to
   skip the imported libraries;
 - ``render``: images as PNG bytes, cached by content;
+- ``model_cache``: the Models page's per-setting cache (both models' explanations, sweeps,
+  figures and encoded panels) and running the models at once;
 - ``state``: widget defaults through session state, shareable links, the seed and alpha params;
 - ``sources``: the CIFAR-10 set in use, upload decoding and the shared sidebar;
 - ``pickers``: one image (CIFAR-10 pick, upload or camera), a seeded random pair, size policy;

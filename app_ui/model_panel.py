@@ -4,23 +4,26 @@ against the pasted one, and its predictions on A and B alone.
 
 The page draws two of these side by side, then the sweep of every column drawn, and asks for
 the localizer's threshold with :func:`threshold_slider`; every number comes from
-``explain_mix`` and ``sweep_split`` (cached in ``app_ui.models``) and ``localize``, every
-sentence from ``cutmix_core.views``.
+``explain_mix``, ``sweep_split`` and ``localize``, every figure from
+``cutmix_core.views.model_figures``, all made once per setting in ``app_ui.model_cache``, and
+every sentence from ``cutmix_core.views``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 
 from app_ui import prose
 from app_ui.controls import Pair
-from app_ui.models import explain, load_model, show_card
-from cutmix_core import MixResult, soft_label
+from app_ui.model_cache import ModelView, cached_sweep_figure, localizer_view, model_views
+from app_ui.models import load_model, show_card
+from cutmix_core import MixResult
 from cutmix_core.data.images import display_scale
-from cutmix_core.models.localize import FRACTION, localize
+from cutmix_core.models.checkpoints import LoadedModel
+from cutmix_core.models.localize import FRACTION
 from cutmix_core.views.describe import (
     box_share_caption,
     fallback_classes_caption,
@@ -29,16 +32,12 @@ from cutmix_core.views.describe import (
 )
 from cutmix_core.views.evaluation_figures import AUG_COLORS
 from cutmix_core.views.localize_text import localizer_caption, localizer_method, percent
-from cutmix_core.views.model_figures import (
-    cam_panel,
-    localizer_panel,
-    prediction_figure,
-    sweep_figure,
-)
-from cutmix_core.views.model_view import MixExplanation, SplitSweep, cam_caption, class_for
+from cutmix_core.views.model_view import cam_caption, class_for
 
 #: The sweep's colour for a model whose card names no known augmentation (ImageNet models).
 OTHER_COLOR = "#17becf"
+#: Where the columns' elements get their keys from, in page order.
+WHERE = ("left", "right")
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,10 @@ class Column:
     """What one column hands back for the page's sweep figure."""
 
     label: str
-    sweep: SplitSweep
     color: str
+    key: str
+    loaded: LoadedModel
+    view: ModelView
 
 
 def threshold_slider(key: str) -> float:
@@ -63,25 +64,65 @@ def threshold_slider(key: str) -> float:
     )
 
 
-def model_column(
-    where: str, key: str, label: str, pair: Pair, res: MixResult, *, fraction: float
-) -> Column | None:
-    """Draw the column of model ``key`` (``where``: "left" or "right", for element keys), its
-    localizer thresholding B's map at ``fraction`` of its maximum; None when the model cannot
-    be loaded, after a warning saying why."""
-    st.subheader(label)
-    loaded = load_model(key)
-    if isinstance(loaded, str):
-        st.warning(loaded)
-        return None
+def _picks(pair: Pair) -> tuple[object, ...]:
+    """What names the pair's images for the caches: their keys and the size policy."""
+    return (pair.a.key, pair.b.key, pair.policy, pair.side)
+
+
+def model_columns(
+    keys: Sequence[str], labels: Mapping[str, str], pair: Pair, res: MixResult, *, fraction: float
+) -> list[Column]:
+    """Draw a bordered column for each model key (at most two: "left", "right"), its localizer
+    thresholding B's map at ``fraction`` of its maximum, the models run at once; a model that
+    cannot be loaded gets a warning saying why instead. Returns the columns drawn."""
     a, b = pair.a, pair.b
-    ca = class_for(a.label, a.name, loaded.classes)
-    cb = class_for(b.label, b.name, loaded.classes)
-    picks = (a.key, b.key, pair.policy, pair.side)
-    ex, sweep = explain(key, loaded, picks, pair.img_a, pair.img_b, res, ca, cb)
+    slots = []
+    jobs = []
+    for where, slot, key in zip(WHERE, st.columns(len(keys), border=True), keys):
+        with slot:
+            st.subheader(labels[key])
+            loaded = load_model(key)
+            if isinstance(loaded, str):
+                st.warning(loaded)
+                continue
+        slots.append((where, slot, key, loaded))
+        jobs.append(
+            (
+                key,
+                loaded,
+                class_for(a.label, a.name, loaded.classes),
+                class_for(b.label, b.name, loaded.classes),
+            )
+        )
+    h, w = res.image.shape[:2]
+    scale = display_scale(h, w, 224)
+    views = model_views(jobs, _picks(pair), pair.img_a, pair.img_b, res.image, res.box, scale=scale)
+    drawn = []
+    for (where, slot, key, loaded), (_, _, ca, cb) in zip(slots, jobs):
+        with slot:
+            _column(where, key, loaded, pair, res, views[key], (ca, cb), fraction=fraction)
+        color = AUG_COLORS.get(str(loaded.card.get("aug")), OTHER_COLOR)
+        drawn.append(Column(labels[key], color, key, loaded, views[key]))
+    return drawn
+
+
+def _column(
+    where: str,
+    key: str,
+    loaded: LoadedModel,
+    pair: Pair,
+    res: MixResult,
+    view: ModelView,
+    classes: tuple[int | None, int | None],
+    *,
+    fraction: float,
+) -> None:
+    """One model's column below its title, from its cached view."""
+    ex, figures = view.ex, view.figures
     name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
-    if ca is None or cb is None:
-        missing = [n for n, c in ((a.name, ca), (b.name, cb)) if c is None]
+    if None in classes:
+        names = (pair.a.name, pair.b.name)
+        missing = [n for n, c in zip(names, classes) if c is None]
         st.caption(fallback_classes_caption(name_a, name_b, missing))
     show_card(loaded)
     same = ex.class_a == ex.class_b
@@ -95,70 +136,40 @@ def model_column(
             column.metric(m.label, m.value, m.delta, delta_color="off")
     if same:
         st.caption(same_class_caption(name_a))
-    target = soft_label(ex.class_a, ex.class_b, ex.lam_adjusted, len(loaded.classes))
-    figure = prediction_figure(
-        ex.probs_mixed,
-        loaded.classes,
-        target=target,
-        class_a=ex.class_a,
-        class_b=ex.class_b,
-        title="On the mixed image",
+    st.plotly_chart(figures.on_mix, key=f"pred_{where}_mix")
+    cams = (
+        (figures.cam_a, cam_caption("A", name_a, ex.mass_a_inside)),
+        (figures.cam_b, cam_caption("B", name_b, ex.mass_b_inside)),
     )
-    st.plotly_chart(figure, key=f"pred_{where}_mix")
-    _grad_cams(ex, res, name_a, name_b)
+    for column, (png, caption) in zip(st.columns(2), cams):
+        column.image(png, caption=caption)
     st.caption(box_share_caption(ex.lam_adjusted))
-    _localizer(ex, res, name_b, fraction)
-    with st.expander("On A and B alone"):
-        for probs, label_ab, which in (
-            (ex.probs_a, ex.class_a, "A"),
-            (ex.probs_b, ex.class_b, "B"),
-        ):
-            onehot = soft_label(label_ab, label_ab, 1.0, len(loaded.classes))
-            figure = prediction_figure(
-                probs,
-                loaded.classes,
-                target=onehot,
-                class_a=ex.class_a if which == "A" else None,
-                class_b=ex.class_b if which == "B" else None,
-                title=f"On image {which}",
-            )
-            st.plotly_chart(figure, key=f"pred_{where}_{which}")
-    return Column(label, sweep, AUG_COLORS.get(str(loaded.card.get("aug")), OTHER_COLOR))
-
-
-def _grad_cams(ex: MixExplanation, res: MixResult, name_a: str, name_b: str) -> None:
     h, w = res.image.shape[:2]
-    scale = display_scale(h, w, 224)
-    maps: tuple[tuple[np.ndarray, str], ...] = (
-        (ex.cam_a, cam_caption("A", name_a, ex.mass_a_inside)),
-        (ex.cam_b, cam_caption("B", name_b, ex.mass_b_inside)),
+    panel, loc = localizer_view(
+        key, loaded, _picks(pair), ex, res.image, fraction=fraction, scale=display_scale(h, w, 224)
     )
-    for column, (cam, caption) in zip(st.columns(2), maps):
-        column.image(cam_panel(res.image, cam, res.box, scale=scale), caption=caption)
-
-
-def _localizer(ex: MixExplanation, res: MixResult, name_b: str, fraction: float) -> None:
-    h, w = res.image.shape[:2]
-    loc = localize(ex.cam_b, ex.box, fraction)  # B's map, any scale: the threshold is relative
     picture, how = st.columns(2)
-    picture.image(
-        localizer_panel(res.image, ex.box, loc.box, scale=display_scale(h, w, 224)),
-        caption=localizer_caption(loc, name_b),
-    )
+    picture.image(panel, caption=localizer_caption(loc, name_b))
     how.caption(localizer_method(fraction))
+    with st.expander("On A and B alone"):
+        st.plotly_chart(figures.on_a, key=f"pred_{where}_A")
+        st.plotly_chart(figures.on_b, key=f"pred_{where}_B")
 
 
-def sweep_chart(columns: list[Column], name_a: str, name_b: str, *, t_now: float) -> None:
+def sweep_chart(
+    columns: Sequence[Column], pair: Pair, res: MixResult, *, name_a: str, name_b: str
+) -> None:
     """The columns' sweeps in one figure, the current mix's t = 1 - λ_adjusted marked; nothing
     when no column could be drawn."""
     if not columns:
         return
-    figure = sweep_figure(
-        [(c.label, c.sweep) for c in columns],
+    figure = cached_sweep_figure(
+        [(c.label, c.color, c.key, c.loaded, c.view) for c in columns],
+        _picks(pair),
+        res.box,
         name_a=name_a,
         name_b=name_b,
-        colors=[c.color for c in columns],
-        t_now=t_now,
+        t_now=1 - res.lam_adjusted,
     )
     st.plotly_chart(figure, key="sweep")
     st.caption(prose.SWEEP_CAPTION)

@@ -10,20 +10,18 @@ so no lock is needed (CONVENTIONS.md point 10).
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
 import streamlit as st
-import torch
 
+from app_ui.model_cache import at_once
 from app_ui.pickers import Picked
 from app_ui.render import digest
 from app_ui.state import init_state
-from cutmix_core import Box, MixResult, paths
+from cutmix_core import MixResult, paths
 from cutmix_core.models.checkpoints import (
     CheckpointError,
     LoadedModel,
@@ -39,15 +37,11 @@ from cutmix_core.views.methods_view import (
     predict_methods,
 )
 from cutmix_core.views.model_view import (
-    MixExplanation,
     MixPrediction,
     ShippedModel,
-    SplitSweep,
     class_for,
-    explain_mix,
     find_models,
     predict_mix,
-    sweep_split,
 )
 
 #: The torchvision ImageNet models the model page offers for photos (downloaded on first use),
@@ -144,68 +138,11 @@ def load_model(key: str) -> LoadedModel | str:
         return str(err)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _explain(
-    key: str,
-    weights: str | None,
-    pair: tuple[object, ...],
-    box: tuple[int, int, int, int],
-    class_a: int | None,
-    class_b: int | None,
-    _loaded: LoadedModel,
-    _a: np.ndarray,
-    _b: np.ndarray,
-    _mixed: np.ndarray,
-) -> tuple[MixExplanation, SplitSweep]:
-    ex = explain_mix(_loaded, _a, _b, _mixed, Box(*box), class_a=class_a, class_b=class_b)
-    return ex, sweep_split(_loaded, _a, _b, Box(*box), ex.class_a, ex.class_b)
-
-
-def explain(
-    key: str,
-    loaded: LoadedModel,
-    pair: tuple[object, ...],
-    img_a: np.ndarray,
-    img_b: np.ndarray,
-    res: MixResult,
-    class_a: int | None,
-    class_b: int | None,
-) -> tuple[MixExplanation, SplitSweep]:
-    """``explain_mix`` and ``sweep_split`` of one model on one mix, cached.
-
-    Keyed on the model and its weights' sha256 (a retrained checkpoint copied over the old one
-    is not served from the cache), the picks (``pair``: their keys and the size policy), the box
-    and the classes: going back to a setting, or another session asking for the same view,
-    costs nothing.
-    """
-    box = (res.box.y0, res.box.y1, res.box.x0, res.box.x1)
-    weights = loaded.card.get("sha256")
-    return _explain(key, weights, pair, box, class_a, class_b, loaded, img_a, img_b, res.image)
-
-
 def show_card(loaded: LoadedModel) -> None:
     """The model card in one caption (accuracy, epochs, size, training machine), if it has one."""
     caption = card_caption(loaded.card)
     if caption is not None:
         st.caption(caption)
-
-
-@st.cache_resource
-def _helpers() -> ThreadPoolExecutor:
-    """Threads that run the row's other models while the script thread runs the first one;
-    shared by every session (one thread a core: a second model per rerun, not per session)."""
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="model_says")
-
-
-def _all_at_once(jobs: Sequence[Callable[[], MixPrediction]]) -> list[MixPrediction]:
-    """Run ``jobs`` (one per model) at once, the first in this thread, when torch has one
-    thread: a core each, no OpenMP threads waiting for one another, and the same numbers as
-    one after the other. With more torch threads, one after the other."""
-    if len(jobs) < 2 or torch.get_num_threads() > 1:
-        return [job() for job in jobs]
-    others = [_helpers().submit(job) for job in jobs[1:]]
-    first = jobs[0]()
-    return [first, *(future.result() for future in others)]
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -219,7 +156,7 @@ def _predict_row(
     _b: np.ndarray,
     _mixed: np.ndarray,
 ) -> list[MixPrediction]:
-    return _all_at_once(
+    return at_once(
         [
             partial(predict_mix, loaded, _a, _b, _mixed, class_a=ca, class_b=cb)
             for loaded, (ca, cb) in zip(_loaded, classes)
@@ -234,9 +171,9 @@ def _predicted(
     mixed: np.ndarray,
 ) -> list[MixPrediction]:
     """``predict_mix`` of each (key, model, class A, class B) on one mix, the models at once
-    (:func:`_all_at_once`), cached by the images' content (their digests, cheap for images of
-    at most 512 px a side), the models and their weights' sha256: a class opening one shared
-    link, or a student going back to a seed, runs the models once."""
+    (:func:`app_ui.model_cache.at_once`), cached by the images' content (their digests, cheap
+    for images of at most 512 px a side), the models and their weights' sha256: a class
+    opening one shared link, or a student going back to a seed, runs the models once."""
     return _predict_row(
         tuple(key for key, _, _, _ in models),
         tuple(loaded.card.get("sha256") for _, loaded, _, _ in models),

@@ -10,20 +10,33 @@ from class B's map, and the pasted box in the app's box colour.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from cutmix_core.box import Box
 from cutmix_core.data.images import check_image, draw_box, upscale_nearest
+from cutmix_core.mixing.pair import soft_label
 from cutmix_core.models.gradcam import overlay
 from cutmix_core.views.evaluation_figures import AUG_COLORS
-from cutmix_core.views.figures import BOX_RGB, COLOR_A, COLOR_B, COLOR_OTHER, apply_layout
-from cutmix_core.views.model_view import SplitSweep
+from cutmix_core.views.figures import (
+    BOX_RGB,
+    COLOR_A,
+    COLOR_B,
+    COLOR_OTHER,
+    TEMPLATE,
+    apply_layout,
+    common_layout,
+    set_template,
+)
+from cutmix_core.views.model_view import MixExplanation, SplitSweep
 from cutmix_core.views.training_view import TrainingCurve
 
 #: The box outline on Grad-CAM panels (white: visible on every colour of the jet map).
@@ -68,7 +81,7 @@ def prediction_figure(
     shown = sorted(shown, key=lambda i: -probs[i])[::-1]  # plotly draws bottom-up
     colors = [COLOR_A if i == class_a else COLOR_B if i == class_b else COLOR_OTHER for i in shown]
     names = [classes[i] for i in shown]
-    fig = go.Figure(
+    traces = [
         go.Bar(
             x=[probs[i] for i in shown],
             y=names,
@@ -78,9 +91,9 @@ def prediction_figure(
             text=[f"{probs[i]:.2f}" for i in shown],
             textposition="outside",
         )
-    )
+    ]
     if target is not None:
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=[target[i] for i in shown],
                 y=names,
@@ -94,9 +107,14 @@ def prediction_figure(
                 name="target (soft label)",
             )
         )
-    fig.update_xaxes(range=[0, 1.18])  # no axis title: it ran into the legend below
-    fig.update_layout(showlegend=target is not None, bargap=0.25)
-    return apply_layout(fig, title, height)
+    # One constructor call: plotly re-walks the figure on every update call.
+    layout = dict(
+        xaxis=dict(range=[0, 1.18]),  # no axis title: it ran into the legend below
+        showlegend=target is not None,
+        bargap=0.25,
+        **common_layout(title, height),
+    )
+    return set_template(go.Figure(traces, layout=layout), TEMPLATE)
 
 
 def cam_panel(
@@ -136,6 +154,53 @@ def cam_panel(
         color=CAM_BOX_RGB,
         thickness=max(2, s // 4),
     )
+
+
+def panel_bytes(panel: np.ndarray) -> bytes:
+    """A panel (HWC uint8) as the page shows it: JPEG at quality 100, the encoding Streamlit's
+    ``st.image`` gives an RGB array by default, so encoding it once here shows the same bytes
+    under the same media address as handing ``st.image`` the array on every rerun (a test
+    compares them)."""
+    check_image(panel)
+    buf = io.BytesIO()
+    Image.fromarray(panel).save(buf, format="JPEG", quality=100)
+    return buf.getvalue()
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnFigures:
+    """What a model column draws of one :class:`~cutmix_core.views.model_view.MixExplanation`:
+    the bars on the mix, on A alone and on B alone, and the Grad-CAM panels for classes A and B
+    encoded by :func:`panel_bytes`."""
+
+    on_mix: go.Figure
+    on_a: go.Figure
+    on_b: go.Figure
+    cam_a: bytes
+    cam_b: bytes
+
+
+def column_figures(ex: MixExplanation, image: np.ndarray, *, scale: int = 1) -> ColumnFigures:
+    """The figures of one model's column for its explanation ``ex`` of the mixed ``image``
+    (HWC uint8): its predictions against the soft label on the mix and against the one-hot
+    label on A and B, and both Grad-CAM panels upscaled ``scale`` times with the box outlined.
+
+    Raises:
+        ValueError: as :func:`prediction_figure` and :func:`cam_panel`.
+    """
+    n = len(ex.classes)
+    ca, cb = ex.class_a, ex.class_b
+    shown = (  # probabilities, target, the classes in their colours, title
+        (ex.probs_mixed, soft_label(ca, cb, ex.lam_adjusted, n), ca, cb, "On the mixed image"),
+        (ex.probs_a, soft_label(ca, ca, 1.0, n), ca, None, "On image A"),
+        (ex.probs_b, soft_label(cb, cb, 1.0, n), None, cb, "On image B"),
+    )
+    bars = [
+        prediction_figure(probs, ex.classes, target=target, class_a=a, class_b=b, title=title)
+        for probs, target, a, b, title in shown
+    ]
+    cams = [panel_bytes(cam_panel(image, cam, ex.box, scale=scale)) for cam in (ex.cam_a, ex.cam_b)]
+    return ColumnFigures(*bars, *cams)
 
 
 def _scaled(box: Box, s: int) -> Box:
@@ -219,28 +284,25 @@ def sweep_figure(
         t_now: the current mix's t, marked with a vertical line.
     """
     palette = ("#2ca02c", "#d62728", "#9467bd", "#8c564b")
-    fig = go.Figure()
-    fig.add_trace(
+    traces = [
         go.Scatter(
             x=[0, 1],
             y=[0, 1],
             mode="lines",
             name="label weight of B (t)",
             line=dict(color=COLOR_B, dash="dash", width=1),
-        )
-    )
-    fig.add_trace(
+        ),
         go.Scatter(
             x=[0, 1],
             y=[1, 0],
             mode="lines",
             name="label weight of A (1 − t)",
             line=dict(color=COLOR_A, dash="dash", width=1),
-        )
-    )
+        ),
+    ]
     for i, (label, sweep) in enumerate(sweeps):
         color = colors[i] if colors is not None else palette[i % len(palette)]
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=sweep.t,
                 y=sweep.p_b,
@@ -250,7 +312,7 @@ def sweep_figure(
                 marker=dict(size=5),
             )
         )
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=sweep.t,
                 y=sweep.p_a,
@@ -259,13 +321,17 @@ def sweep_figure(
                 line=dict(color=color, dash="dot"),
             )
         )
-    if t_now is not None:
-        fig.add_vline(
-            x=t_now,
-            line=dict(color="black", width=1),
-            annotation_text="this mix",
-            annotation_position="top",
-        )
-    fig.update_xaxes(title="t = share of pixels from B (1 − λ_adj)", range=[0, 1])
-    fig.update_yaxes(title="probability on the mixed image", range=[0, 1.02])
-    return apply_layout(fig, "As the pasted box grows", height)
+    layout: dict[str, object] = {}
+    if t_now is not None:  # a vertical line over the plot's height, labelled above it
+        where = dict(xref="x", yref="y domain")
+        line = dict(color="black", width=1)
+        layout["shapes"] = [dict(type="line", x0=t_now, x1=t_now, y0=0, y1=1, line=line, **where)]
+        mark = dict(text="this mix", showarrow=False, xanchor="center", yanchor="bottom")
+        layout["annotations"] = [dict(x=t_now, y=1, **mark, **where)]
+    layout.update(
+        xaxis=dict(title="t = share of pixels from B (1 − λ_adj)", range=[0, 1]),
+        yaxis=dict(title="probability on the mixed image", range=[0, 1.02]),
+        **common_layout("As the pasted box grows", height),
+    )
+    # One constructor call: plotly re-walks the figure on every update call.
+    return set_template(go.Figure(traces, layout=layout), TEMPLATE)

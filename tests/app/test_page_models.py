@@ -415,3 +415,68 @@ def test_imagenet_model_from_a_local_state_dict(
     name_a, name_b = loaded.classes[ex.class_a], loaded.classes[ex.class_b]
     assert col[f"p(A: {name_a})"] == f"{ex.p_a:.2f}" and col[f"p(B: {name_b})"] == f"{ex.p_b:.2f}"
     assert any("top-1 on each image alone" in c.value for c in at.caption)
+
+
+@needs_models
+def test_a_rerun_and_another_session_with_the_same_settings_rebuild_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen settings are served from app_ui.model_cache: no model runs and no figure is built
+    again, and the page shows the same charts and images, in this session and in another."""
+    from app_ui import model_cache
+
+    built: list[str] = []
+    real = model_cache.column_figures
+    monkeypatch.setattr(
+        model_cache, "column_figures", lambda *a, **k: built.append("x") or real(*a, **k)
+    )
+    model_cache._views.clear()
+    at = open_app(PAGE, query={"seed": "4321"})
+    assert_ok(at)
+    assert len(built) == 2  # one view per model, made once
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    images = [str(el.proto) for el in at.image]
+    for again in (at.run(), open_app(PAGE, query={"seed": "4321"})):
+        assert_ok(again)
+        assert [c.proto.spec for c in again.get("plotly_chart")] == specs
+        assert [str(el.proto) for el in again.image] == images
+    assert len(built) == 2
+
+
+def test_read_only_figures_give_plotly_s_json_and_are_not_changed_by_drawing() -> None:
+    from plotly import io as pio
+    from plotly import tools
+
+    from app_ui.model_cache import read_only
+    from cutmix_core.views.model_figures import prediction_figure, sweep_figure
+    from cutmix_core.views.model_view import SplitSweep
+
+    probs = np.linspace(0.0, 1.0, 10) / 5
+    sweep = SplitSweep(np.linspace(0, 1, 5), np.linspace(1, 0, 5), np.linspace(0, 1, 5))
+    for build in (
+        lambda: prediction_figure(probs, CLASSES, target=probs, class_a=1, class_b=2),
+        lambda: sweep_figure([("m", sweep)], t_now=0.3),
+    ):
+        want = build().to_json()
+        fig = read_only(build())
+        as_dict = json.loads(json.dumps(fig.to_dict()))
+        for _ in range(2):  # what st.plotly_chart does with a figure
+            shown = tools.return_figure_from_figure_or_data(fig, validate_figure=True)
+            assert pio.to_json(shown, validate=False) == want
+        assert fig.to_json() == want
+        assert json.loads(json.dumps(fig.to_dict())) == as_dict
+
+
+def test_panels_are_the_bytes_st_image_makes_of_their_arrays() -> None:
+    """The Grad-CAM and localizer panels are cached encoded; st.image shows those bytes as they
+    are, the ones it made of the panel's array on every rerun before (same media address)."""
+    from streamlit.elements.lib import image_utils
+
+    from cutmix_core.views.model_figures import cam_panel, panel_bytes
+
+    image = _pair()[0]
+    cam = np.linspace(0, 1, 32 * 32, dtype=np.float32).reshape(32, 32)
+    panel = cam_panel(image, cam, Box(4, 20, 8, 24), scale=7)
+    data = panel_bytes(panel)
+    assert data == image_utils._np_array_to_bytes(panel, output_format="auto")
+    assert image_utils._validate_image_format_string(data, "auto") == "JPEG"  # kept as is

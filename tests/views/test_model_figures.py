@@ -3,25 +3,29 @@ panel, the sweep and the learning curves (against the shipped model cards)."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
 import numpy as np
 import pytest
 from conftest import ROOT
+from PIL import Image
 
 from cutmix_core.data.cifar import CLASSES
-from cutmix_core.mixing.pair import Box
+from cutmix_core.mixing.pair import Box, soft_label
 from cutmix_core.views.figures import BOX_RGB
 from cutmix_core.views.model_figures import (
     LOCALIZER_RGB,
     cam_panel,
+    column_figures,
     localizer_panel,
+    panel_bytes,
     prediction_figure,
     sweep_figure,
     training_figure,
 )
-from cutmix_core.views.model_view import SplitSweep, find_models
+from cutmix_core.views.model_view import MixExplanation, SplitSweep, find_models
 from cutmix_core.views.training_view import TrainingCurve, training_curves
 
 
@@ -67,6 +71,31 @@ def test_sweep_figure_has_ideal_lines_and_two_per_model() -> None:
         "m2: p(cat)",
     ]
     assert list(fig.data[2].y) == pytest.approx(sweep.p_b.tolist())
+    # This mix's t: a black line over the plot's full height, labelled just above it.
+    layout = fig.to_dict()["layout"]
+    (line,) = layout["shapes"]
+    assert (line["type"], line["x0"], line["x1"], line["y0"], line["y1"]) == (
+        "line",
+        0.25,
+        0.25,
+        0,
+        1,
+    )
+    assert (line["xref"], line["yref"], line["line"]) == (
+        "x",
+        "y domain",
+        {"color": "black", "width": 1},
+    )
+    (label,) = layout["annotations"]
+    assert (label["text"], label["x"], label["y"], label["yanchor"]) == (
+        "this mix",
+        0.25,
+        1,
+        "bottom",
+    )
+    assert layout["title"]["text"] == "As the pasted box grows" and layout["height"] == 340
+    bare = sweep_figure([("m1", sweep)]).to_dict()["layout"]
+    assert "shapes" not in bare and "annotations" not in bare
 
 
 def test_localizer_panel_outlines_both_boxes_and_keeps_both_visible_where_they_meet() -> None:
@@ -123,3 +152,65 @@ def test_training_figure_of_the_shipped_cards_plots_their_history() -> None:
         assert list(fig.data[2 * i].x) == [h["epoch"] for h in history]
         assert list(fig.data[2 * i].y) == [h["loss"] for h in history]
         assert list(fig.data[2 * i + 1].y) == [h["test_accuracy"] for h in history]
+
+
+def test_prediction_figure_layout_is_the_shared_one_with_its_own_axis_and_legend() -> None:
+    probs = np.full(10, 0.1)
+    fig = prediction_figure(probs, CLASSES, target=probs, title="On the mixed image", height=260)
+    layout = fig.to_dict()["layout"]
+    assert layout["title"]["text"] == "On the mixed image" and layout["height"] == 260
+    assert layout["xaxis"]["range"] == [0, 1.18] and layout["bargap"] == 0.25
+    assert layout["showlegend"] is True and layout["legend"]["orientation"] == "h"
+    assert layout["template"]["layout"]["plot_bgcolor"] == "white"  # plotly_white
+    assert prediction_figure(probs, CLASSES).to_dict()["layout"]["showlegend"] is False
+
+
+def _explanation(lam: float = 0.75) -> MixExplanation:
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(10), size=3).astype(np.float32)
+    cam = rng.random((2, 8, 8)).astype(np.float32)
+    return MixExplanation(
+        classes=CLASSES,
+        class_a=3,
+        class_b=5,
+        probs_a=probs[0],
+        probs_b=probs[1],
+        probs_mixed=probs[2],
+        cam_a=cam[0],
+        cam_b=cam[1],
+        box=Box(2, 6, 2, 6),
+        lam_adjusted=lam,
+        mass_a_inside=0.5,
+        mass_b_inside=0.5,
+        input_size=8,
+    )
+
+
+def test_column_figures_are_the_bars_and_panels_the_column_draws() -> None:
+    ex = _explanation()
+    image = np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    before = image.copy()
+    got = column_figures(ex, image, scale=3)
+    expected = (
+        (got.on_mix, ex.probs_mixed, soft_label(3, 5, 0.75, 10), 3, 5, "On the mixed image"),
+        (got.on_a, ex.probs_a, soft_label(3, 3, 1.0, 10), 3, None, "On image A"),
+        (got.on_b, ex.probs_b, soft_label(5, 5, 1.0, 10), None, 5, "On image B"),
+    )
+    for fig, probs, target, a, b, title in expected:
+        want = prediction_figure(probs, CLASSES, target=target, class_a=a, class_b=b, title=title)
+        assert fig.to_json() == want.to_json()
+    for png, cam in ((got.cam_a, ex.cam_a), (got.cam_b, ex.cam_b)):
+        assert png == panel_bytes(cam_panel(image, cam, ex.box, scale=3))
+    assert np.array_equal(image, before)
+
+
+def test_panel_bytes_is_a_quality_100_jpeg_of_the_panel() -> None:
+    ys, xs = np.mgrid[0:24, 0:16]
+    panel = np.stack([ys * 10, xs * 15, ys * 5 + xs * 5], axis=-1).astype(np.uint8)  # smooth
+    data = panel_bytes(panel)
+    assert data[:2] == b"\xff\xd8"  # JPEG
+    decoded = np.asarray(Image.open(io.BytesIO(data)))
+    assert decoded.shape == panel.shape
+    assert np.abs(decoded.astype(int) - panel).mean() < 3  # quality 100: close, not exact
+    with pytest.raises(ValueError):
+        panel_bytes(np.zeros((4, 4), np.float32))
