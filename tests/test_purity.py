@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -144,6 +146,22 @@ def test_library_modules_import_submodules_never_the_packages_names() -> None:
 def test_no_core_module_imports_streamlit() -> None:
     offenders = [p.name for p in CORE if "streamlit" in _imports(p)]
     assert offenders == []
+
+
+def test_the_cifar_pages_modules_never_import_torchvision() -> None:
+    # torchvision is most of a cold start's import time after torch; only the ImageNet models
+    # need it, and they import it when one is loaded (README, Speed).
+    code = (
+        "import sys\n"
+        "import app_ui.controls, app_ui.models, app_ui.model_panel, app_ui.occlusion_panel\n"
+        "import cutmix_core.models.gradcam, cutmix_core.models.imagenet\n"
+        "print('torchvision' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "False"
 
 
 # ---------------------------------------------------------------------------- global RNG

@@ -22,13 +22,13 @@ pass ``split=`` for anything else.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision
 from torch import nn
 
 from cutmix_core.box import Box
@@ -48,7 +48,9 @@ def split_model(model: nn.Module) -> tuple[Stage, Stage]:
     body, top = getattr(model, "features", None), getattr(model, "head", None)
     if isinstance(body, nn.Module) and isinstance(top, nn.Module):  # CIFAR ResNet, AirNet
         return body, top
-    if isinstance(model, torchvision.models.ResNet):
+    # torchvision is looked up, not imported: a model cannot be its ResNet unless it is loaded.
+    tv = sys.modules.get("torchvision")
+    if tv is not None and isinstance(model, tv.models.ResNet):
         stem = (
             model.conv1,
             model.bn1,
@@ -140,15 +142,14 @@ def gradcam(
         n = logits.shape[-1]
         if bad := [c for c in classes if not 0 <= c < n]:
             raise ValueError(f"classes must lie in [0, {n}), got {bad}")
-        grads = torch.stack(
-            [  # (K, C, h, w); inputs=acts only, so no parameter .grad is written
-                torch.autograd.grad(logits[0, c], acts, retain_graph=i < len(classes) - 1)[0][0]
-                for i, c in enumerate(classes)
-            ]
-        )
+        grads = [  # K x (1, C, h, w); inputs=acts only, so no parameter .grad is written
+            torch.autograd.grad(logits[0, c], acts, retain_graph=i < len(classes) - 1)[0]
+            for i, c in enumerate(classes)
+        ]
         with torch.no_grad():
-            weights = grads.mean(dim=(2, 3))  # (K, C)
-            cams = F.relu(torch.einsum("kc,chw->khw", weights, acts[0]))  # (K, h, w)
+            weights = torch.cat([g.mean(dim=(2, 3)) for g in grads])  # (K, C)
+            # (K, C) @ (C, h w): one matrix product, no (K, C, h, w) stack of the gradients
+            cams = F.relu(weights @ acts[0].flatten(1)).view(len(classes), *acts.shape[-2:])
             up = F.interpolate(
                 cams[:, None], size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False
             )[:, 0]  # (K, H, W)

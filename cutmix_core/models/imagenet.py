@@ -22,7 +22,6 @@ from types import MappingProxyType
 
 import numpy as np
 import torch
-import torchvision
 
 from cutmix_core.data.download import DownloadError, fetch
 from cutmix_core.data.tensors import normalize, to_nchw
@@ -79,6 +78,8 @@ def load_imagenet_model(
         CheckpointError: if the name is unknown, the weights are not cached and cannot be
             downloaded, or the cached file is damaged, not the pinned one, or not plain data.
     """
+    import torchvision  # here, not at the top: the CIFAR-10 pages never pay for its import
+
     pins = WEIGHTS_SHA256 if pinned is None else pinned
     try:
         weights = torchvision.models.get_model_weights(name).DEFAULT

@@ -231,6 +231,15 @@ def test_frozen_models_and_inference_mode_callers_work(result: GradCamResult) ->
     np.testing.assert_allclose(res.raw, result.raw, atol=1e-7)
 
 
+def test_channels_last_models_give_the_same_maps(result: GradCamResult) -> None:
+    # The training loop keeps its model channels_last, so the activations can arrive in that
+    # layout; the maps must not depend on it.
+    model = _tiny().to(memory_format=torch.channels_last)
+    res = gradcam(model, _image().contiguous(memory_format=torch.channels_last), CLASSES)
+    for name in ("raw", "upsampled", "weights", "logits"):
+        np.testing.assert_allclose(getattr(res, name), getattr(result, name), atol=1e-5)
+
+
 def test_bad_inputs_raise() -> None:
     model = _tiny()
     with pytest.raises(ValueError, match="eval mode"):
