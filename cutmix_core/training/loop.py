@@ -196,7 +196,7 @@ def run_training(
     end = config.epochs if stop_after is None else min(config.epochs, state["epoch"] + stop_after)
     for epoch in range(state["epoch"] + 1, end + 1):
         t0 = time.perf_counter()
-        stats = _train_epoch(
+        stats = train_epoch(
             config, step_model, parts, x_train, y_train, amp_dtype, epoch, steps, progress
         )
         train_s = time.perf_counter() - t0
@@ -243,7 +243,7 @@ def run_training(
     return TrainResult(state["epoch"], path, card, state_path(config))
 
 
-def _train_epoch(
+def train_epoch(
     config: TrainConfig,
     model: torch.nn.Module,
     parts: RunState,
