@@ -41,7 +41,8 @@ from cutmix_core.views.model_view import (
     ShippedModel,
     class_for,
     find_models,
-    predict_mix,
+    mix_prediction,
+    predict_images,
 )
 
 #: The torchvision ImageNet models the model page offers for photos (downloaded on first use),
@@ -145,6 +146,15 @@ def show_card(loaded: LoadedModel) -> None:
         st.caption(caption)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _probs_alone(
+    key: str, weights: str | None, image: str, _loaded: LoadedModel, _image: np.ndarray
+) -> np.ndarray:
+    # One image's probabilities (predicted alone, so the same in any company), kept per model
+    # and image content: a new mix of the same A and B runs the models on the mix only.
+    return predict_images(_loaded, [_image])[0]
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _predict_row(
     keys: tuple[str, ...],
@@ -156,12 +166,15 @@ def _predict_row(
     _b: np.ndarray,
     _mixed: np.ndarray,
 ) -> list[MixPrediction]:
-    return at_once(
-        [
-            partial(predict_mix, loaded, _a, _b, _mixed, class_a=ca, class_b=cb)
-            for loaded, (ca, cb) in zip(_loaded, classes)
-        ]
-    )
+    kept = [
+        (_probs_alone(key, sha, images[0], lm, _a), _probs_alone(key, sha, images[1], lm, _b))
+        for key, sha, lm in zip(keys, weights, _loaded)
+    ]
+    on_mix = at_once([partial(predict_images, lm, [_mixed]) for lm in _loaded])
+    return [
+        mix_prediction(lm, (pa, pb, pm[0]), class_a=ca, class_b=cb)
+        for lm, (pa, pb), pm, (ca, cb) in zip(_loaded, kept, on_mix, classes)
+    ]
 
 
 def _predicted(

@@ -184,7 +184,22 @@ def _new_box_seeds(alpha: float, count: int, start: int) -> list[int]:
 
 
 def server_rows(repeat: int = 50) -> list[Row]:
-    """Section 2: the server-side rerun after one change, median and p95 over ``repeat``."""
+    """Section 2: the server-side rerun after one change, median and p95 over ``repeat``, with
+    the torch threads a server has (``app_ui.server.one_torch_thread``: one, unless
+    ``OMP_NUM_THREADS`` says otherwise), which this process imported torch too early to get."""
+    import os
+
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    try:
+        return _server_rows(repeat)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _server_rows(repeat: int) -> list[Row]:
     import numpy as np
     import torch
     from streamlit.testing.v1 import AppTest

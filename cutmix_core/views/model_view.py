@@ -189,10 +189,60 @@ def _checked_inputs(
         if c is not None:
             check_int(c, name, 0, n - 1)
     x = to_input(loaded, (a, b, mixed))  # (3, 3, S, S)
-    probs = loaded.predict_input(x)  # (3, num_classes)
+    probs = _alone(loaded, x)  # (3, num_classes)
     ca = int(np.argmax(probs[0])) if class_a is None else int(class_a)
     cb = int(np.argmax(probs[1])) if class_b is None else int(class_b)
     return x, probs, ca, cb
+
+
+def _alone(loaded: LoadedModel, x: torch.Tensor) -> np.ndarray:
+    # Each image in a batch of its own: a batch's numbers differ from another batch's in the
+    # last float bits, so predicting images alone keeps an image's numbers the same wherever
+    # it appears (the playground keeps A's and B's and predicts only the new mix).
+    return np.stack([loaded.predict_input(x[i : i + 1])[0] for i in range(len(x))])
+
+
+def predict_images(loaded: LoadedModel, images: Sequence[np.ndarray]) -> np.ndarray:
+    """(len(images), num_classes) probabilities, each image predicted alone: the numbers
+    :func:`predict_mix` and :func:`explain_mix` give for it, whatever it is shown with.
+
+    Raises:
+        ValueError: for an image that is not HWC uint8.
+    """
+    for i, img in enumerate(images):
+        check_image(img, f"images[{i}]")
+    return _alone(loaded, to_input(loaded, images))
+
+
+def mix_prediction(
+    loaded: LoadedModel,
+    probs: Sequence[np.ndarray],
+    *,
+    class_a: int | None = None,
+    class_b: int | None = None,
+) -> MixPrediction:
+    """:func:`predict_mix`'s result from the probabilities on A, B and the mix (each from
+    :func:`predict_images`), e.g. kept from an earlier rerun for A and B.
+
+    Raises:
+        ValueError: unless there are three rows of one probability per class, or for a class
+            out of range.
+    """
+    n = len(loaded.classes)
+    rows = [np.asarray(p) for p in probs]
+    if len(rows) != 3 or any(r.shape != (n,) for r in rows):
+        raise ValueError(f"need probabilities on A, B and the mix, each of {n} classes")
+    for name, c in (("class_a", class_a), ("class_b", class_b)):
+        if c is not None:
+            check_int(c, name, 0, n - 1)
+    return MixPrediction(
+        classes=tuple(loaded.classes),
+        class_a=int(np.argmax(rows[0])) if class_a is None else int(class_a),
+        class_b=int(np.argmax(rows[1])) if class_b is None else int(class_b),
+        probs_a=rows[0],
+        probs_b=rows[1],
+        probs_mixed=rows[2],
+    )
 
 
 def predict_mix(
@@ -210,14 +260,7 @@ def predict_mix(
         ValueError: as :func:`explain_mix` (images of different shapes, a class out of range).
     """
     _, probs, ca, cb = _checked_inputs(loaded, a, b, mixed, class_a, class_b)
-    return MixPrediction(
-        classes=tuple(loaded.classes),
-        class_a=ca,
-        class_b=cb,
-        probs_a=probs[0],
-        probs_b=probs[1],
-        probs_mixed=probs[2],
-    )
+    return mix_prediction(loaded, list(probs), class_a=ca, class_b=cb)
 
 
 def explain_mix(

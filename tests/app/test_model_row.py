@@ -1,6 +1,6 @@
 """app_ui/models.py's "what the trained models say" row: its models run at once (one thread
-each) and are cached by the images' content, with exactly the numbers of ``predict_mix`` run
-one model after the other."""
+each) and are cached by the images' content (a new mix of the same A and B runs the models on
+the mix only), with exactly the numbers of ``predict_mix`` run one model after the other."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_the_row_gives_predict_mix_numbers_bit_for_bit(
 def test_the_row_is_cached_by_content(row, monkeypatch: pytest.MonkeyPatch) -> None:
     a, b, mixed = _mix(11)
     first = models._predicted(row, a, b, mixed)
-    monkeypatch.setattr(models, "predict_mix", lambda *a, **k: pytest.fail("ran the model"))
+    monkeypatch.setattr(models, "predict_images", lambda *a, **k: pytest.fail("ran the model"))
     again = models._predicted(row, a.copy(), b.copy(), mixed.copy())  # same content
     for got, expected in zip(again, first, strict=True):
         _same(got, expected)
@@ -68,3 +68,23 @@ def test_the_row_is_cached_by_content(row, monkeypatch: pytest.MonkeyPatch) -> N
     other[0, 0, 0] ^= 1
     with pytest.raises(pytest.fail.Exception, match="ran the model"):
         models._predicted(row, a, b, other)
+
+
+def test_a_new_mix_of_the_same_pair_runs_the_models_on_the_mix_only(
+    row, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, mixed = _mix(41)  # seeds no other test uses: not cached yet
+    models._predicted(row, a, b, mixed)
+    seen: list[int] = []
+    real = models.predict_images
+
+    def counted(loaded, images):
+        seen.append(len(images))
+        return real(loaded, images)
+
+    monkeypatch.setattr(models, "predict_images", counted)
+    _, _, other = _mix(42)
+    got = models._predicted(row, a, b, other)
+    assert seen == [1, 1]  # one image, the new mix, per model
+    for pm, (_, loaded, ca, cb) in zip(got, row, strict=True):
+        _same(pm, predict_mix(loaded, a, b, other, class_a=ca, class_b=cb))
