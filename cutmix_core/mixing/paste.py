@@ -97,9 +97,7 @@ def paste_checked(
     if partners is not None:
         partners = partners.to(x.device, non_blocking=True)  # no wait on an accelerator
     if shared:
-        # empty_like + copy_ rather than clone(): same result, but clone's multi-threaded copy of
-        # a small batch stalled for milliseconds on a busy 2-core machine.
-        out = torch.empty_like(x).copy_(x)
+        out = x.clone()
         y0, y1, x0, x1 = corners[0].tolist()
         if y1 > y0 and x1 > x0:
             dst = out[:, :, y0:y1, x0:x1]
