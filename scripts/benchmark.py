@@ -26,9 +26,12 @@ machine shared with other jobs gives other figures.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import statistics
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +49,19 @@ BATCH_TARGET = 1.0  # cutmix_batch / torchvision, at most
 ELEM_TARGET = 2.0  # elem mode / batch mode, at most
 OURS, OURS_ELEM = "cutmix_batch, batch mode", "cutmix_batch, elem mode"
 TV, CLONE = "torchvision v2.CutMix", "clone() of the same bytes"
-SAMPLE_S = 0.002  # aim for samples of about this long: several calls of a fast op
+SAMPLE_S = 0.002
+#: README's column heads for section 1's ops and ratios.
+SHORT = {
+    OURS: "ours, batch",
+    TV: "torchvision",
+    "timm Mixup, CutMix only, batch mode (in place)": "timm, batch (in place)",
+    OURS_ELEM: "ours, elem",
+    "timm Mixup, CutMix only, elem mode (in place)": "timm, elem (in place)",
+    CLONE: "clone()",
+    "cutmix_batch / torchvision": "ours / torchvision (≤ 1)",
+    "elem mode / batch mode": "elem / batch (≤ 2)",
+    "cutmix_batch / clone()": "ours / clone()",
+}  # aim for samples of about this long: several calls of a fast op
 
 
 def _row(
@@ -208,6 +223,61 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+def markdown(report: dict[str, Any]) -> str:
+    """README's speed tables from a report: per section, each figure (median, or as measured)
+    with its p95 where there is one, beside its target."""
+    rows = report["rows"]
+    p95 = {(r["section"], r["case"]): r for r in rows if r["stat"] == "p95"}
+    out: list[str] = []
+    for section in dict.fromkeys(r["section"] for r in rows):
+        if section == BATCH:
+            out += _batch_table([r for r in rows if r["section"] == BATCH]) + [""]
+            continue
+        out += [f"**{section}**", "", "| case | value | p95 | target |", "|---|---:|---:|---|"]
+        for r in rows:
+            if r["section"] != section or r["stat"] == "p95":
+                continue
+            tail = p95.get((section, r["case"]))
+            if tail is not None:
+                spread = _value(tail)
+            else:  # section 1 keeps its p95 in the note
+                spread = r["note"].removeprefix("p95 ") if r["note"].startswith("p95 ") else ""
+            shown = _value(r) + ("" if r["stat"] in ("median", "once") else f" ({r['stat']})")
+            out.append(f"| {r['case']} | {shown} | {spread} | {_verdict(r)} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _batch_table(rows: list[dict[str, Any]]) -> list[str]:
+    # Section 1 as one line per batch: each op's median ms, then the ratios with their verdict.
+    by_batch: dict[str, dict[str, dict[str, Any]]] = {}
+    others = []
+    for r in rows:
+        batch, sep, what = r["case"].partition(": ")
+        if sep:
+            by_batch.setdefault(batch, {})[what] = r
+        else:
+            others.append(r)
+    columns = list(dict.fromkeys(what for cells in by_batch.values() for what in cells))
+    lines = [f"**{BATCH}** (median ms per call; ratios of medians)", ""]
+    heads = [SHORT.get(c, c) for c in columns]
+    lines += ["| batch | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(columns)]
+    for batch, cells in by_batch.items():
+        shown = []
+        for what in columns:
+            r = cells.get(what)
+            if r is None:
+                shown.append("")
+            elif r["unit"] == "x":
+                verdict = "" if r["target"] is None else (" ✓" if r["met"] else " ✗ MISSED")
+                shown.append(f"{r['value']:.2f}{verdict}")
+            else:
+                shown.append(f"{r['value']:.3f}")
+        lines.append(f"| {batch} | " + " | ".join(shown) + " |")
+    lines += ["", *(f"{r['case']}: {_value(r)}" for r in others)]
+    return lines
+
+
 def _torch_info() -> dict[str, Any]:
     import torch
 
@@ -223,7 +293,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", default=",".join(SECTIONS), help="e.g. 1,2,5")
     parser.add_argument("--quick", action="store_true", help="few repeats: check that it runs")
     parser.add_argument("--out", type=Path, default=OUT, help="JSON report (default: %(default)s)")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="REPORT",
+        help="measure nothing: print README's tables from a JSON report (assets/benchmark.json)",
+    )
     args = parser.parse_args(argv)
+    if args.markdown is not None:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
     wanted = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = sorted(set(wanted) - set(SECTIONS))
     if unknown:
@@ -242,11 +321,18 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
 
     def run(section: str, make: Callable[[], list[Any]]) -> None:
-        if section in wanted:
-            print(f"section {section} ...", flush=True)
+        if section not in wanted:
+            return
+        print(f"section {section} ...", flush=True)
+        try:
             new = [dict(r) for r in make()]
-            rows.extend(new)
-            print_rows(new)
+        except Exception as err:  # a broken section is reported as a miss; the others still run
+            traceback.print_exc()
+            case = f"section {section} failed: {type(err).__name__}: {err}"[:300]
+            new = [_row(case, math.nan, "-", "once", n=0, target=math.nan, section=section)]
+            new[0]["met"] = False
+        rows.extend(new)
+        print_rows(new)
 
     run("1", lambda: batch_rows(5 if quick else 40) + pair_rows(5 if quick else 40))
     if {"2", "3", "4", "7"} & set(wanted):
