@@ -6,6 +6,8 @@ A check is skipped where its checkpoints are absent (a fresh fork before trainin
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,19 @@ def test_evaluation_covers_the_shipped_models_and_readme_shows_it() -> None:
         assert 0 < m.pairs.cam_b_iou < 1 and 0 <= m.pairs.cam_b_iou_hits <= 1, m.name
     assert report.version == REPORT_VERSION and report.cam_fraction == FRACTION
     assert markdown_table(report) in (ROOT / "README.md").read_text()
+
+
+def test_readme_speed_tables_are_the_shipped_benchmark_report() -> None:
+    # README's Speed section is the benchmark command's output, not numbers copied by hand.
+    report = ROOT / "assets" / "benchmark.json"
+    out = subprocess.run(
+        [sys.executable, "scripts/benchmark.py", "--markdown", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    tables = out.stdout.strip()
+    assert "| batch |" in tables and "**2 server reruns**" in tables
+    assert tables in (ROOT / "README.md").read_text()
