@@ -4,50 +4,35 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from cutmix_core.mixing.pair import Box, paste
-from cutmix_core.models.checkpoints import build_model, load_checkpoint, save_checkpoint
 from cutmix_core.views.methods_view import MethodPredictions, method_rows, predict_methods
 from cutmix_core.views.model_view import LoadedModel, to_input, top_k
 
 
-def _images(side: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return tuple(rng.integers(0, 256, (side, side, 3), dtype=np.uint8) for _ in range(2))
-
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
-    path = tmp_path_factory.mktemp("m") / "resnet8_cutmix.pt"
-    model = build_model("resnet8", generator=torch.Generator().manual_seed(5))
-    save_checkpoint(path, model, {"aug": "cutmix"})
-    return load_checkpoint(path)
-
-
-def test_predict_methods_is_one_prediction_per_image(loaded: LoadedModel) -> None:
-    a, b = _images(seed=4)
+def test_predict_methods_is_one_prediction_per_image(tiny: LoadedModel, pair) -> None:
+    a, b = pair(seed=4)
     grey = a.copy()
     grey[4:20, 8:24] = 128
     mixed = paste(a, b, Box(4, 20, 8, 24))
     images = (("Cutout", grey), ("CutMix", mixed))
-    got = predict_methods(loaded, a, b, images, class_b=7)
-    alone = [loaded.predict_input(to_input(loaded, [img]))[0] for img in (a, grey, mixed)]
-    assert got.methods == ("Cutout", "CutMix") and got.classes == tuple(loaded.classes)
+    got = predict_methods(tiny, a, b, images, class_b=7)
+    alone = [tiny.predict_input(to_input(tiny, [img]))[0] for img in (a, grey, mixed)]
+    assert got.methods == ("Cutout", "CutMix") and got.classes == tuple(tiny.classes)
     assert got.class_a == int(np.argmax(alone[0])) and got.class_b == 7  # top-1 on A; as given
     for (name, _), probs in zip(images, alone[1:]):
         np.testing.assert_allclose(got.probs[got.methods.index(name)], probs, atol=1e-5)
         assert got.p_a(name) == pytest.approx(float(probs[got.class_a]), abs=1e-5)
         assert got.p_b(name) == pytest.approx(float(probs[7]), abs=1e-5)
-        assert got.top(name, 2) == top_k(got.probs[got.methods.index(name)], loaded.classes, 2)
+        assert got.top(name, 2) == top_k(got.probs[got.methods.index(name)], tiny.classes, 2)
 
 
-def test_predict_methods_rejects_bad_inputs(loaded: LoadedModel) -> None:
-    a, b = _images()
+def test_predict_methods_rejects_bad_inputs(tiny: LoadedModel, pair) -> None:
+    a, b = pair()
     with pytest.raises(ValueError, match="one shape"):
-        predict_methods(loaded, a, b, (("CutMix", a[:16]),))
+        predict_methods(tiny, a, b, (("CutMix", a[:16]),))
     with pytest.raises(ValueError, match="class_a"):
-        predict_methods(loaded, a, b, (("CutMix", a),), class_a=10)
+        predict_methods(tiny, a, b, (("CutMix", a),), class_a=10)
 
 
 def test_method_rows_put_the_training_label_above_each_models_numbers() -> None:
