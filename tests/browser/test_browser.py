@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pytest
 from browser.server import IMAGES_LOADED
+from browser.steps import open_upload_b
 
 from cutmix_core import MixResult, cutmix, paths
 from cutmix_core.data.cifar import CLASSES, load_sample
@@ -103,17 +104,7 @@ def test_a_malformed_link_warns_and_still_renders(page) -> None:
 
 
 def test_uploading_a_non_image_shows_an_error_naming_the_file(page) -> None:
-    page.goto("/")
-    _wait_for_images(page)
-    # Segmented-control buttons (role "radio"): A's source control, then B's.
-    upload = page.locator('[data-testid="stButtonGroup"] button').filter(
-        has_text=re.compile(r"^Upload$")
-    )
-    expect(upload).to_have_count(2)
-    upload.nth(1).click()
-    expect(upload.nth(1)).to_have_attribute("aria-checked", "true")
-    file_input = page.locator('input[type="file"]')
-    expect(file_input).to_have_count(1)
+    file_input = open_upload_b(page)
     file_input.set_input_files(
         {"name": "notes.png", "mimeType": "image/png", "buffer": b"not an image"}
     )

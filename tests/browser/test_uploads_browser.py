@@ -15,6 +15,7 @@ import re
 import corpus
 import pytest
 from browser.server import IMAGES_LOADED
+from browser.steps import open_upload_b
 
 try:
     from playwright.sync_api import expect
@@ -36,20 +37,6 @@ DECODED = (
 REFUSED = ("notes.png", "empty.png", "page.png", "huge-header.png", "cut.jpg")
 
 
-def _open_upload_b(page):
-    page.goto("/")
-    page.wait_for_function(IMAGES_LOADED, arg=3, timeout=60_000)  # a cold server: the first run
-    upload = page.locator('[data-testid="stButtonGroup"] button').filter(
-        has_text=re.compile(r"^Upload$")
-    )
-    expect(upload).to_have_count(2)
-    upload.nth(1).click()
-    expect(upload.nth(1)).to_have_attribute("aria-checked", "true")
-    file_input = page.locator('input[type="file"]')
-    expect(file_input).to_have_count(1)
-    return file_input
-
-
 #: True once the script has finished its run (Streamlit's status widget shows only while one runs).
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
@@ -66,7 +53,7 @@ def _no_exception(page) -> None:
 
 
 def test_corpus_subset_through_the_browser_and_the_server(page) -> None:
-    file_input = _open_upload_b(page)
+    file_input = open_upload_b(page)
     main = page.locator('[data-testid="stMain"]')
     errors = main.locator('[data-testid="stAlertContentError"]')
     for name in DECODED + REFUSED:
