@@ -20,7 +20,7 @@ from cutmix_core.models.gradcam import gradcam
 from cutmix_core.models.inference import LoadedModel
 from cutmix_core.views.figures import BOX_RGB
 from cutmix_core.views.model_figures import cam_panel
-from cutmix_core.views.model_view import class_for, to_input
+from cutmix_core.views.model_view import class_for, predict_images, to_input
 from cutmix_core.views.occlusion_view import (
     OcclusionMap,
     fill_image,
@@ -62,7 +62,7 @@ def true_class(a: Picked, loaded: LoadedModel, image: np.ndarray) -> int:
     """The class to watch: A's CIFAR-10 label or matching name, else the model's top-1 on A."""
     c = class_for(a.label, a.name, loaded.classes)
     if c is None:
-        c = int(np.argmax(loaded.predict_input(to_input(loaded, [image]))[0]))
+        c = int(np.argmax(predict_images(loaded, [image])[0]))
     return c
 
 
@@ -72,7 +72,7 @@ def verdicts(
     """Each model's probability of A's class before and after the region is hidden."""
     for _, label, loaded in models:
         c = true_class(a, loaded, image)
-        probs = loaded.predict_input(to_input(loaded, [image, hidden]))  # (2, num_classes)
+        probs = predict_images(loaded, [image, hidden])  # (2, num_classes), each alone
         top1 = loaded.classes[int(np.argmax(probs[1]))]
         st.markdown(
             occlusion_line(label, loaded.classes[c], float(probs[0, c]), float(probs[1, c]), top1)
