@@ -15,6 +15,7 @@ are no package, and nothing is added to ``sys.path``. The scripts import this mo
 
 from __future__ import annotations
 
+import argparse
 import functools
 import importlib.util
 import json
@@ -233,6 +234,18 @@ def load_now() -> dict[str, Any]:
         "other_test_runs": len(jobs["test run"]),
         "jobs": jobs,
     }
+
+
+def add_run_bounds(
+    parser: argparse.ArgumentParser, *, timeout: float, step_timeout: float, out: str
+) -> None:
+    """The arguments every load script takes: a bound on the whole run and on each step (s),
+    and the report's path (``out``, under assets/, by default)."""
+    parser.add_argument("--timeout", type=float, default=timeout, help="bound on the whole run, s")
+    parser.add_argument(
+        "--step-timeout", type=float, default=step_timeout, help="bound per step, s"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "assets" / out, help="report JSON")
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import _harness
@@ -40,8 +39,6 @@ def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of changes per session")
-    parser.add_argument("--timeout", type=float, default=600.0, help="bound on the whole run, s")
-    parser.add_argument("--step-timeout", type=float, default=180.0, help="bound per step, s")
     parser.add_argument("--models-every", type=int, default=2, help="Models page every N rounds")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sessions' plans")
     parser.add_argument(
@@ -50,7 +47,7 @@ def _args() -> argparse.Namespace:
         default=None,
         help="OMP_NUM_THREADS for the server (torch's threads); default: as the environment",
     )
-    parser.add_argument("--out", type=Path, default=_harness.ROOT / "assets" / "loadtest.json")
+    _harness.add_run_bounds(parser, timeout=600.0, step_timeout=180.0, out="loadtest.json")
     return parser.parse_args()
 
 

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import _harness
@@ -55,9 +54,7 @@ def _args() -> argparse.Namespace:
         help="a browser session's share against a websocket session's (drawing costs CPU)",
     )
     parser.add_argument("--limit-mb", type=float, default=30.0, help="allowed growth, MB")
-    parser.add_argument("--timeout", type=float, default=900.0, help="bound on the whole run, s")
-    parser.add_argument("--step-timeout", type=float, default=120.0, help="bound per rerun, s")
-    parser.add_argument("--out", type=Path, default=_harness.ROOT / "assets" / "memory_soak.json")
+    _harness.add_run_bounds(parser, timeout=900.0, step_timeout=120.0, out="memory_soak.json")
     return parser.parse_args()
 
 
