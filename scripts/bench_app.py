@@ -528,7 +528,7 @@ async def _scale_phase(
     }
 
 
-def scale_rows(seconds: float = 20.0, sessions: Sequence[int] = (10, 30)) -> list[Row]:
+def scale_rows(seconds: float = 20.0, sessions: Sequence[int] = (1, 10, 30)) -> list[Row]:
     """Section 7: reruns per second and latency per rerun of one server process, for each
     number of concurrent sessions, each phase bounded to ``seconds`` of changes."""
     core = _harness.load_core()
