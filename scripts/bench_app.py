@@ -52,9 +52,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 import _harness
+from _bench import Row, row
 
 ROOT = _harness.ROOT
 Section = Literal["2 server reruns", "3 browser", "4 cold start", "7 scale"]
@@ -68,43 +69,8 @@ MODELS_PAGE = "app_pages/models.py"
 WARMUP = 3
 
 
-class Row(TypedDict):
-    """One figure of the benchmark, as scripts/benchmark.py prints and stores it."""
-
-    section: Section
-    case: str
-    value: float
-    unit: Literal["ms", "s", "reruns/s"]
-    stat: Literal["median", "p95", "mean", "once"]
-    target: float | None
-    met: bool | None
-    n: int
-    note: str
-
-
-def _row(
-    section: Section,
-    case: str,
-    value: float,
-    unit: Literal["ms", "s", "reruns/s"],
-    stat: Literal["median", "p95", "mean", "once"],
-    *,
-    n: int,
-    note: str = "",
-    target: float | None = None,
-) -> Row:
-    met = None if target is None else bool(value <= target)
-    return Row(
-        section=section,
-        case=case,
-        value=round(value, 3),
-        unit=unit,
-        stat=stat,
-        target=target,
-        met=met,
-        n=n,
-        note=note,
-    )
+def _row(section: str, case: str, value: float, unit: str, stat: Any, **kw: Any) -> Row:
+    return row(section, case, value, unit, stat, digits=3, **kw)
 
 
 def _spread(

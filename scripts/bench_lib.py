@@ -56,11 +56,13 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 import _harness
 import numpy as np
 import torch
+from _bench import Row
+from _bench import row as _row
 
 from cutmix_core.data.cifar import CLASSES, load_sample
 from cutmix_core.mixing.pair import box_from_center, paste
@@ -92,45 +94,6 @@ EPOCHS = 10_000  # the schedule's length: far more than are run, so no schedule 
 #: The layer the libraries hook: the output of ``features``, where ours reads its activations.
 LAYER = "features"
 OURS, TORCHCAM, PGC = "ours", "torchcam GradCAM", "pytorch-grad-cam GradCAM"
-
-
-class Row(TypedDict):
-    """One figure of the benchmark, as scripts/benchmark.py prints and stores it."""
-
-    section: Section
-    case: str
-    value: float
-    unit: Literal["ms", "img/s", "x"]
-    stat: Literal["median", "p95", "mean", "once"]
-    target: float | None
-    met: bool | None
-    n: int
-    note: str
-
-
-def _row(
-    section: Section,
-    case: str,
-    value: float,
-    unit: Literal["ms", "img/s", "x"],
-    stat: Literal["median", "p95", "mean", "once"],
-    *,
-    n: int,
-    note: str = "",
-    target: float | None = None,
-) -> Row:
-    met = None if target is None else bool(value <= target)
-    return Row(
-        section=section,
-        case=case,
-        value=round(value, 4),
-        unit=unit,
-        stat=stat,
-        target=target,
-        met=met,
-        n=n,
-        note=note,
-    )
 
 
 def _percentile(values: Sequence[float], q: float) -> float:

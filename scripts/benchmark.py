@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import _harness
+from _bench import Row, row
 
 ROOT = _harness.ROOT
 OUT = ROOT / "assets" / "benchmark.json"
@@ -49,7 +50,7 @@ BATCH_TARGET = 1.0  # cutmix_batch / torchvision, at most
 ELEM_TARGET = 2.0  # elem mode / batch mode, at most
 OURS, OURS_ELEM = "cutmix_batch, batch mode", "cutmix_batch, elem mode"
 TV, CLONE = "torchvision v2.CutMix", "clone() of the same bytes"
-SAMPLE_S = 0.002
+SAMPLE_S = 0.002  # aim for samples of about this long: several calls of a fast op
 #: README's column heads for section 1's ops and ratios.
 SHORT = {
     OURS: "ours, batch",
@@ -61,32 +62,7 @@ SHORT = {
     "cutmix_batch / torchvision": "ours / torchvision (≤ 1)",
     "elem mode / batch mode": "elem / batch (≤ 2)",
     "cutmix_batch / clone()": "ours / clone()",
-}  # aim for samples of about this long: several calls of a fast op
-
-
-def _row(
-    case: str,
-    value: float,
-    unit: str,
-    stat: str = "median",
-    *,
-    n: int,
-    target: float | None = None,
-    note: str = "",
-    section: str = BATCH,
-) -> dict[str, Any]:
-    """One figure, in bench_app's row shape; ``met`` when the value is at most the target."""
-    return {
-        "section": section,
-        "case": case,
-        "value": round(value, 4),
-        "unit": unit,
-        "stat": stat,
-        "target": target,
-        "met": None if target is None else bool(value <= target),
-        "n": n,
-        "note": note,
-    }
+}
 
 
 def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
@@ -156,7 +132,7 @@ def _batch_ops(n: int, side: int, dtype: Any) -> dict[str, Callable[[], object]]
     }
 
 
-def batch_rows(repeat: int) -> list[dict[str, Any]]:
+def batch_rows(repeat: int) -> list[Row]:
     """Section 1: the batch op against torchvision, timm and the copy floor."""
     import torch
 
@@ -169,7 +145,9 @@ def batch_rows(repeat: int) -> list[dict[str, Any]]:
             for name, samples in times.items():
                 mid[name], p95 = _ms(samples)
                 note = f"p95 {p95:.3f} ms"
-                rows.append(_row(f"{label}: {name}", mid[name], "ms", n=len(samples), note=note))
+                rows.append(
+                    row(BATCH, f"{label}: {name}", mid[name], "ms", n=len(samples), note=note)
+                )
             ratios = (
                 ("cutmix_batch / torchvision", mid[OURS] / mid[TV], BATCH_TARGET),
                 ("elem mode / batch mode", mid[OURS_ELEM] / mid[OURS], ELEM_TARGET),
@@ -178,11 +156,11 @@ def batch_rows(repeat: int) -> list[dict[str, Any]]:
             for what, ratio, target in ratios:
                 note = "ratio of medians" + ("" if target else ": the share of the copy floor")
                 case = f"{label}: {what}"
-                rows.append(_row(case, ratio, "x", n=repeat, target=target, note=note))
+                rows.append(row(BATCH, case, ratio, "x", n=repeat, target=target, note=note))
     return rows
 
 
-def pair_rows(repeat: int) -> list[dict[str, Any]]:
+def pair_rows(repeat: int) -> list[Row]:
     """The numpy pair op (the playground's) on a 512x512 photo."""
     import numpy as np
 
@@ -194,7 +172,9 @@ def pair_rows(repeat: int) -> list[dict[str, Any]]:
     times = in_turns({"pair": lambda: cutmix(a, b, 1.0, rng=rng)}, repeat)["pair"]
     mid, p95 = _ms(times)
     note = f"p95 {p95:.3f} ms"
-    return [_row("numpy cutmix on a 512x512x3 uint8 pair", mid, "ms", n=len(times), note=note)]
+    return [
+        row(BATCH, "numpy cutmix on a 512x512x3 uint8 pair", mid, "ms", n=len(times), note=note)
+    ]
 
 
 def _value(row: dict[str, Any]) -> str:
@@ -265,14 +245,15 @@ def _batch_table(rows: list[dict[str, Any]]) -> list[str]:
     for batch, cells in by_batch.items():
         shown = []
         for what in columns:
-            r = cells.get(what)
-            if r is None:
+            cell = cells.get(what)
+            if cell is None:
                 shown.append("")
-            elif r["unit"] == "x":
-                verdict = "" if r["target"] is None else (" ✓" if r["met"] else " ✗ MISSED")
-                shown.append(f"{r['value']:.2f}{verdict}")
+            elif cell["unit"] == "x":
+                met = cell["met"]
+                verdict = "" if cell["target"] is None else (" ✓" if met else " ✗ MISSED")
+                shown.append(f"{cell['value']:.2f}{verdict}")
             else:
-                shown.append(f"{r['value']:.3f}")
+                shown.append(f"{cell['value']:.3f}")
         lines.append(f"| {batch} | " + " | ".join(shown) + " |")
     lines += ["", *(f"{r['case']}: {_value(r)}" for r in others)]
     return lines
@@ -325,11 +306,11 @@ def main(argv: list[str] | None = None) -> int:
             return
         print(f"section {section} ...", flush=True)
         try:
-            new = [dict(r) for r in make()]
+            new: list[Any] = [dict(r) for r in make()]
         except Exception as err:  # a broken section is reported as a miss; the others still run
             traceback.print_exc()
             case = f"section {section} failed: {type(err).__name__}: {err}"[:300]
-            new = [_row(case, math.nan, "-", "once", n=0, target=math.nan, section=section)]
+            new = [row(section, case, math.nan, "-", "once", n=0, target=math.nan)]
             new[0]["met"] = False
         rows.extend(new)
         print_rows(new)
