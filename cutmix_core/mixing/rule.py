@@ -264,9 +264,14 @@ def sample_boxes(h: int, w: int, lams: object, *, rng: np.random.Generator) -> B
     Raises:
         ValueError: for a side < 1 or a lambda outside [0, 1].
     """
-    lams = check_lambdas(lams)
-    cy, cx = sample_centres(h, w, len(lams), rng=rng)
-    return boxes_from_centers(h, w, lams, cy, cx)
+    h, w = check_size(h, w)
+    return _sample_boxes(h, w, check_lambdas(lams), rng)
+
+
+def _sample_boxes(h: int, w: int, lams: np.ndarray, rng: np.random.Generator) -> BoxArrays:
+    # sample_boxes for checked sizes and lambdas: the centres, then the clipped boxes.
+    cy, cx = _centres(h, w, len(lams), rng)
+    return _clip(h, w, *_cut_sizes(h, w, lams), cy, cx)
 
 
 def sample_cutmix_boxes(
@@ -286,6 +291,4 @@ def sample_cutmix_boxes(
     n = check_int(n, "n", lo=0)
     h, w = check_size(h, w)
     lams = sample_lambdas(alpha, n, rng=rng) if lam is None else np.full(n, check_lambda(lam))
-    # What sample_boxes does, without checking again what was checked or drawn here.
-    cy, cx = _centres(h, w, n, rng)
-    return lams, _clip(h, w, *_cut_sizes(h, w, lams), cy, cx)
+    return lams, _sample_boxes(h, w, lams, rng)  # checked or drawn here: no second check
