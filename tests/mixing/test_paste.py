@@ -47,6 +47,15 @@ def test_one_box_for_the_batch_copies_its_region():
     assert torch.equal(paste_boxes(x, [EMPTY_BOX] * 2, partners), x)
 
 
+def _random_boxes(g: np.random.Generator, n: int, h: int, w: int, shared: bool) -> list[Box]:
+    """n boxes from random lambdas and centres: one box for all when ``shared``."""
+    count = 1 if shared else n
+    arrays = boxes_from_centers(
+        h, w, g.random(count), g.integers(h, size=count), g.integers(w, size=count)
+    )
+    return [arrays.box(i % count) for i in range(n)]
+
+
 @PROPERTY
 @given(
     n=st.integers(1, 6),
@@ -62,11 +71,7 @@ def test_paste_boxes_equals_the_slicing_loop(n, c, h, w, dtype, shared, fill, se
     g = np.random.default_rng(seed)
     x = torch.from_numpy(g.integers(0, 256, size=(n, c, h, w))).to(dtype)
     x0 = x.clone()
-    count = 1 if shared else n
-    arrays = boxes_from_centers(
-        h, w, g.random(count), g.integers(h, size=count), g.integers(w, size=count)
-    )
-    boxes = [arrays.box(i % count) for i in range(n)]
+    boxes = _random_boxes(g, n, h, w, shared)
     partners = None if fill is not None else torch.from_numpy(g.permutation(n))
     out = paste_boxes(x, boxes, partners, fill=fill or 0.0)
     assert torch.equal(out, _reference(x, boxes, partners, fill or 0.0))
@@ -94,11 +99,7 @@ def test_the_batch_ops_fast_paths_equal_the_slicing_loop(n, c, h, w, dtype, shar
     x = torch.from_numpy(g.integers(-128 if dtype == torch.int8 else 0, 128, (n, c, h, w)))
     x = x.to(dtype)
     x0 = x.clone()
-    count = 1 if shared else n
-    arrays = boxes_from_centers(
-        h, w, g.random(count), g.integers(h, size=count), g.integers(w, size=count)
-    )
-    boxes = [arrays.box(i % count) for i in range(n)]
+    boxes = _random_boxes(g, n, h, w, shared)
     partners = torch.arange(n).roll(1) if roll else torch.from_numpy(g.permutation(n))
     corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes], dtype=np.int64)
     out = paste_checked(x, corners, partners, shared=shared, roll=roll)
