@@ -1,0 +1,179 @@
+"""Where the time of each speed target README reports as missed goes: the profiles behind its
+*Speed* section's explanations.
+
+    python scripts/profile_misses.py            # all three
+    python scripts/profile_misses.py batch      # or: playground, models
+
+batch       ``cutmix_batch`` on 256x3x32x32 uint8 (the batch op's missed case), under cProfile:
+            the share of the op spent in the pixel copies (``clone`` and ``copy_``) and in
+            ``one_hot``, the rest being the per-call Python work.
+playground  20 seed changes of the playground in ``AppTest``, the script thread under cProfile:
+            the share of each part of the page (the models' row, AppTest's recompiling of the
+            scripts, the charts, the pair controls).
+models      10 Models-page reruns on new boxes (cache misses), the same way: the sweep, the
+            explanation (predictions and both Grad-CAMs), the columns' figures.
+
+cProfile adds its own cost to every Python call, so the shares are approximate; they are
+shares of profiled time, not milliseconds. The models run one after the other here (two torch
+threads), so the profile of the script thread sees all their work; the app runs them at once.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import sys
+from collections.abc import Callable
+
+import _harness
+
+ROOT = _harness.ROOT
+
+
+def _shares(profile: cProfile.Profile, parts: dict[str, tuple[str, str]], total: float) -> None:
+    """Print each part's cumulative time as a share of ``total``; a part is (file, function)
+    matched as substrings of the profiled entries (the largest match counts)."""
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    for label, (file_part, func) in parts.items():
+        times = [
+            entry[3]
+            for (path, _, name), entry in stats.items()
+            if name == func and file_part in path
+        ]
+        share = max(times, default=0.0) / total if total else 0.0
+        print(f"  {100 * share:5.1f}%  {label}")
+
+
+def batch() -> None:
+    import torch
+
+    from cutmix_core import cutmix_batch
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (256, 3, 32, 32), dtype=torch.uint8, generator=gen)
+    y = torch.randint(0, 10, (256,), generator=gen)
+    for _ in range(100):
+        cutmix_batch(x, y, 10, generator=gen, prob=1.0)
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(3000):
+        cutmix_batch(x, y, 10, generator=gen, prob=1.0)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(e[3] for (_, _, name), e in stats.items() if name == "cutmix_batch")
+    copies = sum(
+        e[2]
+        for (_, _, name), e in stats.items()
+        if name in ("<method 'clone' of 'torch._C.TensorBase' objects>",
+                    "<method 'copy_' of 'torch._C.TensorBase' objects>")
+    )  # fmt: skip
+    onehot = sum(e[2] for (_, _, name), e in stats.items() if "one_hot" in name)
+    print("batch op, 256x3x32x32 uint8, 3000 calls under cProfile:")
+    print(f"  {100 * copies / total:5.1f}%  the pixel copies (clone, copy_)")
+    print(f"  {100 * onehot / total:5.1f}%  one_hot")
+    print(f"  {100 * (1 - (copies + onehot) / total):5.1f}%  the rest: checks, draws, results")
+
+
+def _script_profile(
+    page: str | None, change: Callable[[object, int], None], runs: int
+) -> cProfile.Profile:
+    """Profile the script thread of ``runs`` AppTest reruns, each after ``change(at, i)``."""
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.testing.v1 import AppTest
+
+    profile = cProfile.Profile()
+    on = {"yes": False}
+    original = script_runner.ScriptRunner._run_script
+
+    def run_script(self: object, rerun_data: object) -> object:
+        if not on["yes"]:
+            return original(self, rerun_data)  # type: ignore[arg-type]
+        profile.enable()
+        try:
+            return original(self, rerun_data)  # type: ignore[arg-type]
+        finally:
+            profile.disable()
+
+    script_runner.ScriptRunner._run_script = run_script  # type: ignore[method-assign]
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+        if page is not None:
+            at.switch_page(page).run()
+        for i in range(3):
+            change(at, 10_000 + i)
+            at.run()
+        on["yes"] = True
+        for i in range(runs):
+            change(at, 20_000 + i)
+            at.run()
+        on["yes"] = False
+    finally:
+        script_runner.ScriptRunner._run_script = original  # type: ignore[method-assign]
+    return profile
+
+
+def _seed(at: object, seed: int) -> None:
+    at.number_input(key="seed").set_value(seed)  # type: ignore[attr-defined]
+
+
+def playground() -> None:
+    profile = _script_profile(None, _seed, 20)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(e[3] for (_, _, name), e in stats.items() if name == "_run_script")
+    print("playground, 20 seed changes (AppTest, script thread under cProfile):")
+    _shares(
+        profile,
+        {
+            "the models' row on the new mix (model_says)": ("app_ui/models.py", "model_says"),
+            "AppTest compiling app.py and the page again (add_magic)": ("magic.py", "add_magic"),
+            "the charts (st.plotly_chart)": ("plotly_chart.py", "plotly_chart"),
+            "building the two figures (beta density)": ("figures.py", "beta_density_figure"),
+            "building the two figures (soft label)": ("figures.py", "soft_label_figure"),
+            "the pair controls (pickers, sliders, link)": ("controls.py", "pair_controls"),
+        },
+        total,
+    )
+
+
+def models() -> None:
+    import numpy as np
+
+    from cutmix_core import cutmix
+
+    blank = np.zeros((32, 32, 3), np.uint8)
+    seen: set[object] = set()
+    seeds: list[int] = []
+    seed = 30_000
+    while len(seeds) < 13:  # seeds whose box is new: no cached explanation applies
+        box = cutmix(blank, blank, 1.0, rng=np.random.default_rng(seed)).box
+        if box not in seen:
+            seen.add(box)
+            seeds.append(seed)
+        seed += 1
+    profile = _script_profile("app_pages/models.py", lambda at, i: _seed(at, seeds[i % 13]), 10)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = max(e[3] for (_, _, name), e in stats.items() if name == "_run_script")
+    print("Models page, 10 reruns on new boxes (AppTest, script thread under cProfile):")
+    _shares(
+        profile,
+        {
+            "the sweep (sweep_split)": ("model_view.py", "sweep_split"),
+            "explaining the mix (explain_mix)": ("model_view.py", "explain_mix"),
+            "the columns' figures (column_figures)": ("model_figures.py", "column_figures"),
+        },
+        total,
+    )
+
+
+def main() -> int:
+    import torch
+
+    torch.set_num_threads(2)  # the models one after the other: all their work in one thread
+    wanted = sys.argv[1:] or ["batch", "playground", "models"]
+    for name in wanted:
+        {"batch": batch, "playground": playground, "models": models}[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
