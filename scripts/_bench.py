@@ -35,13 +35,12 @@ def row(
     n: int,
     note: str = "",
     target: float | None = None,
-    digits: int = 4,
 ) -> Row:
     """A figure; ``met`` is whether ``value`` is at most ``target`` (None without one)."""
     return Row(
         section=section,
         case=case,
-        value=round(value, digits),
+        value=round(value, 4),
         unit=unit,
         stat=stat,
         target=target,

@@ -55,7 +55,8 @@ from dataclasses import replace
 from typing import Any, Literal
 
 import _harness
-from _bench import Row, row
+from _bench import Row
+from _bench import row as _row
 
 ROOT = _harness.ROOT
 Section = Literal["2 server reruns", "3 browser", "4 cold start", "7 scale"]
@@ -67,10 +68,6 @@ VIEWPORT: Any = {"width": 1400, "height": 1000}  # playwright's ViewportSize
 MODELS_PAGE = "app_pages/models.py"
 #: Reruns before the timed ones: the first runs load models and fill Streamlit's caches.
 WARMUP = 3
-
-
-def _row(section: str, case: str, value: float, unit: str, stat: Any, **kw: Any) -> Row:
-    return row(section, case, value, unit, stat, digits=3, **kw)
 
 
 def _spread(

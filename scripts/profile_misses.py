@@ -94,7 +94,7 @@ def _script_profile(
         finally:
             profile.disable()
 
-    script_runner.ScriptRunner._run_script = run_script  # type: ignore[method-assign]
+    script_runner.ScriptRunner._run_script = run_script  # type: ignore[method-assign, assignment]
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
         if page is not None:
