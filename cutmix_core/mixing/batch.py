@@ -45,6 +45,7 @@ from cutmix_core.mixing.paste import corners_of, paste_boxes, paste_checked
 from cutmix_core.mixing.rule import (
     area_lambdas,
     clip_boxes,
+    draw_one_box,
     sample_centres,
     sample_cutmix_boxes,
     sample_lambdas,
@@ -182,6 +183,8 @@ def _mix_onehots(
 ) -> torch.Tensor:
     # soft_targets for float64 weights of shape (N, 1), or one weight for the whole batch as a
     # Python float (batch mode: fewer ops, the same numbers).
+    if not smoothing:
+        return _scatter_weights(y, partners, lam, num_classes)
     off = float(smoothing) / num_classes
     on = 1.0 - float(smoothing) + off
     onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()  # (N, K)
@@ -198,6 +201,25 @@ def _mix_onehots(
         w_partner, w_own = 1.0 - lam, lam
     partner_rows = onehot.index_select(0, partners.to(y.device, non_blocking=True))
     return partner_rows.mul_(w_partner).add_(onehot.mul_(w_own))
+
+
+def _scatter_weights(
+    y: torch.Tensor, partners: torch.Tensor, lam: torch.Tensor | float, num_classes: int
+) -> torch.Tensor:
+    # _mix_onehots without smoothing: each row holds the partner's weight at the partner's class
+    # plus its own weight at its own class, written by two scatters rather than two one-hot
+    # matrices. Both weights are float32 as there, and where the classes agree the one sum is
+    # the same float32 addition, so the numbers are the same to the bit.
+    labels = y.long().unsqueeze(1)  # (N, 1)
+    partner_labels = labels.index_select(0, partners.to(y.device, non_blocking=True))
+    out = torch.zeros((y.shape[0], num_classes), dtype=torch.float32, device=y.device)
+    if isinstance(lam, torch.Tensor):
+        weights = torch.cat((1.0 - lam, lam), 1).float().to(y.device, non_blocking=True)
+        out.scatter_(1, partner_labels, weights[:, :1])
+        return out.scatter_add_(1, labels, weights[:, 1:])
+    out.scatter_(1, partner_labels, 1.0 - lam)
+    own = torch.full((y.shape[0], 1), lam, dtype=torch.float32, device=y.device)
+    return out.scatter_add_(1, labels, own)
 
 
 def _frozen(corners: np.ndarray) -> np.ndarray:
@@ -248,10 +270,12 @@ def cutmix_batch(
     generator, rng = _generators(generator)
     partners = pair_indices(n, pairing, generator=generator)
     applied = _applied(n, mode, prob, rng)
-    draws = 1 if mode == "batch" else n
-    if boxes is None:
-        lams, drawn = sample_cutmix_boxes(h, w, alpha, draws, rng=rng, lam=lam)
-        corners = drawn.corners  # (draws, 4)
+    if boxes is None and mode == "batch":  # one box: the rule on Python scalars, same draws
+        lam_drawn, box = draw_one_box(h, w, alpha, rng=rng, lam=lam)
+        lams, corners = np.array([lam_drawn]), np.array([box], dtype=np.int64)
+    elif boxes is None:
+        lams, drawn = sample_cutmix_boxes(h, w, alpha, n, rng=rng, lam=lam)
+        corners = drawn.corners  # (N, 4)
     else:
         chosen = [boxes] if isinstance(boxes, Box) else list(boxes)
         if len(chosen) not in (1, n):

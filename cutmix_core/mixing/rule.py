@@ -292,3 +292,27 @@ def sample_cutmix_boxes(
     h, w = check_size(h, w)
     lams = sample_lambdas(alpha, n, rng=rng) if lam is None else np.full(n, check_lambda(lam))
     return lams, _sample_boxes(h, w, lams, rng)  # checked or drawn here: no second check
+
+
+def draw_one_box(
+    h: int, w: int, alpha: float, *, rng: np.random.Generator, lam: float | None = None
+) -> tuple[float, tuple[int, int, int, int]]:
+    """One CutMix draw as Python scalars: ``(lam, (y0, y1, x0, x1))``, the numbers and the
+    generator state of ``sample_cutmix_boxes(h, w, alpha, 1, rng=rng, lam=lam)``.
+
+    The batch op's shared box in batch mode: for one box, numpy's fixed cost per call on
+    one-element arrays is most of the work, so the rule runs here on Python ints. It is the same
+    rule (``math.sqrt`` and ``int`` are what ``_cut_sizes`` matches to the bit), drawn in the one
+    order; tests/mixing/test_rule.py checks both against the arrays over random sizes and draws.
+
+    Raises:
+        ValueError: for a side < 1, alpha not > 0, or a lambda outside [0, 1].
+    """
+    h, w = check_size(h, w)
+    a = check_alpha(alpha)
+    lam = float(rng.beta(a, a)) if lam is None else check_lambda(lam)
+    # One call for both centres: the same numbers as size=(1, 2) (see _centres).
+    cy, cx = rng.integers(h if h == w else (h, w), size=2).tolist()
+    ratio = math.sqrt(1.0 - lam)
+    half_h, half_w = int(h * ratio) // 2, int(w * ratio) // 2
+    return lam, (max(cy - half_h, 0), min(cy + half_h, h), max(cx - half_w, 0), min(cx + half_w, w))

@@ -22,6 +22,7 @@ from cutmix_core.mixing.rule import (
     check_lambda,
     clip_boxes,
     cut_sizes,
+    draw_one_box,
     sample_boxes,
     sample_centres,
     sample_cutmix_boxes,
@@ -218,6 +219,38 @@ def test_square_images_draw_the_scalar_centres_too(side, n, seed):
     ref_lams, centres = _scalar_draws(side, side, 1.0, n, rng(seed))
     assert lams.tolist() == ref_lams
     assert list(zip(boxes.cy.tolist(), boxes.cx.tolist())) == centres
+
+
+@PROPERTY
+@given(
+    h=st.integers(1, 600),
+    w=st.integers(1, 600),
+    alpha=st.sampled_from([0.05, 0.2, 1.0, 5.0]),
+    lam=st.one_of(st.none(), st.floats(0.0, 1.0)),
+    before=st.integers(0, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_one_box_in_scalars_is_the_arrays_draw(h, w, alpha, lam, before, seed):
+    # The batch op's shared box: the same lambda, box and generator state as the arrays.
+    g1, g2 = rng(seed), rng(seed)
+    for g in (g1, g2):
+        g.integers(7, size=before)
+    lams, boxes = sample_cutmix_boxes(h, w, alpha, 1, rng=g1, lam=lam)
+    one_lam, box = draw_one_box(h, w, alpha, rng=g2, lam=lam)
+    assert one_lam == lams[0]
+    assert [box] == _rows(boxes)
+    assert all(type(v) is int for v in box)
+    assert g1.integers(2**62) == g2.integers(2**62)
+
+
+def test_one_box_checks_its_inputs():
+    for kwargs, match in (
+        ({"h": 0, "w": 4, "alpha": 1.0}, "h"),
+        ({"h": 4, "w": 4, "alpha": 0.0}, "alpha"),
+        ({"h": 4, "w": 4, "alpha": 1.0, "lam": 1.5}, "lam"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            draw_one_box(rng=rng(), **kwargs)
 
 
 def test_given_lambda_draws_only_centres():
