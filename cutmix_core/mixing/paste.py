@@ -56,8 +56,8 @@ def paste_boxes(
     The one way boxes are pasted (CutMix) or filled (Cutout, occlusion holes) in a torch batch.
     A batch that shares one box (batch mode) copies only that region, as torchvision does;
     otherwise an (N, 1, H, W) mask is built from the box edges by broadcasting and applied in one
-    ``torch.where`` (or ``masked_fill``). ``x`` is not modified; the result has its dtype and
-    device.
+    select by the pixels' bits (``torch.where`` where autograd needs it; ``masked_fill`` for a
+    fill). ``x`` is not modified; the result has its dtype and device.
 
     Args:
         x: (N, C, H, W) images, any dtype, any device.
@@ -110,25 +110,11 @@ def paste_checked(
             else:  # one gather of the region only
                 dst.copy_(x[:, :, y0:y1, x0:x1].index_select(0, partners))
         return out
+    if partners is not None and not x.requires_grad and x.element_size() in _BITS:
+        return _bit_select(x, corners, partners, roll)  # (autograd needs torch.where)
     in_rows, in_cols = _spans(corners, h, w, x.device)  # (N, H), (N, W) bool
     if partners is None:
         return x.masked_fill(_outer(in_rows, in_cols), fill)
-    if x.dtype in (torch.uint8, torch.int8):
-        # One-byte pixels: x ^ ((partner ^ x) & ones) takes the partner's bits where the mask
-        # is all ones (0xFF) and x's elsewhere; byte-wise ops run faster than torch.where's
-        # select for bytes (scripts/benchmark.py measures both modes).
-        byte_rows, byte_cols = in_rows.view(torch.uint8).neg(), in_cols.view(torch.uint8).neg()
-        ones = _outer(byte_rows, byte_cols)  # (N, 1, H, W): 0xFF inside
-        bits = x.view(torch.uint8)
-
-        def xor(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
-            return torch.bitwise_xor(partner, own, out=out)
-
-        diff = _with_partners(xor, bits, partners, roll)
-        diff &= ones
-        diff ^= bits
-        return diff.view(x.dtype)
-
     mask = _outer(in_rows, in_cols)  # (N, 1, H, W)
 
     def select(partner: torch.Tensor, own: torch.Tensor, rows: slice, out: Out) -> torch.Tensor:
@@ -138,6 +124,50 @@ def paste_checked(
 
 
 Out = torch.Tensor | None
+
+#: An integer dtype of each word size, widest first: pixels are selected by their bits.
+_BITS = {8: torch.int64, 4: torch.int32, 2: torch.int16, 1: torch.uint8}
+
+
+def _bit_select(
+    x: torch.Tensor, corners: np.ndarray, partners: torch.Tensor, roll: bool
+) -> torch.Tensor:
+    """The masked paste by the pixels' bits: ``x ^ ((partner ^ x) & ones)`` takes the partner's
+    bits where ``ones`` has all bits set and x's elsewhere, exact for any dtype (NaN payloads and
+    -0.0 included).
+
+    The bits are read as the widest integer word that divides a row (8 bytes for CIFAR's 32
+    uint8 pixels), with the column mask's bytes packed into words the same way: fewer, wider
+    elements for the same bytes, which torch's CPU kernels run faster than bytes, as they run
+    these integer ops faster than torch.where's select (scripts/benchmark.py's elem rows).
+    """
+    _, _, h, w = x.shape
+    size = x.element_size()
+    word_dtype = _BITS[_word(x)]
+    in_rows, in_bytes = _spans(corners, h, w, x.device, col_bytes=size)  # (N, H), (N, W size)
+    col_words = in_bytes.view(torch.uint8).neg().view(word_dtype)  # 0xFF bytes inside
+    row_words = in_rows.to(word_dtype).neg_()  # all bits set inside
+    ones = _outer(row_words, col_words)  # (N, 1, H, W bytes / word)
+    bits = x.view(word_dtype)
+
+    def xor(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
+        return torch.bitwise_xor(partner, own, out=out)
+
+    diff = _with_partners(xor, bits, partners, roll)
+    diff &= ones
+    diff ^= bits
+    return diff.view(x.dtype)
+
+
+def _word(x: torch.Tensor) -> int:
+    """The widest word (8, 4, 2 or 1 bytes) that ``x.view`` can read ``x``'s rows as: it must
+    divide the rows' bytes, every other stride in bytes and the offset; at least the pixel."""
+    size = x.element_size()
+    if x.stride(3) != 1:
+        return size
+    steps = [x.shape[3] * size, x.storage_offset() * size]
+    steps += [x.stride(d) * size for d in range(3)]
+    return next(k for k in _BITS if k <= size or all(step % k == 0 for step in steps))
 
 
 def _with_partners(
@@ -150,7 +180,7 @@ def _with_partners(
     elementwise, ``rows`` the samples it is given and ``out`` where it writes (None: a new
     tensor). With roll pairing (i takes i - 1) the partners are two slices of ``x``, so the
     batch is never gathered into a copy."""
-    if not roll:
+    if not roll or x.requires_grad:  # autograd takes no out= arguments
         return op(x.index_select(0, partners), x, slice(None), None)
     out = torch.empty_like(x)
     op(x[:-1], x[1:], slice(1, None), out[1:])
@@ -159,16 +189,17 @@ def _with_partners(
 
 
 def _outer(in_rows: torch.Tensor, in_cols: torch.Tensor) -> torch.Tensor:
-    """(N, 1, H, W): each sample's rows AND its columns (bool, or bytes of 0 and 0xFF)."""
+    """(N, 1, H, W): each sample's rows AND its columns (bool, or words of no bits and all)."""
     return in_rows[:, None, :, None] & in_cols[:, None, None, :]
 
 
 def _spans(
-    corners: np.ndarray, h: int, w: int, device: torch.device
+    corners: np.ndarray, h: int, w: int, device: torch.device, col_bytes: int = 1
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Which rows (N, H) and columns (N, W) each box spans, bool, on ``device``: the (N, 1, H, W)
-    mask is their outer AND, built by torch where the pixels are."""
-    rows, cols = np.arange(h), np.arange(w)
+    mask is their outer AND, built by torch where the pixels are. With ``col_bytes`` k, each
+    column is told k times over, (N, W k): the columns' bytes for pixels of k bytes."""
+    rows, cols = np.arange(h), np.arange(w * col_bytes) // col_bytes
     in_rows = (rows >= corners[:, 0:1]) & (rows < corners[:, 1:2])  # (N, H)
     in_cols = (cols >= corners[:, 2:3]) & (cols < corners[:, 3:4])  # (N, W)
     return (

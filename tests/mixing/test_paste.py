@@ -87,17 +87,35 @@ def test_paste_boxes_equals_the_slicing_loop(n, c, h, w, dtype, shared, fill, se
     c=st.integers(1, 3),
     h=st.integers(1, 20),
     w=st.integers(1, 20),
-    dtype=st.sampled_from([torch.uint8, torch.int8, torch.float32, torch.float64]),
+    dtype=st.sampled_from(
+        [
+            torch.uint8,
+            torch.int8,
+            torch.bool,
+            torch.int16,
+            torch.bfloat16,
+            torch.float32,
+            torch.float64,
+            torch.complex128,
+        ]
+    ),
     shared=st.booleans(),
     roll=st.booleans(),
+    layout=st.sampled_from(["contiguous", "strided", "offset"]),
     seed=st.integers(0, 2**31 - 1),
 )
-def test_the_batch_ops_fast_paths_equal_the_slicing_loop(n, c, h, w, dtype, shared, roll, seed):
+def test_the_batch_ops_fast_paths_equal_the_slicing_loop(
+    n, c, h, w, dtype, shared, roll, layout, seed
+):
     # paste_checked's paths: one region (two slices for roll pairing, else a gather), or a mask
-    # (a byte-wise select for one-byte pixels, torch.where otherwise).
+    # (a select by the pixels' bits for dtypes of 1, 2, 4 or 8 bytes, torch.where otherwise).
     g = np.random.default_rng(seed)
     x = torch.from_numpy(g.integers(-128 if dtype == torch.int8 else 0, 128, (n, c, h, w)))
     x = x.to(dtype)
+    if layout == "strided":  # rows that are not contiguous: a column slice of a wider batch
+        x = torch.cat([x, x[..., :1]], dim=3)[..., :w]
+    elif layout == "offset":  # contiguous, but one element into its storage
+        x = torch.cat([x[:1], x])[1:]
     x0 = x.clone()
     boxes = _random_boxes(g, n, h, w, shared)
     partners = torch.arange(n).roll(1) if roll else torch.from_numpy(g.permutation(n))
@@ -106,6 +124,30 @@ def test_the_batch_ops_fast_paths_equal_the_slicing_loop(n, c, h, w, dtype, shar
     assert torch.equal(out, _reference(x, boxes, partners, 0.0))
     assert out.dtype == x.dtype and out.data_ptr() != x.data_ptr()
     assert torch.equal(x, x0)
+
+
+@pytest.mark.parametrize("roll", [True, False])
+def test_the_bit_select_keeps_every_float_bit(roll):
+    # NaN payloads, -0.0, infinities and subnormals come through the bit select unchanged.
+    special = [float("nan"), -0.0, 0.0, float("inf"), -float("inf"), 1e-45, -3.5]
+    x = torch.tensor(special * 4, dtype=torch.float32)[:24].view(3, 2, 2, 2)
+    x.view(torch.int32)[0, 0, 0, 0] = 0x7FC00123  # a NaN with a payload
+    corners = np.array([[0, 2, 0, 1], [1, 2, 0, 2], [0, 0, 0, 0]], dtype=np.int64)
+    partners = torch.tensor([2, 0, 1])
+    out = paste_checked(x, corners, partners, roll=roll)
+    boxes = [Box(*row) for row in corners.tolist()]
+    expected = _reference(x, boxes, partners, 0.0)
+    assert torch.equal(out.view(torch.int32), expected.view(torch.int32))
+
+
+def test_a_batch_that_needs_gradients_keeps_them():
+    x = torch.rand(3, 1, 4, 4, requires_grad=True)
+    corners = np.array([[0, 2, 0, 2], [1, 3, 1, 4], [0, 4, 0, 4]], dtype=np.int64)
+    out = paste_checked(x, corners, torch.tensor([2, 0, 1]), roll=True)
+    out.sum().backward()
+    assert x.grad is not None
+    # every output pixel comes from one input pixel: gradients count how often each is used
+    assert float(x.grad.sum()) == out.numel()
 
 
 def test_fill_on_integer_images_truncates_like_slice_assignment():
