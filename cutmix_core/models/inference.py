@@ -58,9 +58,11 @@ def predict(
         probs = []
         for chunk in images.split(batch_size):
             chunk = chunk.to(device)
-            logits = model(chunk).float()
-            if flip_average:
-                logits = 0.5 * (logits + model(chunk.flip(-1)).float())
+            if flip_average:  # the images and their mirrors in one forward pass
+                both = model(torch.cat((chunk, chunk.flip(-1)))).float()
+                logits = 0.5 * (both[: len(chunk)] + both[len(chunk) :])
+            else:
+                logits = model(chunk).float()
             probs.append(logits.softmax(1).cpu())
     return torch.cat(probs).numpy()  # (N, num_classes)
 
