@@ -11,6 +11,10 @@ it was met (a time meets its target when it is at most the target).
 2 server reruns. Streamlit's ``AppTest`` runs the page script as the server would, in this
 process and without a browser, so the rerun after a widget change is timed alone: the share of
 every slider move that the page's code controls. Only ``at.run()`` is timed, after a warm-up.
+AppTest gives each run a new script cache, so it compiles app.py and the page again every run;
+the server compiles a script once and keeps its bytecode (``Runtime``'s one ``ScriptCache``), so
+here AppTest's runs share one cache too (:func:`_server_script_cache`). The AppTest floor row
+(a one-line script) is timed the same way.
 The playground after an α notch, a new seed and a moved box edge; the Models page with its two
 models (predictions, both Grad-CAMs, the split sweep) on a cache miss (every seed gives a box
 not seen before, so no cached explanation applies) and on a hit (the same settings again).
@@ -44,13 +48,14 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import contextlib
 import functools
 import math
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -85,6 +90,22 @@ def _spread(
 
 
 # --- 2: server-side reruns ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _server_script_cache() -> Iterator[None]:
+    """AppTest's runs share one script cache while this is open, as a server's sessions and
+    reruns share the runtime's: each script is compiled once, not on every run."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    saved = app_test.ScriptCache, local_script_runner.ScriptCache
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment, misc]
+    try:
+        yield
+    finally:
+        app_test.ScriptCache, local_script_runner.ScriptCache = saved  # type: ignore[misc]
 
 
 def _open(page: str | None = None, query: dict[str, str] | None = None) -> Any:
@@ -157,7 +178,8 @@ def server_rows(repeat: int = 50) -> list[Row]:
     threads = torch.get_num_threads()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     try:
-        return _server_rows(repeat)
+        with _server_script_cache():
+            return _server_rows(repeat)
     finally:
         torch.set_num_threads(threads)
 
@@ -169,7 +191,10 @@ def _server_rows(repeat: int) -> list[Row]:
 
     from cutmix_core import defaults
 
-    note = f"AppTest, at.run() only; torch threads {torch.get_num_threads()}"
+    note = (
+        f"AppTest, at.run() only, scripts compiled once as the server does; "
+        f"torch threads {torch.get_num_threads()}"
+    )
     # What AppTest itself costs a rerun (its thread, its polling, the element tree), for scale.
     floor = AppTest.from_string("import streamlit as st\nst.write('x')")
     floor.run()
