@@ -44,6 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cutmix_core.checks import check_int
+from cutmix_core.models.meta import on_cpu
 
 ARCH = "airnet"
 #: Channels of the three blocks (airbench94's widths).
@@ -136,7 +137,7 @@ class AirNet(nn.Module):
                     scale=Scale(LOGIT_SCALE),
                 )
             )
-        self.to_empty(device="cpu")
+        on_cpu(self)
         _init_weights(self, torch.Generator().manual_seed(0) if generator is None else generator)
         self.whiten.weight.requires_grad_(False)  # set from data by init_whitening, never trained
 

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cutmix_core.checks import check_int
+from cutmix_core.models.meta import on_cpu
 
 #: ``resnet<depth>[x<multiplier> | w<width>][-b]``, the names :func:`resnet_from_name` reads.
 ARCH_PATTERN = re.compile(
@@ -105,7 +106,7 @@ class CifarResNet(nn.Module):
                     fc=nn.Linear(4 * width, num_classes),
                 )
             )
-        self.to_empty(device="cpu")
+        on_cpu(self)
         _init_weights(self, torch.Generator().manual_seed(0) if generator is None else generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) -> (B, num_classes)
