@@ -15,7 +15,9 @@ Every chart of the app gets its look from :func:`apply_layout`. Plotly checks a 
 in ``update_layout`` field by field and deep-copies it (40-odd trace types' defaults) on every
 figure, most of what a chart of a page rerun cost. The registered template
 is valid already, so :func:`apply_layout` sets it unchecked, as plotly sets its own default
-template; the figure's JSON is byte for byte what the checked path gives (a test compares them).
+template, and keeps of its per-trace defaults only those of the figure's trace types, which are
+all that style it (:func:`template_for`); the figure's JSON is byte for byte what the checked
+path gives with that template (a test compares them).
 """
 
 from __future__ import annotations
@@ -87,23 +89,40 @@ def _figure(data: Sequence[Any], layout: dict[str, Any]) -> go.Figure:
 
 
 @cache
-def _checked_template(name: str) -> go.layout.Template:
-    # What plotly's check makes of a template's name (a deep copy of the registered one, its
-    # keys in plotly's order), made once per process. Never handed out: read by copying only.
-    return copy.deepcopy(pio.templates[name])
+def _checked_template(name: str, trace_types: frozenset[str]) -> go.layout.Template:
+    # What plotly's check makes of the registered template ``name`` kept to its layout and the
+    # defaults of ``trace_types`` (the types a figure has), made once per process for each set
+    # of types. Never handed out: read by copying only.
+    full = pio.templates[name]
+    kept = go.layout.Template(layout=full.layout)
+    for kind in sorted(trace_types):
+        defaults = getattr(full.data, kind, ())
+        if defaults:
+            kept.data[kind] = defaults
+    return copy.deepcopy(kept)
+
+
+def template_for(fig: go.Figure, name: str) -> go.layout.Template:
+    """The registered plotly template ``name`` as :func:`set_template` gives it to ``fig``: its
+    whole layout, and of its per-trace defaults (40-odd trace types in plotly's templates) those
+    of the trace types ``fig`` holds; the other types' defaults style nothing ``fig`` draws."""
+    return _checked_template(name, frozenset(trace.type for trace in fig.data))
 
 
 def set_template(fig: go.Figure, name: str) -> go.Figure:
-    """Give ``fig`` the registered plotly template ``name`` without checking it again (the
-    ``update_layout(template=name)`` check costs milliseconds a figure); returns ``fig``.
+    """Give ``fig`` the registered plotly template ``name`` (:func:`template_for`: what styles
+    the traces it holds now) without checking it again (the ``update_layout(template=name)``
+    check costs milliseconds a figure); returns ``fig``. Call it once the traces are in.
 
-    The same JSON as ``fig.update_layout(template=name)``: plotly's own path for its default
-    template, which it sets unchecked (``_validate`` off) since a registered one is valid.
+    The same JSON as ``fig.update_layout(template=template_for(fig, name))``: plotly's own path
+    for its default template, which it sets unchecked (``_validate`` off) since a registered
+    one is valid.
     """
+    template = template_for(fig, name)
     layout = fig.layout
     layout._validate = False  # the layout stores a copy of the template's dict, as checked
     try:
-        layout.template = _checked_template(name)
+        layout.template = template
     finally:
         layout._validate = fig._validate
     return fig
