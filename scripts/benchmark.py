@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
 
         run("2", lambda: bench_app.server_rows(5 if quick else 50))
         run("3", lambda: bench_app.browser_rows(3 if quick else 20))
-        run("4", bench_app.cold_start_rows)
+        run("4", lambda: bench_app.cold_start_rows(1 if quick else 3))
         if "4" in wanted:
             report["import_profile_ms"] = dict(bench_app.import_profile())
         run("7", lambda: bench_app.scale_rows(8.0 if quick else 20.0))
