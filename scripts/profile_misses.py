@@ -4,12 +4,12 @@
     python scripts/profile_misses.py            # all three
     python scripts/profile_misses.py batch      # or: playground, models
 
-batch       ``cutmix_batch`` on 256x3x32x32 uint8 (the batch op's missed case), under cProfile:
-            the share of the op spent in the pixel copies (``clone`` and ``copy_``) and in
-            ``one_hot``, the rest being the per-call Python work.
-playground  20 seed changes of the playground in ``AppTest``, the script thread under cProfile:
-            the share of each part of the page (the models' row, AppTest's recompiling of the
-            scripts, the charts, the pair controls).
+batch       ``cutmix_batch`` on 256x3x32x32 uint8 in batch and in elem mode, under cProfile:
+            the shares of the pixels (the copies, or the masked select), the targets, the
+            generators, the boxes drawn and the checks.
+playground  20 seed changes of the playground in ``AppTest`` (the scripts compiled once, as
+            the server does), the script thread under cProfile: the share of each part of the
+            page (the models' row, the charts, the pair controls).
 models      10 Models-page reruns on new boxes (cache misses), the same way: the sweep, the
             explanation (predictions and both Grad-CAMs), the columns' figures.
 
@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable
 
 import _harness
+import bench_app
 
 ROOT = _harness.ROOT
 
@@ -52,34 +53,36 @@ def batch() -> None:
     gen = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (256, 3, 32, 32), dtype=torch.uint8, generator=gen)
     y = torch.randint(0, 10, (256,), generator=gen)
-    for _ in range(100):
-        cutmix_batch(x, y, 10, generator=gen, prob=1.0)
-    profile = cProfile.Profile()
-    profile.enable()
-    for _ in range(3000):
-        cutmix_batch(x, y, 10, generator=gen, prob=1.0)
-    profile.disable()
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    total = max(e[3] for (_, _, name), e in stats.items() if name == "cutmix_batch")
-    copies = sum(
-        e[2]
-        for (_, _, name), e in stats.items()
-        if name in ("<method 'clone' of 'torch._C.TensorBase' objects>",
-                    "<method 'copy_' of 'torch._C.TensorBase' objects>")
-    )  # fmt: skip
-    onehot = sum(e[2] for (_, _, name), e in stats.items() if "one_hot" in name)
-    print("batch op, 256x3x32x32 uint8, 3000 calls under cProfile:")
-    print(f"  {100 * copies / total:5.1f}%  the pixel copies (clone, copy_)")
-    print(f"  {100 * onehot / total:5.1f}%  one_hot")
-    print(f"  {100 * (1 - (copies + onehot) / total):5.1f}%  the rest: checks, draws, results")
+    for mode in ("batch", "elem"):
+        for _ in range(100):
+            cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(3000):
+            cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
+        profile.disable()
+        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        total = max(e[3] for (_, _, name), e in stats.items() if name == "cutmix_batch")
+        print(f"batch op, {mode} mode, 256x3x32x32 uint8, 3000 calls under cProfile:")
+        parts = {
+            "the pixels (copies, or the masked select)": ("paste.py", "paste_checked"),
+            "the targets (two scatters)": ("batch.py", "_scatter_weights"),
+            "the generators (numpy's seeded from torch's)": ("batch.py", "_generators"),
+            "the boxes drawn (lambdas, centres, the rule)": (
+                "rule.py",
+                "draw_one_box" if mode == "batch" else "sample_cutmix_boxes",
+            ),
+            "the label check": ("batch.py", "_check_batch"),
+        }
+        _shares(profile, parts, total)
 
 
 def _script_profile(
     page: str | None, change: Callable[[object, int], None], runs: int
 ) -> cProfile.Profile:
-    """Profile the script thread of ``runs`` AppTest reruns, each after ``change(at, i)``."""
+    """Profile the script thread of ``runs`` AppTest reruns, each after ``change(at, i)``, the
+    scripts compiled once as the server does (``bench_app._server_script_cache``)."""
     from streamlit.runtime.scriptrunner import script_runner
-    from streamlit.testing.v1 import AppTest
 
     profile = cProfile.Profile()
     on = {"yes": False}
@@ -96,20 +99,30 @@ def _script_profile(
 
     script_runner.ScriptRunner._run_script = run_script  # type: ignore[method-assign, assignment]
     try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-        if page is not None:
-            at.switch_page(page).run()
-        for i in range(3):
-            change(at, 10_000 + i)
-            at.run()
-        on["yes"] = True
-        for i in range(runs):
-            change(at, 20_000 + i)
-            at.run()
-        on["yes"] = False
+        with bench_app._server_script_cache():
+            _profiled_runs(page, change, runs, on)
     finally:
         script_runner.ScriptRunner._run_script = original  # type: ignore[method-assign]
     return profile
+
+
+def _profiled_runs(
+    page: str | None, change: Callable[[object, int], None], runs: int, on: dict[str, bool]
+) -> None:
+    """Open the app (and ``page``), warm up, then make ``runs`` changes with ``on`` set."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    if page is not None:
+        at.switch_page(page).run()
+    for i in range(3):
+        change(at, 10_000 + i)
+        at.run()
+    on["yes"] = True
+    for i in range(runs):
+        change(at, 20_000 + i)
+        at.run()
+    on["yes"] = False
 
 
 def _seed(at: object, seed: int) -> None:
@@ -125,7 +138,6 @@ def playground() -> None:
         profile,
         {
             "the models' row on the new mix (model_says)": ("app_ui/models.py", "model_says"),
-            "AppTest compiling app.py and the page again (add_magic)": ("magic.py", "add_magic"),
             "the charts (st.plotly_chart)": ("plotly_chart.py", "plotly_chart"),
             "building the two figures (beta density)": ("figures.py", "beta_density_figure"),
             "building the two figures (soft label)": ("figures.py", "soft_label_figure"),
