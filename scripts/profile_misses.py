@@ -1,12 +1,16 @@
 """Where the time of each speed target README reports as missed goes: the profiles behind its
 *Speed* section's explanations.
 
-    python scripts/profile_misses.py            # all three
-    python scripts/profile_misses.py batch      # or: playground, models
+    python scripts/profile_misses.py            # all four
+    python scripts/profile_misses.py batch      # or: faults, playground, models
 
 batch       ``cutmix_batch`` on 256x3x32x32 uint8 in batch and in elem mode, under cProfile:
             the shares of the pixels (the copies, or the masked select), the targets, the
             generators, the boxes drawn and the checks.
+faults      the batch op on float32 CIFAR batches in both modes: ms a call and the minor page
+            faults a call (``resource.getrusage``), fresh memory the allocator hands out; run it
+            with glibc's ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` raised to see
+            what they cost.
 playground  20 seed changes of the playground in ``AppTest`` (the scripts compiled once, as
             the server does), the script thread under cProfile: the share of each part of the
             page (the models' row, the charts, the pair controls).
@@ -75,6 +79,31 @@ def batch() -> None:
             "the label check": ("batch.py", "_check_batch"),
         }
         _shares(profile, parts, total)
+
+
+def faults() -> None:
+    import resource
+    import time
+
+    import torch
+
+    from cutmix_core import cutmix_batch
+
+    gen = torch.Generator().manual_seed(0)
+    for n in (256, 512):
+        x = torch.randint(0, 256, (n, 3, 32, 32), generator=gen).float()
+        y = torch.randint(0, 10, (n,), generator=gen)
+        for mode in ("batch", "elem"):
+            for _ in range(20):
+                cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            start = time.perf_counter()
+            for _ in range(200):
+                cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
+            ms = (time.perf_counter() - start) / 200 * 1e3
+            per_call = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 200
+            case = f"{n}x3x32x32 float32, {mode} mode"
+            print(f"  {case}: {ms:.3f} ms, {per_call:.0f} page faults a call")
 
 
 def _script_profile(
@@ -181,9 +210,9 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(2)  # the models one after the other: all their work in one thread
-    wanted = sys.argv[1:] or ["batch", "playground", "models"]
+    wanted = sys.argv[1:] or ["batch", "faults", "playground", "models"]
     for name in wanted:
-        {"batch": batch, "playground": playground, "models": models}[name]()
+        {"batch": batch, "faults": faults, "playground": playground, "models": models}[name]()
     return 0
 
 

@@ -110,8 +110,8 @@ def _check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
     if y.dtype.is_floating_point or y.dtype == torch.bool:
         raise ValueError(f"y must hold integer class indices, got dtype {y.dtype}")
     num_classes = check_int(num_classes, "num_classes", lo=1)
-    # Reading labels on an accelerator would make the host wait for it; there one_hot's own
-    # device-side check catches a label out of range.
+    # Reading labels on an accelerator would make the host wait for it; there the device-side
+    # index check of the targets' scatter (or one_hot, with smoothing) catches one out of range.
     if y.device.type == "cpu" and y.numel():
         lo, hi = torch.aminmax(y)
         if int(lo) < 0 or int(hi) >= num_classes:
@@ -188,8 +188,7 @@ def _mix_onehots(
     off = float(smoothing) / num_classes
     on = 1.0 - float(smoothing) + off
     onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()  # (N, K)
-    if smoothing:
-        onehot = onehot.mul_(on - off).add_(off)
+    onehot = onehot.mul_(on - off).add_(off)
     # Both weights are rounded to float32 from float64, as torchvision's python-float scalars
     # are; 1 - float32(lam) would differ from float32(1 - lam) in the last bit.
     w_partner: torch.Tensor | float

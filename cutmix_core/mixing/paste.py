@@ -110,8 +110,11 @@ def paste_checked(
             else:  # one gather of the region only
                 dst.copy_(x[:, :, y0:y1, x0:x1].index_select(0, partners))
         return out
-    if partners is not None and not x.requires_grad and x.element_size() in _BITS:
-        return _bit_select(x, corners, partners, roll)  # (autograd needs torch.where)
+    # Autograd needs torch.where, and a lazily conjugated or negated view cannot be read as
+    # integers (its bits are not its values).
+    lazy = x.requires_grad or x.is_conj() or x.is_neg()
+    if partners is not None and not lazy and x.element_size() in _BITS:
+        return _bit_select(x, corners, partners, roll)
     in_rows, in_cols = _spans(corners, h, w, x.device)  # (N, H), (N, W) bool
     if partners is None:
         return x.masked_fill(_outer(in_rows, in_cols), fill)
@@ -138,8 +141,8 @@ def _bit_select(
 
     The bits are read as the widest integer word that divides a row (8 bytes for CIFAR's 32
     uint8 pixels), with the column mask's bytes packed into words the same way: fewer, wider
-    elements for the same bytes, which torch's CPU kernels run faster than bytes, as they run
-    these integer ops faster than torch.where's select (scripts/benchmark.py's elem rows).
+    elements for the same bytes. These are plain elementwise integer kernels for every dtype,
+    used instead of torch.where's select (scripts/benchmark.py times elem mode).
     """
     _, _, h, w = x.shape
     size = x.element_size()

@@ -13,6 +13,9 @@ Features", ICCV 2019, https://arxiv.org/abs/1905.04899) cuts, for each pair,
 count=)`` is; ``cut_sizes`` is the cut side. Everything else calls these two: the single-pair
 ops (``box_from_center``, ``box_from_cut``, ``sample_box`` in ``mixing.pair``), the batch ops'
 per-sample boxes and Cutout holes (``mixing.batch``) and the alpha explorer (``mixing.explorer``).
+One exception, kept on purpose: :func:`draw_one_box` writes the same rule again on Python ints,
+for the one box batch mode shares, where numpy's per-call cost on one-element arrays would be
+most of the op; a property test holds it to the arrays' numbers and generator state.
 
 The one draw order, for ``n`` boxes from one ``np.random.Generator``:
 
@@ -300,10 +303,10 @@ def draw_one_box(
     """One CutMix draw as Python scalars: ``(lam, (y0, y1, x0, x1))``, the numbers and the
     generator state of ``sample_cutmix_boxes(h, w, alpha, 1, rng=rng, lam=lam)``.
 
-    The batch op's shared box in batch mode: for one box, numpy's fixed cost per call on
-    one-element arrays is most of the work, so the rule runs here on Python ints. It is the same
-    rule (``math.sqrt`` and ``int`` are what ``_cut_sizes`` matches to the bit), drawn in the one
-    order; tests/mixing/test_rule.py checks both against the arrays over random sizes and draws.
+    The batch op's shared box in batch mode, the rule run on Python ints rather than on
+    one-element arrays (see the module docstring). It is the same rule (``math.sqrt`` and
+    ``int`` are what ``_cut_sizes`` matches to the bit), drawn in the one order;
+    tests/mixing/test_rule.py checks both against the arrays over random sizes and draws.
 
     Raises:
         ValueError: for a side < 1, alpha not > 0, or a lambda outside [0, 1].

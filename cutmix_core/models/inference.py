@@ -56,9 +56,11 @@ def predict(
     device = next(model.parameters()).device
     with torch.inference_mode():
         probs = []
-        for chunk in images.split(batch_size):
+        # With the flip the images and their mirrors go through in one forward pass, so a
+        # chunk holds half as many images: a pass stays at most ``batch_size`` images.
+        for chunk in images.split(max(1, batch_size // 2) if flip_average else batch_size):
             chunk = chunk.to(device)
-            if flip_average:  # the images and their mirrors in one forward pass
+            if flip_average:
                 both = model(torch.cat((chunk, chunk.flip(-1)))).float()
                 logits = 0.5 * (both[: len(chunk)] + both[len(chunk) :])
             else:

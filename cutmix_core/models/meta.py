@@ -4,10 +4,11 @@ building one never draws from (or depends on) torch's global random state; each 
 initialises its weights from the generator it is given.
 
 ``nn.Module.to_empty`` would allocate the same tensors, but it calls ``torch.empty_like`` on
-meta tensors, which torch answers with its Python reference implementations: the first call in
-a process imports them (``torch._refs`` and what it needs), about half a second of a cold start
-that only wants to load a checkpoint. :func:`on_cpu` allocates each tensor by shape and dtype
-instead.
+meta tensors, which torch answers with its Python reference implementations and symbolic shapes:
+the first call in a process imports sympy and mpmath, on the path of a cold start that only
+wants to load a checkpoint (README, *Speed*). :func:`on_cpu` allocates each tensor by shape and
+dtype instead, through ``nn.Module._apply`` as ``to_empty`` does (tests/models/test_meta.py
+compares the two).
 """
 
 from __future__ import annotations

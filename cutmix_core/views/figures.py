@@ -77,7 +77,9 @@ def common_layout(title: str, height: int) -> dict[str, Any]:
 
 def apply_layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     """The app's common layout for ``fig`` (title, height, margins, legend below, white
-    template), so every page's charts look alike; returns ``fig``."""
+    template), so every page's charts look alike; returns ``fig``. Call it once every trace is
+    in: the template keeps the defaults of the trace types ``fig`` holds then
+    (:func:`set_template`)."""
     fig.update_layout(**common_layout(title, height))
     return set_template(fig, TEMPLATE)
 

@@ -11,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import cutmix_core.mixing.paste as paste_module
 from cutmix_core.mixing.pair import EMPTY_BOX, Box
 from cutmix_core.mixing.paste import corners_of, paste_boxes, paste_checked
 from cutmix_core.mixing.rule import boxes_from_centers
@@ -101,7 +102,7 @@ def test_paste_boxes_equals_the_slicing_loop(n, c, h, w, dtype, shared, fill, se
     ),
     shared=st.booleans(),
     roll=st.booleans(),
-    layout=st.sampled_from(["contiguous", "strided", "offset"]),
+    layout=st.sampled_from(["contiguous", "strided", "offset", "channels_last"]),
     seed=st.integers(0, 2**31 - 1),
 )
 def test_the_batch_ops_fast_paths_equal_the_slicing_loop(
@@ -115,7 +116,9 @@ def test_the_batch_ops_fast_paths_equal_the_slicing_loop(
     if layout == "strided":  # rows that are not contiguous: a column slice of a wider batch
         x = torch.cat([x, x[..., :1]], dim=3)[..., :w]
     elif layout == "offset":  # contiguous, but one element into its storage
-        x = torch.cat([x[:1], x])[1:]
+        x = torch.empty(x.numel() + 1, dtype=x.dtype)[1:].view_as(x).copy_(x)
+    elif layout == "channels_last":  # rows are not contiguous: the last stride is C
+        x = x.contiguous(memory_format=torch.channels_last)
     x0 = x.clone()
     boxes = _random_boxes(g, n, h, w, shared)
     partners = torch.arange(n).roll(1) if roll else torch.from_numpy(g.permutation(n))
@@ -127,17 +130,36 @@ def test_the_batch_ops_fast_paths_equal_the_slicing_loop(
 
 
 @pytest.mark.parametrize("roll", [True, False])
-def test_the_bit_select_keeps_every_float_bit(roll):
+def test_the_bit_select_keeps_every_float_bit(roll, monkeypatch):
     # NaN payloads, -0.0, infinities and subnormals come through the bit select unchanged.
     special = [float("nan"), -0.0, 0.0, float("inf"), -float("inf"), 1e-45, -3.5]
     x = torch.tensor(special * 4, dtype=torch.float32)[:24].view(3, 2, 2, 2)
     x.view(torch.int32)[0, 0, 0, 0] = 0x7FC00123  # a NaN with a payload
     corners = np.array([[0, 2, 0, 1], [1, 2, 0, 2], [0, 0, 0, 0]], dtype=np.int64)
     partners = torch.tensor([2, 0, 1])
+    seen = []
+    real = paste_module._bit_select
+    monkeypatch.setattr(
+        paste_module, "_bit_select", lambda *a: seen.append(1) or real(*a)
+    )  # the select by bits is what runs here
     out = paste_checked(x, corners, partners, roll=roll)
     boxes = [Box(*row) for row in corners.tolist()]
     expected = _reference(x, boxes, partners, 0.0)
+    assert seen == [1]
     assert torch.equal(out.view(torch.int32), expected.view(torch.int32))
+
+
+@pytest.mark.parametrize("lazy", ["conj", "neg"])
+def test_lazy_conjugate_and_negative_views_are_pasted_by_value(lazy):
+    # Their bits are not their values, so they take torch.where's select.
+    z = torch.complex(torch.arange(16.0), -torch.arange(16.0)).view(2, 1, 2, 4)
+    x = z.conj() if lazy == "conj" else z.conj().imag  # a lazy conjugate; a lazily negated view
+    assert x.is_conj() if lazy == "conj" else x.is_neg()
+    corners = np.array([[0, 1, 1, 3], [1, 2, 0, 4]], dtype=np.int64)
+    partners = torch.tensor([1, 0])
+    out = paste_checked(x, corners, partners, roll=True)
+    boxes = [Box(*row) for row in corners.tolist()]
+    assert torch.equal(out, _reference(x.resolve_conj().resolve_neg(), boxes, partners, 0.0))
 
 
 def test_a_batch_that_needs_gradients_keeps_them():

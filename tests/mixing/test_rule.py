@@ -245,9 +245,9 @@ def test_one_box_in_scalars_is_the_arrays_draw(h, w, alpha, lam, before, seed):
 
 def test_one_box_checks_its_inputs():
     for kwargs, match in (
-        ({"h": 0, "w": 4, "alpha": 1.0}, "h"),
-        ({"h": 4, "w": 4, "alpha": 0.0}, "alpha"),
-        ({"h": 4, "w": 4, "alpha": 1.0, "lam": 1.5}, "lam"),
+        ({"h": 0, "w": 4, "alpha": 1.0}, "image height h"),
+        ({"h": 4, "w": 4, "alpha": 0.0}, "alpha must be"),
+        ({"h": 4, "w": 4, "alpha": 1.0, "lam": 1.5}, "lambda must be in"),
     ):
         with pytest.raises(ValueError, match=match):
             draw_one_box(rng=rng(), **kwargs)

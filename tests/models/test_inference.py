@@ -64,6 +64,19 @@ def test_predict_returns_probabilities_equal_to_softmax_of_logits() -> None:
         np.testing.assert_allclose(probs, model(x).softmax(1).numpy(), atol=1e-6)
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 500])
+def test_flip_averaging_is_the_mean_of_the_image_and_its_mirror(batch_size: int) -> None:
+    model = resnet_from_name("resnet8", generator=_gen(1)).eval()
+    x = _batch(5, seed=2)
+    x0 = x.clone()
+    probs = predict(model, x, batch_size=batch_size, flip_average=True)
+    with torch.no_grad():
+        mean = 0.5 * (model(x) + model(x.flip(-1)))
+    np.testing.assert_allclose(probs, mean.softmax(1).numpy(), atol=1e-6)
+    assert not np.allclose(probs, predict(model, x, batch_size=batch_size), atol=1e-3)
+    assert torch.equal(x, x0)
+
+
 def test_predict_rejects_raw_images_and_training_mode() -> None:
     model = resnet_from_name("resnet8")
     with pytest.raises(ValueError, match="eval mode"):

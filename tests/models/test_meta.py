@@ -14,7 +14,9 @@ from cutmix_core.models.meta import on_cpu
 
 def _built() -> nn.Module:
     with torch.device("meta"):
-        return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2, bias=False))
+        model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(4, 2, bias=False))
+    model[1].weight.requires_grad_(False)  # a frozen parameter, as AirNet's BatchNorm scale
+    return model
 
 
 def test_on_cpu_allocates_what_to_empty_allocates() -> None:
