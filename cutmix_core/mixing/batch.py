@@ -189,15 +189,7 @@ def _mix_onehots(
     on = 1.0 - float(smoothing) + off
     onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()  # (N, K)
     onehot = onehot.mul_(on - off).add_(off)
-    # Both weights are rounded to float32 from float64, as torchvision's python-float scalars
-    # are; 1 - float32(lam) would differ from float32(1 - lam) in the last bit.
-    w_partner: torch.Tensor | float
-    w_own: torch.Tensor | float
-    if isinstance(lam, torch.Tensor):
-        weights = torch.cat((1.0 - lam, lam), 1).float().to(y.device, non_blocking=True)
-        w_partner, w_own = weights[:, :1], weights[:, 1:]  # (N, 1) each
-    else:
-        w_partner, w_own = 1.0 - lam, lam
+    w_partner, w_own = _weights(lam, y.device)
     partner_rows = onehot.index_select(0, partners.to(y.device, non_blocking=True))
     return partner_rows.mul_(w_partner).add_(onehot.mul_(w_own))
 
@@ -212,13 +204,24 @@ def _scatter_weights(
     labels = y.long().unsqueeze(1)  # (N, 1)
     partner_labels = labels.index_select(0, partners.to(y.device, non_blocking=True))
     out = torch.zeros((y.shape[0], num_classes), dtype=torch.float32, device=y.device)
+    w_partner, w_own = _weights(lam, y.device)
+    out.scatter_(1, partner_labels, w_partner)
+    if not isinstance(w_own, torch.Tensor):
+        w_own = torch.full((y.shape[0], 1), w_own, dtype=torch.float32, device=y.device)
+    return out.scatter_add_(1, labels, w_own)
+
+
+def _weights(
+    lam: torch.Tensor | float, device: torch.device
+) -> tuple[torch.Tensor | float, torch.Tensor | float]:
+    """The partner's and the own label's weights: (N, 1) float32 tensors on ``device`` for
+    (N, 1) float64 ``lam``, or Python floats for one batch-wide ``lam``. Both are rounded to
+    float32 from float64, as torchvision's python-float scalars are; 1 - float32(lam) would
+    differ from float32(1 - lam) in the last bit."""
     if isinstance(lam, torch.Tensor):
-        weights = torch.cat((1.0 - lam, lam), 1).float().to(y.device, non_blocking=True)
-        out.scatter_(1, partner_labels, weights[:, :1])
-        return out.scatter_add_(1, labels, weights[:, 1:])
-    out.scatter_(1, partner_labels, 1.0 - lam)
-    own = torch.full((y.shape[0], 1), lam, dtype=torch.float32, device=y.device)
-    return out.scatter_add_(1, labels, own)
+        weights = torch.cat((1.0 - lam, lam), 1).float().to(device, non_blocking=True)
+        return weights[:, :1], weights[:, 1:]
+    return 1.0 - lam, lam
 
 
 def _frozen(corners: np.ndarray) -> np.ndarray:

@@ -36,6 +36,15 @@ def rng(seed=0):
     return np.random.default_rng(seed)
 
 
+def _twin_rngs(seed: int, before: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """Two generators in one state, after ``before`` scalar draws: so that a generator may hold
+    half a 64-bit word when the draws under test start."""
+    g1, g2 = rng(seed), rng(seed)
+    for g in (g1, g2):
+        g.integers(7, size=before)
+    return g1, g2
+
+
 def _reference_cut(h: int, w: int, lam: float) -> tuple[int, int]:
     ratio = math.sqrt(1.0 - lam)
     return int(h * ratio), int(w * ratio)
@@ -199,10 +208,7 @@ def _scalar_draws(h, w, alpha, n, g, lam=None):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_many_draws_are_the_scalar_draws_in_the_one_order(h, w, n, alpha, before, seed):
-    # ``before`` scalar draws first, so the generator may hold half a 64-bit word.
-    g1, g2 = rng(seed), rng(seed)
-    for g in (g1, g2):
-        g.integers(7, size=before)
+    g1, g2 = _twin_rngs(seed, before)
     lams, boxes = sample_cutmix_boxes(h, w, alpha, n, rng=g1)
     ref_lams, centres = _scalar_draws(h, w, alpha, n, g2)
     assert lams.tolist() == ref_lams
@@ -232,9 +238,7 @@ def test_square_images_draw_the_scalar_centres_too(side, n, seed):
 )
 def test_one_box_in_scalars_is_the_arrays_draw(h, w, alpha, lam, before, seed):
     # The batch op's shared box: the same lambda, box and generator state as the arrays.
-    g1, g2 = rng(seed), rng(seed)
-    for g in (g1, g2):
-        g.integers(7, size=before)
+    g1, g2 = _twin_rngs(seed, before)
     lams, boxes = sample_cutmix_boxes(h, w, alpha, 1, rng=g1, lam=lam)
     one_lam, box = draw_one_box(h, w, alpha, rng=g2, lam=lam)
     assert one_lam == lams[0]
