@@ -146,8 +146,10 @@ def pair_indices(
 ) -> torch.Tensor:
     """Partner of each sample: ``roll`` gives i -> i - 1 (torchvision), else a permutation."""
     check_choice(pairing, "pairing", ("roll", "permutation"))
-    if pairing == "roll":
-        return torch.arange(n).roll(1)
+    if pairing == "roll":  # [n - 1, 0, 1, ..., n - 2], built in numpy: one tensor, no roll
+        order = np.arange(-1, n - 1, dtype=np.int64)
+        order[:1] = n - 1
+        return torch.from_numpy(order)
     return torch.randperm(n, generator=_own(generator))
 
 

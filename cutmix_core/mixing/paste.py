@@ -12,6 +12,7 @@ array (``BoxArrays.corners`` of :mod:`cutmix_core.mixing.rule`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -130,14 +131,19 @@ Out = torch.Tensor | None
 
 #: An integer dtype of each word size, widest first: pixels are selected by their bits.
 _BITS = {8: torch.int64, 4: torch.int32, 2: torch.int16, 1: torch.uint8}
+#: The same words as numpy dtypes, for the masks built on the host.
+_NP_BITS: dict[int, np.dtype] = {
+    k: np.dtype(str(v).removeprefix("torch.")) for k, v in _BITS.items()
+}
+_BOOL = np.dtype(bool)
 
 
 def _bit_select(
     x: torch.Tensor, corners: np.ndarray, partners: torch.Tensor, roll: bool
 ) -> torch.Tensor:
     """The masked paste by the pixels' bits: ``x ^ ((partner ^ x) & ones)`` takes the partner's
-    bits where ``ones`` has all bits set and x's elsewhere, exact for any dtype (NaN payloads and
-    -0.0 included).
+    bits where ``ones`` (the box's rows AND its columns) has all bits set and x's elsewhere,
+    exact for any dtype (NaN payloads and -0.0 included).
 
     The bits are read as the widest integer word that divides a row (8 bytes for CIFAR's 32
     uint8 pixels), with the column mask's bytes packed into words the same way: fewer, wider
@@ -145,13 +151,12 @@ def _bit_select(
     used instead of torch.where's select (scripts/benchmark.py times elem mode).
     """
     _, _, h, w = x.shape
-    size = x.element_size()
-    word_dtype = _BITS[_word(x)]
-    in_rows, in_bytes = _spans(corners, h, w, x.device, col_bytes=size)  # (N, H), (N, W size)
-    col_words = in_bytes.view(torch.uint8).neg().view(word_dtype)  # 0xFF bytes inside
-    row_words = in_rows.to(word_dtype).neg_()  # all bits set inside
+    word = _word(x)
+    bits = x.view(_BITS[word])
+
+    # Each row's words and the columns' bytes packed into words, all bits set inside the box.
+    row_words, col_words = _spans(corners, h, w, x.device, x.element_size(), _NP_BITS[word])
     ones = _outer(row_words, col_words)  # (N, 1, H, W bytes / word)
-    bits = x.view(word_dtype)
 
     def xor(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
         return torch.bitwise_xor(partner, own, out=out)
@@ -182,9 +187,12 @@ def _with_partners(
     """A new batch ``op(x[partners[i]], x[i], rows, out)`` for every sample i: ``op`` is
     elementwise, ``rows`` the samples it is given and ``out`` where it writes (None: a new
     tensor). With roll pairing (i takes i - 1) the partners are two slices of ``x``, so the
-    batch is never gathered into a copy."""
-    if not roll or x.requires_grad:  # autograd takes no out= arguments
+    batch is never gathered into a copy; otherwise ``op`` writes over the gathered partners."""
+    if x.requires_grad:  # autograd takes no out= arguments
         return op(x.index_select(0, partners), x, slice(None), None)
+    if not roll:  # the gathered partners are overwritten in place: one new batch, not two
+        partner = x.index_select(0, partners)
+        return op(partner, x, slice(None), partner)
     out = torch.empty_like(x)
     op(x[:-1], x[1:], slice(1, None), out[1:])
     op(x[-1:], x[:1], slice(0, 1), out[:1])
@@ -197,15 +205,37 @@ def _outer(in_rows: torch.Tensor, in_cols: torch.Tensor) -> torch.Tensor:
 
 
 def _spans(
-    corners: np.ndarray, h: int, w: int, device: torch.device, col_bytes: int = 1
+    corners: np.ndarray,
+    h: int,
+    w: int,
+    device: torch.device,
+    size: int = 1,
+    dtype: np.dtype = _BOOL,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Which rows (N, H) and columns (N, W) each box spans, bool, on ``device``: the (N, 1, H, W)
-    mask is their outer AND, built by torch where the pixels are. With ``col_bytes`` k, each
-    column is told k times over, (N, W k): the columns' bytes for pixels of k bytes."""
-    rows, cols = np.arange(h), np.arange(w * col_bytes) // col_bytes
-    in_rows = (rows >= corners[:, 0:1]) & (rows < corners[:, 1:2])  # (N, H)
-    in_cols = (cols >= corners[:, 2:3]) & (cols < corners[:, 3:4])  # (N, W)
+    """Which rows (N, H) and columns each box spans, on ``device``: the (N, 1, H, W) mask is
+    their outer AND, built by torch where the pixels are. ``dtype`` bool gives True inside; an
+    integer ``dtype`` gives elements with all bits set inside, the rows one element each and the
+    columns' bytes (``size`` bytes a pixel) packed into elements, (N, W size / itemsize).
+
+    Each is two rows of a cached table (:func:`_marks_from`) XORed: the positions from y0 on,
+    XOR the positions from y1 on, are the positions in [y0, y1)."""
+    rows, cols = _marks_from(h, dtype.itemsize, dtype), _marks_from(w, size, dtype)
+    in_rows = rows.take(corners[:, 0], 0) ^ rows.take(corners[:, 1], 0)  # (N, H)
+    in_cols = cols.take(corners[:, 2], 0) ^ cols.take(corners[:, 3], 0)  # (N, W size / itemsize)
     return (
         torch.from_numpy(in_rows).to(device, non_blocking=True),
         torch.from_numpy(in_cols).to(device, non_blocking=True),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _marks_from(length: int, size: int, dtype: np.dtype) -> np.ndarray:
+    """(length + 1, length size / itemsize) ``dtype``, read-only: row a marks the bytes of
+    positions a, a + 1, ... of ``length`` positions of ``size`` bytes each (True for bool, all
+    bits set for integers), so that row a ^ row b marks positions [a, b)."""
+    on = 1 if dtype == np.dtype(bool) else 0xFF
+    positions = np.arange(length * size) // size
+    marked = positions >= np.arange(length + 1)[:, None]  # (length + 1, length size)
+    table = np.where(marked, np.uint8(on), np.uint8(0)).view(dtype)
+    table.setflags(write=False)
+    return table

@@ -129,6 +129,36 @@ def test_the_batch_ops_fast_paths_equal_the_slicing_loop(
     assert torch.equal(x, x0)
 
 
+@given(
+    h=st.integers(1, 40),
+    w=st.integers(1, 40),
+    size=st.sampled_from([1, 2, 4, 8]),
+    word=st.sampled_from([1, 2, 4, 8]),
+    seed=st.integers(0, 2**32 - 1),
+)
+@PROPERTY
+def test_the_masks_rows_and_columns_are_the_boxes(h, w, size, word, seed):
+    # The table lookups give, for every box, the rows it spans and its columns' bytes, each
+    # element all bits set inside and none outside (True and False for bool).
+    rng = np.random.default_rng(seed)
+    ys, xs = np.sort(rng.integers(0, h + 1, (5, 2)), 1), np.sort(rng.integers(0, w + 1, (5, 2)), 1)
+    corners = np.concatenate([ys, xs], 1).astype(np.int64)
+    cols = np.arange(w * size) // size
+    want_rows = (np.arange(h) >= ys[:, :1]) & (np.arange(h) < ys[:, 1:])
+    want_bytes = (cols >= xs[:, :1]) & (cols < xs[:, 1:])  # (5, W size)
+    rows, col_bools = paste_module._spans(corners, h, w, torch.device("cpu"), size)
+    assert rows.dtype == torch.bool and np.array_equal(rows.numpy(), want_rows)
+    assert np.array_equal(col_bools.numpy(), want_bytes)
+    if (w * size) % word:
+        return  # rows of this many bytes are not read as words of this size
+    dtype = np.dtype(f"int{8 * word}") if word > 1 else np.dtype(np.uint8)
+    row_words, col_words = paste_module._spans(corners, h, w, torch.device("cpu"), size, dtype)
+    all_bits = np.array(-1).astype(dtype)
+    assert np.array_equal(row_words.numpy(), np.where(want_rows, all_bits, 0))
+    packed = np.where(want_bytes, 0xFF, 0).astype(np.uint8).view(dtype)
+    assert np.array_equal(col_words.numpy(), packed)
+
+
 @pytest.mark.parametrize("roll", [True, False])
 def test_the_bit_select_keeps_every_float_bit(roll, monkeypatch):
     # NaN payloads, -0.0, infinities and subnormals come through the bit select unchanged.
@@ -149,17 +179,20 @@ def test_the_bit_select_keeps_every_float_bit(roll, monkeypatch):
     assert torch.equal(out.view(torch.int32), expected.view(torch.int32))
 
 
+@pytest.mark.parametrize("roll", [True, False])
 @pytest.mark.parametrize("lazy", ["conj", "neg"])
-def test_lazy_conjugate_and_negative_views_are_pasted_by_value(lazy):
+def test_lazy_conjugate_and_negative_views_are_pasted_by_value(lazy, roll):
     # Their bits are not their values, so they take torch.where's select.
     z = torch.complex(torch.arange(16.0), -torch.arange(16.0)).view(2, 1, 2, 4)
     x = z.conj() if lazy == "conj" else z.conj().imag  # a lazy conjugate; a lazily negated view
     assert x.is_conj() if lazy == "conj" else x.is_neg()
     corners = np.array([[0, 1, 1, 3], [1, 2, 0, 4]], dtype=np.int64)
     partners = torch.tensor([1, 0])
-    out = paste_checked(x, corners, partners, roll=True)
+    x0 = x.clone()
+    out = paste_checked(x, corners, partners, roll=roll)
     boxes = [Box(*row) for row in corners.tolist()]
     assert torch.equal(out, _reference(x.resolve_conj().resolve_neg(), boxes, partners, 0.0))
+    assert torch.equal(x, x0)
 
 
 def test_a_batch_that_needs_gradients_keeps_them():
