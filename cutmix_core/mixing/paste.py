@@ -56,9 +56,9 @@ def paste_boxes(
 
     The one way boxes are pasted (CutMix) or filled (Cutout, occlusion holes) in a torch batch.
     A batch that shares one box (batch mode) copies only that region, as torchvision does;
-    otherwise an (N, 1, H, W) mask is built from the box edges by broadcasting and applied in one
-    select by the pixels' bits (``torch.where`` where autograd needs it; ``masked_fill`` for a
-    fill). ``x`` is not modified; the result has its dtype and device.
+    otherwise an (N, 1, H, W) mask is built from the box edges by broadcasting and applied by
+    integer kernels on the pixels' bits (``torch.where`` where autograd needs it;
+    ``masked_fill`` for a fill). ``x`` is not modified; the result has its dtype and device.
 
     Args:
         x: (N, C, H, W) images, any dtype, any device.
@@ -129,7 +129,7 @@ def paste_checked(
 
 Out = torch.Tensor | None
 
-#: An integer dtype of each word size, widest first: pixels are selected by their bits.
+#: An integer dtype of each word size, widest first: pixels are selected on their bits.
 _BITS = {8: torch.int64, 4: torch.int32, 2: torch.int16, 1: torch.uint8}
 #: The same words as numpy dtypes, for the masks built on the host.
 _NP_BITS: dict[int, np.dtype] = {
@@ -141,30 +141,45 @@ _BOOL = np.dtype(bool)
 def _bit_select(
     x: torch.Tensor, corners: np.ndarray, partners: torch.Tensor, roll: bool
 ) -> torch.Tensor:
-    """The masked paste by the pixels' bits: ``x ^ ((partner ^ x) & ones)`` takes the partner's
-    bits where ``ones`` (the box's rows AND its columns) has all bits set and x's elsewhere,
-    exact for any dtype (NaN payloads and -0.0 included).
+    """The masked paste on the pixels' bits read as integers, exact for any dtype (NaN
+    payloads and -0.0 included); ``ones`` is the box's rows AND its columns, all bits set inside.
 
-    The bits are read as the widest integer word that divides a row (8 bytes for CIFAR's 32
-    uint8 pixels), with the column mask's bytes packed into words the same way: fewer, wider
-    elements for the same bytes. These are plain elementwise integer kernels for every dtype,
-    used instead of torch.where's select (scripts/benchmark.py times elem mode).
+    - Pixels of 4 or 8 bytes: ``x + (partner - x) * ones * -1`` on integers of the pixel's size,
+      two passes (the difference, then one ``addcmul``). torch's integer sums wrap modulo
+      2 ** bits (tests/mixing/test_paste.py checks overflowing extremes), so inside the box
+      this is the partner's bits, outside x's.
+    - Pixels of 1 or 2 bytes: ``x ^ ((partner ^ x) & ones)``, three passes, on the widest word
+      that divides a row (8 bytes for CIFAR's 32 uint8 pixels), the mask's bytes packed into
+      words the same way. Sums need every word wholly inside the box or out of it, which a
+      word of several pixels is not at the box's edge; on single bytes they were slower than
+      three passes on words.
+
+    Plain elementwise integer kernels, used instead of torch.where's select, which is far
+    slower on the CPU (scripts/benchmark.py times elem mode).
     """
     _, _, h, w = x.shape
-    word = _word(x)
-    bits = x.view(_BITS[word])
-
+    size = x.element_size()
+    sums = size >= 4
+    word = size if sums else _word(x)
+    ints = x.view(_BITS[word])
     # Each row's words and the columns' bytes packed into words, all bits set inside the box.
-    row_words, col_words = _spans(corners, h, w, x.device, x.element_size(), _NP_BITS[word])
+    row_words, col_words = _spans(corners, h, w, x.device, size, _NP_BITS[word])
     ones = _outer(row_words, col_words)  # (N, 1, H, W bytes / word)
-
-    def xor(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
-        return torch.bitwise_xor(partner, own, out=out)
-
-    diff = _with_partners(xor, bits, partners, roll)
+    if sums:
+        diff = _with_partners(_sub, ints, partners, roll)
+        return torch.addcmul(ints, diff, ones, value=-1, out=diff).view(x.dtype)
+    diff = _with_partners(_xor, ints, partners, roll)
     diff &= ones
-    diff ^= bits
+    diff ^= ints
     return diff.view(x.dtype)
+
+
+def _sub(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
+    return torch.sub(partner, own, out=out)
+
+
+def _xor(partner: torch.Tensor, own: torch.Tensor, _: slice, out: Out) -> torch.Tensor:
+    return torch.bitwise_xor(partner, own, out=out)
 
 
 def _word(x: torch.Tensor) -> int:

@@ -180,6 +180,26 @@ def test_the_bit_select_keeps_every_float_bit(roll, monkeypatch):
 
 
 @pytest.mark.parametrize("roll", [True, False])
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.float64, torch.complex64])
+def test_pixels_of_four_and_eight_bytes_survive_the_integer_sums(dtype, roll):
+    # Pixels of 4 or 8 bytes are selected as own + (partner - own) on their integers, modulo
+    # 2 ** bits: the differences of these extremes overflow, and every bit must still come
+    # through (for floats: NaN payloads, -0.0, infinities, as bit patterns of the integers).
+    ints = torch.int32 if dtype.itemsize == 4 else torch.int64
+    info = torch.iinfo(ints)
+    extremes = [info.min, info.max, -1, 0, 1, info.min + 1, info.max - 1, 0x7FC00123]
+    g = np.random.default_rng(7)
+    bits = torch.tensor(g.choice(extremes, size=(6, 2, 5, 7)), dtype=ints)
+    x = bits.view(dtype)
+    boxes = _random_boxes(g, 6, 5, 7, False)
+    corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes], dtype=np.int64)
+    partners = torch.arange(6).roll(1) if roll else torch.from_numpy(g.permutation(6))
+    out = paste_checked(x, corners, partners, roll=roll)
+    expected = _reference(bits, boxes, partners, 0.0)
+    assert torch.equal(out.view(ints), expected)
+
+
+@pytest.mark.parametrize("roll", [True, False])
 @pytest.mark.parametrize("lazy", ["conj", "neg"])
 def test_lazy_conjugate_and_negative_views_are_pasted_by_value(lazy, roll):
     # Their bits are not their values, so they take torch.where's select.
