@@ -28,11 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import statistics
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,9 +67,19 @@ SHORT = {
 }
 
 
-def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Seconds per call of each op, ``repeat`` samples each, taken in turns after a warm-up; a
-    sample averages enough calls to last about ``SAMPLE_S``."""
+@dataclass(frozen=True)
+class Turns:
+    """What :func:`in_turns` measured: seconds per call of each op, one entry a sample, and the
+    minor page faults a call (memory the allocator handed out fresh, which the op then touched
+    for the first time)."""
+
+    times: dict[str, list[float]]
+    faults: dict[str, float]
+
+
+def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> Turns:
+    """Each op timed ``repeat`` times, in turns after a warm-up; a sample averages enough calls
+    to last about ``SAMPLE_S``."""
     calls = {}
     for name, op in ops.items():
         for _ in range(3):
@@ -76,14 +88,27 @@ def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> dict[str, lis
         op()
         calls[name] = max(1, int(SAMPLE_S / max(time.perf_counter() - start, 1e-9)))
     times: dict[str, list[float]] = {name: [] for name in ops}
+    faults = dict.fromkeys(ops, 0)
     for _ in range(repeat):
         for name, op in ops.items():
             k = calls[name]
+            before = _minor_faults()
             start = time.perf_counter()
             for _ in range(k):
                 op()
             times[name].append((time.perf_counter() - start) / k)
-    return times
+            faults[name] += _minor_faults() - before
+    per_call = {name: faults[name] / (calls[name] * repeat) for name in ops}
+    return Turns(times, per_call)
+
+
+def _minor_faults() -> int:
+    """This process's minor page faults so far (0 where ``resource`` is missing: Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _ms(samples: list[float]) -> tuple[float, float]:
@@ -139,12 +164,12 @@ def batch_rows(repeat: int) -> list[Row]:
     rows = []
     for n, side in SHAPES:
         for dtype in (torch.uint8, torch.float32):
-            times = in_turns(_batch_ops(n, side, dtype), repeat)
+            turns = in_turns(_batch_ops(n, side, dtype), repeat)
             label = f"{n}x3x{side}x{side} {str(dtype).removeprefix('torch.')}"
             mid = {}
-            for name, samples in times.items():
+            for name, samples in turns.times.items():
                 mid[name], p95 = _ms(samples)
-                note = f"p95 {p95:.3f} ms"
+                note = f"p95 {p95:.3f} ms; {turns.faults[name]:.0f} page faults a call"
                 rows.append(
                     row(BATCH, f"{label}: {name}", mid[name], "ms", n=len(samples), note=note)
                 )
@@ -169,7 +194,7 @@ def pair_rows(repeat: int) -> list[Row]:
     rng = np.random.default_rng(0)
     a = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
     b = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
-    times = in_turns({"pair": lambda: cutmix(a, b, 1.0, rng=rng)}, repeat)["pair"]
+    times = in_turns({"pair": lambda: cutmix(a, b, 1.0, rng=rng)}, repeat).times["pair"]
     mid, p95 = _ms(times)
     note = f"p95 {p95:.3f} ms"
     return [
@@ -256,7 +281,24 @@ def _batch_table(rows: list[dict[str, Any]]) -> list[str]:
                 shown.append(f"{cell['value']:.3f}")
         lines.append(f"| {batch} | " + " | ".join(shown) + " |")
     lines += ["", *(f"{r['case']}: {_value(r)}" for r in others)]
+    timed = [
+        c for c in columns if any(_faults(cells.get(c)) is not None for cells in by_batch.values())
+    ]
+    if timed:  # the page faults that the notes report, the same way
+        lines += ["", "Minor page faults a call (fresh memory the op touched first):", ""]
+        lines += ["| batch | " + " | ".join(SHORT.get(c, c) for c in timed) + " |"]
+        lines += ["|---|" + "---:|" * len(timed)]
+        for batch, cells in by_batch.items():
+            counts = [_faults(cells.get(c)) for c in timed]
+            shown = ["" if n is None else f"{n:,}" for n in counts]
+            lines.append(f"| {batch} | " + " | ".join(shown) + " |")
     return lines
+
+
+def _faults(cell: dict[str, Any] | None) -> int | None:
+    # The page faults a call in a section 1 row's note, where it has them.
+    found = re.search(r"(\d+) page faults a call", cell["note"]) if cell else None
+    return int(found.group(1)) if found else None
 
 
 def _torch_info() -> dict[str, Any]:
