@@ -162,13 +162,14 @@ def _bit_select(
     sums = size >= 4
     word = size if sums else _word(x)
     ints = x.view(_BITS[word])
+    diff = _with_partners(_sub if sums else _xor, ints, partners, roll)
+    # The mask comes after the new batch: allocated before it, it made the batch land on fresh
+    # pages more often in the benchmark's turns (its page-fault table).
     # Each row's words and the columns' bytes packed into words, all bits set inside the box.
     row_words, col_words = _spans(corners, h, w, x.device, size, _NP_BITS[word])
     ones = _outer(row_words, col_words)  # (N, 1, H, W bytes / word)
     if sums:
-        diff = _with_partners(_sub, ints, partners, roll)
         return torch.addcmul(ints, diff, ones, value=-1, out=diff).view(x.dtype)
-    diff = _with_partners(_xor, ints, partners, roll)
     diff &= ones
     diff ^= ints
     return diff.view(x.dtype)
