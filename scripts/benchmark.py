@@ -14,7 +14,10 @@ otherwise use, measured in one run on one machine:
   place, which is how a training loop calls it, so it pays no copy. The ops are timed in turns
   (one sample of each, then the next round), so a change in the machine's load hits all alike.
   Targets: batch mode at least as fast as torchvision on every case; elem mode within 2x of
-  batch mode. Also the numpy pair op that the playground calls, on a 512x512 photo.
+  batch mode. Each op's minor page faults a call are counted too: fresh memory that an op
+  touches first can cost more than its own work, and whether the allocator hands out fresh
+  memory depends on what ran before. Also the numpy pair op that the playground calls, on a
+  512x512 photo.
 2 server reruns, 3 browser, 4 cold start, 7 scale: ``bench_app`` (the app, as a student waits).
 5 Grad-CAM, 6 training throughput: ``bench_lib``.
 
