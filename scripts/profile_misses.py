@@ -1,12 +1,16 @@
 """Where the time of each speed target README reports as missed goes: the profiles behind its
 *Speed* section's explanations.
 
-    python scripts/profile_misses.py            # all four
-    python scripts/profile_misses.py batch      # or: faults, playground, models
+    python scripts/profile_misses.py            # all five
+    python scripts/profile_misses.py batch      # or: select, faults, playground, models
 
 batch       ``cutmix_batch`` on 256x3x32x32 uint8 in batch and in elem mode, under cProfile:
             the shares of the pixels (the copies, or the masked select), the targets, the
-            generators, the boxes drawn and the checks.
+            generators, the boxes drawn and the checks; then the fixed work a call, ours and
+            torchvision's, on a batch of 4 images.
+select      the pixels alone, ms a call: ``clone()``, batch mode's copy with one region
+            pasted, elem mode's passes on integers, and ``torch.where`` with the same mask
+            (the one-pass select torch has), on 256 uint8 and 512 float32 CIFAR batches.
 faults      the batch op on float32 CIFAR batches in both modes: ms a call and the minor page
             faults a call (``resource.getrusage``), fresh memory the allocator hands out; run it
             with glibc's ``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` raised to see
@@ -79,6 +83,72 @@ def batch() -> None:
             "the label check": ("batch.py", "_check_batch"),
         }
         _shares(profile, parts, total)
+    # The fixed work a call: a batch of 4 images, whose pixels cost next to nothing.
+    from torchvision.transforms import v2
+
+    tiny, tiny_y = x[:4].clone(), y[:4].clone()
+    tv = v2.CutMix(alpha=1.0, num_classes=10)
+    ours = _per_call(lambda: cutmix_batch(tiny, tiny_y, 10, generator=gen, prob=1.0))
+    theirs = _per_call(lambda: tv(tiny, tiny_y))
+    print(f"fixed work a call (4x3x32x32 uint8): ours {ours:.3f} ms, torchvision {theirs:.3f} ms")
+
+
+def _per_call(op: Callable[[], object], calls: int = 2000) -> float:
+    """Median ms a call of ``op`` over 7 rounds of ``calls`` calls, after a warm-up."""
+    import statistics
+    import time
+
+    for _ in range(calls // 10):
+        op()
+    rounds = []
+    for _ in range(7):
+        start = time.perf_counter()
+        for _ in range(calls):
+            op()
+        rounds.append((time.perf_counter() - start) / calls * 1e3)
+    return statistics.median(rounds)
+
+
+def select() -> None:
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(0)
+    for n, dtype in ((256, torch.uint8), (512, torch.float32)):
+        print(f"the pixels of {n}x3x32x32 {str(dtype).removeprefix('torch.')}, ms a call:")
+        for label, op in _pixel_ops(n, dtype, rng).items():
+            print(f"  {_per_call(op, 50):7.3f}  {label}")
+
+
+def _pixel_ops(n: int, dtype: object, rng: object) -> dict[str, Callable[[], object]]:
+    """What :func:`select` times on one batch: the copy floor, each mode's pixels, and
+    torch.where given the same mask and the partners ready (neither is timed)."""
+    import numpy as np
+    import torch
+
+    from cutmix_core.mixing.batch import pair_indices
+    from cutmix_core.mixing.paste import paste_checked
+    from cutmix_core.mixing.rule import sample_cutmix_boxes
+
+    assert isinstance(rng, np.random.Generator) and isinstance(dtype, torch.dtype)
+    x = torch.from_numpy(rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8)).to(dtype)
+    corners = sample_cutmix_boxes(32, 32, 1.0, n, rng=rng)[1].corners
+    partners = pair_indices(n)
+    at = np.arange(32)
+    in_rows = (at >= corners[:, :1]) & (at < corners[:, 1:2])  # (N, H)
+    in_cols = (at >= corners[:, 2:3]) & (at < corners[:, 3:4])  # (N, W)
+    mask = torch.from_numpy(in_rows[:, None, :, None] & in_cols[:, None, None, :])
+    rolled = x.roll(1, 0)
+    return {
+        "clone()": lambda: x.clone(),
+        "batch mode's pixels (a copy, one region pasted)": lambda: paste_checked(
+            x, corners[:1], partners, shared=True, roll=True
+        ),
+        "elem mode's pixels (the passes on integers)": lambda: paste_checked(
+            x, corners, partners, roll=True
+        ),
+        "torch.where(mask, partner, own)": lambda: torch.where(mask, rolled, x),
+    }
 
 
 def faults() -> None:
@@ -210,9 +280,10 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(2)  # the models one after the other: all their work in one thread
-    wanted = sys.argv[1:] or ["batch", "faults", "playground", "models"]
-    for name in wanted:
-        {"batch": batch, "faults": faults, "playground": playground, "models": models}[name]()
+    sections = {"batch": batch, "select": select, "faults": faults}
+    sections |= {"playground": playground, "models": models}
+    for name in sys.argv[1:] or list(sections):
+        sections[name]()
     return 0
 
 

@@ -154,8 +154,8 @@ def _bit_select(
       word of several pixels is not at the box's edge; on single bytes they were slower than
       three passes on words.
 
-    Plain elementwise integer kernels, used instead of torch.where's select, which is far
-    slower on the CPU (scripts/benchmark.py times elem mode).
+    Plain elementwise integer kernels, used instead of torch.where's select, which is slower
+    on the CPU (``python scripts/profile_misses.py select`` times both).
     """
     _, _, h, w = x.shape
     size = x.element_size()
