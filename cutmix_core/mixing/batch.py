@@ -144,8 +144,13 @@ def _generators(
 def pair_indices(
     n: int, pairing: Pairing = "roll", *, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """Partner of each sample: ``roll`` gives i -> i - 1 (torchvision), else a permutation."""
+    """Partner of each sample: ``roll`` gives i -> i - 1 (torchvision), else a permutation.
+
+    Raises:
+        ValueError: for an unknown pairing or ``n`` not an integer >= 0.
+    """
     check_choice(pairing, "pairing", ("roll", "permutation"))
+    n = check_int(n, "n", lo=0)
     if pairing == "roll":  # [n - 1, 0, 1, ..., n - 2], built in numpy: one tensor, no roll
         order = np.arange(-1, n - 1, dtype=np.int64)
         order[:1] = n - 1

@@ -57,8 +57,9 @@ def paste_boxes(
     The one way boxes are pasted (CutMix) or filled (Cutout, occlusion holes) in a torch batch.
     A batch that shares one box (batch mode) copies only that region, as torchvision does;
     otherwise an (N, 1, H, W) mask is built from the box edges by broadcasting and applied by
-    integer kernels on the pixels' bits (``torch.where`` where autograd needs it;
-    ``masked_fill`` for a fill). ``x`` is not modified; the result has its dtype and device.
+    integer kernels on the pixels' bits (``torch.where`` where autograd needs it, for pixels of
+    16 bytes and for lazily conjugated or negated views; ``masked_fill`` for a fill). ``x`` is
+    not modified; the result has its dtype and device.
 
     Args:
         x: (N, C, H, W) images, any dtype, any device.
@@ -163,8 +164,8 @@ def _bit_select(
     word = size if sums else _word(x)
     ints = x.view(_BITS[word])
     diff = _with_partners(_sub if sums else _xor, ints, partners, roll)
-    # The mask comes after the new batch: allocated before it, it made the batch land on fresh
-    # pages more often in the benchmark's turns (its page-fault table).
+    # The mask is allocated after the new batch: the order changes how often the allocator
+    # hands the batch fresh pages (the benchmark counts their faults).
     # Each row's words and the columns' bytes packed into words, all bits set inside the box.
     row_words, col_words = _spans(corners, h, w, x.device, size, _NP_BITS[word])
     ones = _outer(row_words, col_words)  # (N, 1, H, W bytes / word)
@@ -233,25 +234,44 @@ def _spans(
     integer ``dtype`` gives elements with all bits set inside, the rows one element each and the
     columns' bytes (``size`` bytes a pixel) packed into elements, (N, W size / itemsize).
 
-    Each is two rows of a cached table (:func:`_marks_from`) XORed: the positions from y0 on,
-    XOR the positions from y1 on, are the positions in [y0, y1)."""
-    rows, cols = _marks_from(h, dtype.itemsize, dtype), _marks_from(w, size, dtype)
-    in_rows = rows.take(corners[:, 0], 0) ^ rows.take(corners[:, 1], 0)  # (N, H)
-    in_cols = cols.take(corners[:, 2], 0) ^ cols.take(corners[:, 3], 0)  # (N, W size / itemsize)
+    Each is marked by :func:`_marks`."""
+    in_rows = _marks(corners[:, 0], corners[:, 1], h, dtype.itemsize, dtype)  # (N, H)
+    in_cols = _marks(corners[:, 2], corners[:, 3], w, size, dtype)  # (N, W size / itemsize)
     return (
         torch.from_numpy(in_rows).to(device, non_blocking=True),
         torch.from_numpy(in_cols).to(device, non_blocking=True),
     )
 
 
-@functools.lru_cache(maxsize=64)
+#: The largest table :func:`_marks_from` keeps, in bytes: (length + 1) x length x size grows
+#: with the square of the side, so larger images are marked by comparisons each call.
+_TABLE_BYTES = 1 << 20
+
+
+def _marks(lo: np.ndarray, hi: np.ndarray, length: int, size: int, dtype: np.dtype) -> np.ndarray:
+    """(N, length size / itemsize) ``dtype``: row i marks the bytes of positions [lo_i, hi_i) of
+    ``length`` positions of ``size`` bytes (True for bool, all bits set for integers). From the
+    cached table, rows lo XOR rows hi (the positions from lo on, less those from hi on), or by
+    comparisons where the table would be too large: the same marks either way."""
+    if (length + 1) * length * size <= _TABLE_BYTES:
+        table = _marks_from(length, size, dtype)
+        return table.take(lo, 0) ^ table.take(hi, 0)
+    positions = np.arange(length * size) // size
+    inside = (positions >= lo[:, None]) & (positions < hi[:, None])
+    return _bytes_of(inside, dtype)
+
+
+@functools.lru_cache(maxsize=32)
 def _marks_from(length: int, size: int, dtype: np.dtype) -> np.ndarray:
     """(length + 1, length size / itemsize) ``dtype``, read-only: row a marks the bytes of
-    positions a, a + 1, ... of ``length`` positions of ``size`` bytes each (True for bool, all
-    bits set for integers), so that row a ^ row b marks positions [a, b)."""
-    on = 1 if dtype == np.dtype(bool) else 0xFF
+    positions a, a + 1, ... (see :func:`_marks`), so that row a ^ row b marks [a, b)."""
     positions = np.arange(length * size) // size
-    marked = positions >= np.arange(length + 1)[:, None]  # (length + 1, length size)
-    table = np.where(marked, np.uint8(on), np.uint8(0)).view(dtype)
+    table = _bytes_of(positions >= np.arange(length + 1)[:, None], dtype)
     table.setflags(write=False)
     return table
+
+
+def _bytes_of(marked: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    # Bytes marked True as 1 (bool) or 0xFF (integers), read as ``dtype``.
+    on = np.uint8(1 if dtype == _BOOL else 0xFF)
+    return np.where(marked, on, np.uint8(0)).view(dtype)

@@ -109,6 +109,8 @@ def test_pair_indices_roll_is_i_minus_1():
     assert pair_indices(5, "roll").tolist() == [4, 0, 1, 2, 3]
     assert pair_indices(1, "roll").tolist() == [0]
     assert pair_indices(0, "roll").tolist() == []
+    with pytest.raises(ValueError, match="n"):
+        pair_indices(-2, "roll")
     # torchvision's pairing: partner of i is roll(1)[i]
     assert torch.equal(pair_indices(7, "roll"), torch.arange(7).roll(1, 0))
 

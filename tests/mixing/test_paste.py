@@ -146,17 +146,23 @@ def test_the_masks_rows_and_columns_are_the_boxes(h, w, size, word, seed):
     cols = np.arange(w * size) // size
     want_rows = (np.arange(h) >= ys[:, :1]) & (np.arange(h) < ys[:, 1:])
     want_bytes = (cols >= xs[:, :1]) & (cols < xs[:, 1:])  # (5, W size)
-    rows, col_bools = paste_module._spans(corners, h, w, torch.device("cpu"), size)
-    assert rows.dtype == torch.bool and np.array_equal(rows.numpy(), want_rows)
-    assert np.array_equal(col_bools.numpy(), want_bytes)
-    if (w * size) % word:
-        return  # rows of this many bytes are not read as words of this size
+    cpu = torch.device("cpu")
     dtype = np.dtype(f"int{8 * word}") if word > 1 else np.dtype(np.uint8)
-    row_words, col_words = paste_module._spans(corners, h, w, torch.device("cpu"), size, dtype)
     all_bits = np.array(-1).astype(dtype)
-    assert np.array_equal(row_words.numpy(), np.where(want_rows, all_bits, 0))
-    packed = np.where(want_bytes, 0xFF, 0).astype(np.uint8).view(dtype)
-    assert np.array_equal(col_words.numpy(), packed)
+    limit = paste_module._TABLE_BYTES
+    try:
+        for paste_module._TABLE_BYTES in (limit, 0):  # the cached tables, then comparisons
+            rows, col_bools = paste_module._spans(corners, h, w, cpu, size)
+            assert rows.dtype == torch.bool and np.array_equal(rows.numpy(), want_rows)
+            assert np.array_equal(col_bools.numpy(), want_bytes)
+            if (w * size) % word:
+                continue  # rows of this many bytes are not read as words of this size
+            row_words, col_words = paste_module._spans(corners, h, w, cpu, size, dtype)
+            assert np.array_equal(row_words.numpy(), np.where(want_rows, all_bits, 0))
+            packed = np.where(want_bytes, 0xFF, 0).astype(np.uint8).view(dtype)
+            assert np.array_equal(col_words.numpy(), packed)
+    finally:
+        paste_module._TABLE_BYTES = limit
 
 
 @pytest.mark.parametrize("roll", [True, False])
@@ -194,9 +200,26 @@ def test_pixels_of_four_and_eight_bytes_survive_the_integer_sums(dtype, roll):
     boxes = _random_boxes(g, 6, 5, 7, False)
     corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes], dtype=np.int64)
     partners = torch.arange(6).roll(1) if roll else torch.from_numpy(g.permutation(6))
+    expected, before = _reference(bits, boxes, partners, 0.0), bits.clone()
     out = paste_checked(x, corners, partners, roll=roll)
-    expected = _reference(bits, boxes, partners, 0.0)
     assert torch.equal(out.view(ints), expected)
+    assert torch.equal(bits, before)  # x is not written
+
+
+@pytest.mark.parametrize("roll", [True, False])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_floats_keep_their_bits_through_the_word_select(dtype, roll):
+    # Pixels of 2 bytes take the bit select on wide words: NaN payloads, -0.0 and infinities
+    # come through as bit patterns.
+    patterns = [0x7E01, 0x7FC1, -32768, 0x7C00, -1024, 0, 1, 0x3C00]  # NaNs, -0.0, inf, ...
+    g = np.random.default_rng(11)
+    bits = torch.tensor(g.choice(patterns, size=(5, 2, 4, 8)), dtype=torch.int16)
+    boxes = _random_boxes(g, 5, 4, 8, False)
+    corners = np.array([[b.y0, b.y1, b.x0, b.x1] for b in boxes], dtype=np.int64)
+    partners = torch.arange(5).roll(1) if roll else torch.from_numpy(g.permutation(5))
+    expected = _reference(bits, boxes, partners, 0.0)
+    out = paste_checked(bits.view(dtype), corners, partners, roll=roll)
+    assert torch.equal(out.view(torch.int16), expected)
 
 
 @pytest.mark.parametrize("roll", [True, False])
@@ -264,12 +287,19 @@ def test_paste_boxes_needs_an_nchw_tensor():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_matches_cpu():
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.bfloat16, torch.float32, torch.complex64])
+def test_cuda_matches_cpu(dtype):
+    # Every select on the device: the words' bit select, the integer sums, the fill; both
+    # pairings (roll's two slices, and the gathered partners written over in place).
     g = np.random.default_rng(0)
-    x = torch.from_numpy(g.random((6, 3, 24, 40))).float()
+    x = torch.from_numpy(g.integers(0, 256, (6, 3, 24, 40))).to(dtype)
     arrays = boxes_from_centers(24, 40, g.random(6), g.integers(24, size=6), g.integers(40, size=6))
-    partners = torch.from_numpy(g.permutation(6))
-    for p, fill in ((partners, 0.0), (None, 0.5)):
-        cpu = paste_boxes(x, arrays.corners, p, fill=fill)
-        gpu = paste_boxes(x.cuda(), arrays.corners, p, fill=fill)
+    corners = arrays.corners
+    roll = torch.arange(6).roll(1)
+    cpu = paste_checked(x, corners, roll, roll=True)
+    gpu = paste_checked(x.cuda(), corners, roll, roll=True)
+    assert gpu.is_cuda and torch.equal(gpu.cpu(), cpu)
+    for p, fill in ((torch.from_numpy(g.permutation(6)), 0.0), (None, 0.5)):
+        cpu = paste_boxes(x, corners, p, fill=fill)
+        gpu = paste_boxes(x.cuda(), corners, p, fill=fill)
         assert gpu.is_cuda and torch.equal(gpu.cpu(), cpu)
