@@ -152,8 +152,8 @@ def _bit_select(
     - Pixels of 1 or 2 bytes: ``x ^ ((partner ^ x) & ones)``, three passes, on the widest word
       that divides a row (8 bytes for CIFAR's 32 uint8 pixels), the mask's bytes packed into
       words the same way. Sums need every word wholly inside the box or out of it, which a
-      word of several pixels is not at the box's edge; on single bytes they were slower than
-      three passes on words.
+      word of several pixels is not at the box's edge, so here they would run on the narrow
+      pixels instead of the wide words.
 
     Plain elementwise integer kernels, used instead of torch.where's select, which is slower
     on the CPU (``python scripts/profile_misses.py select`` times both).
