@@ -74,7 +74,7 @@ def batch() -> None:
         print(f"batch op, {mode} mode, 256x3x32x32 uint8, 3000 calls under cProfile:")
         parts = {
             "the pixels (copies, or the masked select)": ("paste.py", "paste_checked"),
-            "the targets (two scatters)": ("batch.py", "_scatter_weights"),
+            "the targets (two scatters)": ("targets.py", "_scatter_weights"),
             "the generators (numpy's seeded from torch's)": ("batch.py", "_generators"),
             "the boxes drawn (lambdas, centres, the rule)": (
                 "rule.py",

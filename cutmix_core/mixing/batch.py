@@ -17,7 +17,8 @@ The box maths is not repeated here: the boxes of both modes and Cutout's holes c
 vectorised rule, :mod:`cutmix_core.mixing.rule`, so the batch op and the single-pair op agree
 exactly. :mod:`cutmix_core.mixing.paste` applies them (``paste_checked``: ``paste_boxes`` without
 re-checking boxes built here): a copy of one region when the whole batch shares a box, otherwise
-one masked select over the batch, with no loop over samples. Given the same lambda and box,
+one masked select over the batch, with no loop over samples; :mod:`cutmix_core.mixing.targets`
+writes the soft targets. Given the same lambda and box,
 ``cutmix_batch(..., pairing="roll")`` equals torchvision's ``v2.CutMix`` bit for bit, images and
 targets (tests/mixing/test_batch.py checks it).
 
@@ -50,6 +51,7 @@ from cutmix_core.mixing.rule import (
     sample_cutmix_boxes,
     sample_lambdas,
 )
+from cutmix_core.mixing.targets import mix_onehots, soft_targets
 
 __all__ = [
     "BatchMixResult",
@@ -165,72 +167,6 @@ def _applied(n: int, mode: Mode, prob: float, rng: np.random.Generator) -> np.nd
     return rng.random(n) < prob
 
 
-def soft_targets(
-    y: torch.Tensor,
-    partners: torch.Tensor,
-    lams_adjusted: torch.Tensor,
-    num_classes: int,
-    smoothing: float = defaults.SMOOTHING,
-) -> torch.Tensor:
-    """``lam * onehot_s(y) + (1 - lam) * onehot_s(y[partners])`` as float32, (N, num_classes).
-
-    ``onehot_s`` is the smoothed one-hot of ``mixing.soft_label`` (timm's convention). The sum is
-    written in torchvision's order (partner term first) so that it matches v2.CutMix exactly.
-    """
-    lam = lams_adjusted.to(torch.float64).unsqueeze(1)  # (N, 1)
-    return _mix_onehots(y, partners, lam, num_classes, smoothing)
-
-
-def _mix_onehots(
-    y: torch.Tensor,
-    partners: torch.Tensor,
-    lam: torch.Tensor | float,
-    num_classes: int,
-    smoothing: float,
-) -> torch.Tensor:
-    # soft_targets for float64 weights of shape (N, 1), or one weight for the whole batch as a
-    # Python float (batch mode: fewer ops, the same numbers).
-    if not smoothing:
-        return _scatter_weights(y, partners, lam, num_classes)
-    off = float(smoothing) / num_classes
-    on = 1.0 - float(smoothing) + off
-    onehot = torch.nn.functional.one_hot(y.long(), num_classes).float()  # (N, K)
-    onehot = onehot.mul_(on - off).add_(off)
-    w_partner, w_own = _weights(lam, y.device)
-    partner_rows = onehot.index_select(0, partners.to(y.device, non_blocking=True))
-    return partner_rows.mul_(w_partner).add_(onehot.mul_(w_own))
-
-
-def _scatter_weights(
-    y: torch.Tensor, partners: torch.Tensor, lam: torch.Tensor | float, num_classes: int
-) -> torch.Tensor:
-    # _mix_onehots without smoothing: each row holds the partner's weight at the partner's class
-    # plus its own weight at its own class, written by two scatters rather than two one-hot
-    # matrices. Both weights are float32 as there, and where the classes agree the one sum is
-    # the same float32 addition, so the numbers are the same to the bit.
-    labels = y.long().unsqueeze(1)  # (N, 1)
-    partner_labels = labels.index_select(0, partners.to(y.device, non_blocking=True))
-    out = torch.zeros((y.shape[0], num_classes), dtype=torch.float32, device=y.device)
-    w_partner, w_own = _weights(lam, y.device)
-    out.scatter_(1, partner_labels, w_partner)
-    if not isinstance(w_own, torch.Tensor):
-        w_own = torch.full((y.shape[0], 1), w_own, dtype=torch.float32, device=y.device)
-    return out.scatter_add_(1, labels, w_own)
-
-
-def _weights(
-    lam: torch.Tensor | float, device: torch.device
-) -> tuple[torch.Tensor | float, torch.Tensor | float]:
-    """The partner's and the own label's weights: (N, 1) float32 tensors on ``device`` for
-    (N, 1) float64 ``lam``, or Python floats for one batch-wide ``lam``. Both are rounded to
-    float32 from float64, as torchvision's python-float scalars are; 1 - float32(lam) would
-    differ from float32(1 - lam) in the last bit."""
-    if isinstance(lam, torch.Tensor):
-        weights = torch.cat((1.0 - lam, lam), 1).float().to(device, non_blocking=True)
-        return weights[:, :1], weights[:, 1:]
-    return 1.0 - lam, lam
-
-
 def _frozen(corners: np.ndarray) -> np.ndarray:
     out = np.ascontiguousarray(corners, dtype=np.int64)
     out.setflags(write=False)
@@ -310,7 +246,7 @@ def cutmix_batch(
         weight = lams_adj.unsqueeze(1)  # (N, 1)
     return BatchMixResult(
         images=paste_checked(x, corners, partners, shared=shared, roll=pairing == "roll"),
-        targets=_mix_onehots(y, partners, weight, num_classes, smoothing),
+        targets=mix_onehots(y, partners, weight, num_classes, smoothing),
         corners=_frozen(corners),
         lams=torch.from_numpy(np.full(n, lams[0]) if len(lams) == 1 else lams.copy()),
         lams_adjusted=lams_adj,

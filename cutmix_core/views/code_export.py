@@ -27,7 +27,7 @@ What the snippets rely on, read in the sources in site-packages (torchvision 0.2
   ``_mix_batch``, ``j = batch_size - i - 1`` in ``_mix_elem`` and ``y1.flip(0)`` in
   ``mixup_target``. ``mixup_target`` smooths with ``off_value = smoothing / num_classes`` and
   ``on_value = 1 - smoothing + off_value`` before mixing, which is
-  ``cutmix_core.mixing.batch.soft_targets``'s definition exactly (they differ only in the
+  ``cutmix_core.mixing.targets.soft_targets``'s definition exactly (they differ only in the
   order of the float32 sums, in the last bit), so smoothing needs no caveat; but the default
   ``label_smoothing`` is 0.1, so the snippet always passes it. ``rand_bbox`` ends a box at
   ``c + (cut + 1) // 2``, one pixel past the paper's (and torchvision's, and our)
