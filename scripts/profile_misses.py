@@ -88,25 +88,24 @@ def batch() -> None:
 
     tiny, tiny_y = x[:4].clone(), y[:4].clone()
     tv = v2.CutMix(alpha=1.0, num_classes=10)
-    ours = _per_call(lambda: cutmix_batch(tiny, tiny_y, 10, generator=gen, prob=1.0))
-    theirs = _per_call(lambda: tv(tiny, tiny_y))
-    print(f"fixed work a call (4x3x32x32 uint8): ours {ours:.3f} ms, torchvision {theirs:.3f} ms")
+    ms = _median_ms(
+        {
+            "ours": lambda: cutmix_batch(tiny, tiny_y, 10, generator=gen, prob=1.0),
+            "torchvision": lambda: tv(tiny, tiny_y),
+        }
+    )
+    print(f"fixed work a call (4x3x32x32 uint8): ours {ms['ours']:.3f} ms, ", end="")
+    print(f"torchvision {ms['torchvision']:.3f} ms")
 
 
-def _per_call(op: Callable[[], object], calls: int = 2000) -> float:
-    """Median ms a call of ``op`` over 7 rounds of ``calls`` calls, after a warm-up."""
+def _median_ms(ops: dict[str, Callable[[], object]], repeat: int = 40) -> dict[str, float]:
+    """Median ms a call of each op, timed in turns as the benchmark's section 1 times them."""
     import statistics
-    import time
 
-    for _ in range(calls // 10):
-        op()
-    rounds = []
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(calls):
-            op()
-        rounds.append((time.perf_counter() - start) / calls * 1e3)
-    return statistics.median(rounds)
+    from benchmark import in_turns
+
+    times = in_turns(ops, repeat).times
+    return {name: 1e3 * statistics.median(samples) for name, samples in times.items()}
 
 
 def select() -> None:
@@ -116,8 +115,8 @@ def select() -> None:
     rng = np.random.default_rng(0)
     for n, dtype in ((256, torch.uint8), (512, torch.float32)):
         print(f"the pixels of {n}x3x32x32 {str(dtype).removeprefix('torch.')}, ms a call:")
-        for label, op in _pixel_ops(n, dtype, rng).items():
-            print(f"  {_per_call(op, 200):7.3f}  {label}")
+        for label, ms in _median_ms(_pixel_ops(n, dtype, rng)).items():
+            print(f"  {ms:7.3f}  {label}")
 
 
 def _pixel_ops(n: int, dtype: object, rng: object) -> dict[str, Callable[[], object]]:
@@ -149,10 +148,11 @@ def _pixel_ops(n: int, dtype: object, rng: object) -> dict[str, Callable[[], obj
 
 
 def faults() -> None:
-    import resource
-    import time
+    import functools
+    import statistics
 
     import torch
+    from benchmark import in_turns
 
     from cutmix_core import cutmix_batch
 
@@ -160,17 +160,12 @@ def faults() -> None:
     for n in (256, 512):
         x = torch.randint(0, 256, (n, 3, 32, 32), generator=gen).float()
         y = torch.randint(0, 10, (n,), generator=gen)
-        for mode in ("batch", "elem"):
-            for _ in range(20):
-                cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            start = time.perf_counter()
-            for _ in range(200):
-                cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
-            ms = (time.perf_counter() - start) / 200 * 1e3
-            per_call = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 200
+        for mode in ("batch", "elem"):  # each mode alone, as a training loop calls it
+            op = functools.partial(cutmix_batch, x, y, 10, generator=gen, prob=1.0, mode=mode)
+            turns = in_turns({mode: op}, 40)
+            ms = 1e3 * statistics.median(turns.times[mode])
             case = f"{n}x3x32x32 float32, {mode} mode"
-            print(f"  {case}: {ms:.3f} ms, {per_call:.0f} page faults a call")
+            print(f"  {case}: {ms:.3f} ms, {turns.faults[mode]:.1f} page faults a call")
 
 
 def _script_profile(
