@@ -19,7 +19,9 @@ playground  20 seed changes of the playground in ``AppTest`` (the scripts compil
             the server does), the script thread under cProfile: the share of each part of the
             page (the models' row, the charts, the pair controls).
 models      10 Models-page reruns on new boxes (cache misses), the same way: the sweep, the
-            explanation (predictions and both Grad-CAMs), the columns' figures.
+            explanation (predictions and both Grad-CAMs), the columns' figures; then AirNet's
+            max pooling of the maps of a two-image forward pass, ms a call, torch's NCHW
+            kernel (``F.max_pool2d``) against the ``MaxPool`` the network uses.
 
 cProfile adds its own cost to every Python call, so the shares are approximate; they are
 shares of profiled time, not milliseconds. The models run one after the other here (two torch
@@ -266,6 +268,25 @@ def models() -> None:
         },
         total,
     )
+    _pooling()
+
+
+def _pooling() -> None:
+    from functools import partial
+
+    import torch
+    import torch.nn.functional as F
+
+    from cutmix_core.models.airnet import MaxPool
+
+    gen = torch.Generator().manual_seed(0)
+    pool = MaxPool()
+    print("AirNet's max pooling without gradients, 2 images (ms a call):")
+    for c, side in ((64, 32), (256, 16), (256, 8)):
+        x = torch.randn(2, c, side, side, generator=gen)
+        with torch.inference_mode():
+            ms = _median_ms({"torch": partial(F.max_pool2d, x, 2), "ours": partial(pool, x)})
+        print(f"  2x{c}x{side}x{side}: F.max_pool2d {ms['torch']:.3f}, MaxPool {ms['ours']:.3f}")
 
 
 def main() -> int:

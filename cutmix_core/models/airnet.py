@@ -67,6 +67,25 @@ class FixedScaleBatchNorm(nn.BatchNorm2d):
         self.weight.requires_grad_(False)
 
 
+class MaxPool(nn.MaxPool2d):
+    """``nn.MaxPool2d(2)`` that, where no gradient is wanted, takes the larger of each column
+    pair, then of each row pair (two ``torch.maximum``): torch's CPU kernel for NCHW pooling is
+    several times slower on these maps (``python scripts/profile_misses.py models`` times
+    both). The same values (a window's largest; NaN if it holds one); with a gradient, the
+    module is ``nn.MaxPool2d``, whose backward gives a tie to one input where ``maximum``'s
+    would split it (tests/models/test_airnet.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        wants_grad = torch.is_grad_enabled() and x.requires_grad
+        if wants_grad or x.ndim != 4 or x.shape[-2] % 2 or x.shape[-1] % 2:
+            return super().forward(x)
+        cols = torch.maximum(x[..., 0::2], x[..., 1::2])
+        return torch.maximum(cols[..., 0::2, :], cols[..., 1::2, :])
+
+
 class ConvBlock(nn.Module):
     """conv -> max-pool 2 -> BN -> GELU -> conv -> BN -> GELU: (B, c_in, H, W) to
     (B, c_out, H/2, W/2)."""
@@ -74,7 +93,7 @@ class ConvBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
-        self.pool = nn.MaxPool2d(2)
+        self.pool = MaxPool()
         self.norm1 = FixedScaleBatchNorm(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
         self.norm2 = FixedScaleBatchNorm(c_out)
@@ -129,7 +148,7 @@ class AirNet(nn.Module):
             )
             self.head = nn.Sequential(
                 OrderedDict(
-                    pool3=nn.MaxPool2d(2),
+                    pool3=MaxPool(),
                     block3b=ConvAct(w3, w3),
                     pool=nn.AdaptiveMaxPool2d(1),
                     flatten=nn.Flatten(1),

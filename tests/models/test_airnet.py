@@ -1,5 +1,5 @@
 """Tests for cutmix_core.models.airnet: shapes, the frozen whitening and BatchNorm scale, a float16
-checkpoint round trip, and seeded construction."""
+checkpoint round trip, seeded construction, and its max pooling against torch's."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from cutmix_core.models.airnet import (
     WHITEN_EPS,
     AirNet,
     FixedScaleBatchNorm,
+    MaxPool,
     init_whitening,
     whitening_weights,
 )
@@ -130,3 +131,61 @@ def test_bad_arguments_raise() -> None:
         whitening_weights(torch.zeros(2, 3, 1, 1))
     with pytest.raises(ValueError, match=r"the model needs \(24, 3, 2, 2\)"):
         init_whitening(AirNet(), torch.randn(2, 1, 8, 8, generator=_gen(0)))
+
+
+def _tied(shape: tuple[int, ...], seed: int) -> torch.Tensor:
+    """Floats of few distinct values (many ties in a window), with NaNs, infinities and zeros
+    of both signs among them."""
+    g = _gen(seed)
+    x = torch.randint(-3, 4, shape, generator=g).double()
+    specials = torch.tensor([float("nan"), float("inf"), -float("inf"), -0.0, 0.0])
+    where = torch.rand(shape, generator=g) < 0.1
+    picks = specials[torch.randint(0, len(specials), shape, generator=g)]
+    return torch.where(where, picks, x)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided", "odd"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode", "plain"])
+def test_max_pool_gives_torchs_values(layout: str, dtype: torch.dtype, mode: str) -> None:
+    shape = (3, 5, 9, 11) if layout == "odd" else (3, 5, 8, 12)
+    x = _tied(shape, seed=len(layout)).to(dtype)
+    if layout == "channels_last":
+        x = x.contiguous(memory_format=torch.channels_last)
+    elif layout == "strided":
+        x = _tied((3, 5, 8, 24), seed=7).to(dtype)[..., ::2]
+    context = {"no_grad": torch.no_grad, "inference_mode": torch.inference_mode}.get(mode)
+    if context is None:
+        got = MaxPool()(x)
+    else:
+        with context():
+            got = MaxPool()(x)
+    want = F.max_pool2d(x, 2)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
+
+
+def test_max_pool_gradient_is_max_pool2ds() -> None:
+    # With ties in the windows: maximum's backward would split a tie, max_pool2d's does not.
+    x = torch.randint(0, 2, (2, 3, 8, 8), generator=_gen(3)).float().requires_grad_(True)
+    ours = MaxPool()(x)
+    (grad,) = torch.autograd.grad(ours.square().sum(), x)
+    theirs = F.max_pool2d(x, 2)
+    (want,) = torch.autograd.grad(theirs.square().sum(), x)
+    assert torch.equal(ours, theirs)
+    assert torch.equal(grad, want)
+
+
+def test_airnet_logits_are_those_of_torchs_pooling() -> None:
+    model = build_model("airnet", generator=_gen(4)).eval()
+    plain = build_model("airnet", generator=_gen(4)).eval()
+    swapped = 0
+    for parent in plain.modules():
+        for name, child in list(parent.named_children()):
+            if isinstance(child, MaxPool):
+                setattr(parent, name, torch.nn.MaxPool2d(2))
+                swapped += 1
+    assert swapped == 3
+    x = torch.randn(6, 3, 32, 32, generator=_gen(5))
+    with torch.inference_mode():
+        assert torch.equal(model(x), plain(x))
