@@ -14,7 +14,7 @@ from cutmix_core.data.images import display_scale, draw_box
 from cutmix_core.mixing.pair import sample_cutmix
 from cutmix_core.views.batch_view import CUTOUT_FILLS, DEFAULT_FILL, compare_three
 from cutmix_core.views.describe import label_space
-from cutmix_core.views.figures import BOX_RGB, soft_label_figure
+from cutmix_core.views.figures import BOX_RGB, soft_label_chart
 from cutmix_core.views.links import Param
 
 LAM_MODES = {"sample": "Sample λ ~ Beta(α, α)", "manual": "Set λ by hand"}
@@ -88,7 +88,7 @@ for col, view in zip(st.columns(3), cmp.methods):
         )
         st.markdown(view.label_text)
         st.plotly_chart(
-            soft_label_figure(
+            soft_label_chart(
                 view.target, names, class_a=y_a, class_b=None if view.name == "Cutout" else y_b
             ),
             key=f"label_{view.name}",

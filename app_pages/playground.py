@@ -24,7 +24,7 @@ from cutmix_core import box_from_center, cutmix, defaults, soft_label
 from cutmix_core.data.cifar import CLASSES
 from cutmix_core.data.images import display_scale
 from cutmix_core.views.describe import describe_box, explain_lambdas, label_space, mix_record
-from cutmix_core.views.figures import BOX_RGB, beta_density_figure, soft_label_figure
+from cutmix_core.views.figures import BOX_RGB, beta_density_chart, soft_label_chart
 from cutmix_core.views.links import Param
 
 LINK = (
@@ -92,8 +92,8 @@ names, y_a, y_b = label_space(a.name, a.label, b.name, b.label, CLASSES)
 target = soft_label(y_a, y_b, res.lam_adjusted, len(names))
 chart_l, chart_r = st.columns(2)
 if lam is not None:
-    chart_l.plotly_chart(beta_density_figure(alpha, res.lam, res.lam_adjusted), key="beta_fig")
-chart_r.plotly_chart(soft_label_figure(target, names, class_a=y_a, class_b=y_b), key="label_fig")
+    chart_l.plotly_chart(beta_density_chart(alpha, res.lam, res.lam_adjusted), key="beta_fig")
+chart_r.plotly_chart(soft_label_chart(target, names, class_a=y_a, class_b=y_b), key="label_fig")
 
 model_says(a, b, img_a, img_b, res)
 

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
@@ -32,6 +32,7 @@ from cutmix_core.evaluation.report import EvaluationReport, load_report
 from cutmix_core.models.checkpoints import LoadedModel
 from cutmix_core.models.localize import Localization, localize
 from cutmix_core.views.evaluation_figures import display_rows, occlusion_figure, split_figure
+from cutmix_core.views.figures import read_only
 from cutmix_core.views.model_figures import (
     ColumnFigures,
     column_figures,
@@ -71,25 +72,6 @@ def at_once(jobs: Sequence[Callable[[], T]]) -> list[T]:
     others = [_helpers().submit(job) for job in jobs[1:]]
     first = jobs[0]()
     return [first, *(future.result() for future in others)]
-
-
-class _ReadOnlyFigure(go.Figure):
-    """A cached figure, which nothing changes any more: its ``to_dict`` (what ``st.plotly_chart``
-    asks for on every rerun) is made once, by :func:`read_only`, instead of deep-copying the
-    figure and its template and walking every value again each time. The dict is shared; its
-    readers (``st.plotly_chart``, which only serialises it) do not change it either."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return cast("dict[str, Any]", self.__dict__["_as_dict"])
-
-
-def read_only(fig: go.Figure) -> go.Figure:
-    """Make ``fig``, a figure just built and never changed again, hand out one dict: the one
-    plotly's ``to_dict`` gives now (so the chart's JSON is unchanged). Returns ``fig``."""
-    as_dict = go.Figure.to_dict(fig)
-    fig.__class__ = _ReadOnlyFigure  # same layout, one method more: nothing else changes
-    fig.__dict__["_as_dict"] = as_dict
-    return fig
 
 
 def _read_only_figures(figures: ColumnFigures) -> ColumnFigures:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, cast
 
 import numpy as np
 import plotly.graph_objects as go
@@ -147,22 +147,53 @@ def beta_density_figure(
         points: grid size of the curve.
         height: figure height in pixels.
     """
+    curve, cap = _beta_curve(alpha, points)
+    return _figure([curve, *_beta_marks(lam, lam_adjusted, cap)], _beta_layout(cap, height))
+
+
+def beta_density_chart(
+    alpha: float,
+    lam: float | None = None,
+    lam_adjusted: float | None = None,
+    *,
+    points: int = 400,
+    height: int = 300,
+) -> go.Figure:
+    """:func:`beta_density_figure` for ``st.plotly_chart`` (:func:`chart_of`): the same JSON,
+    the curve and layout built once per alpha, only the two lambdas' lines each call."""
+    base, cap = _beta_base(float(alpha), points, height)
+    marks = [mark.to_plotly_json() for mark in _beta_marks(lam, lam_adjusted, cap)]
+    return chart_of({"data": [*base["data"], *marks], "layout": base["layout"]})
+
+
+@lru_cache(maxsize=64)
+def _beta_base(alpha: float, points: int, height: int) -> tuple[dict[str, Any], float]:
+    # The figure without lambdas as a dict, and its cap; shared, never changed.
+    curve, cap = _beta_curve(alpha, points)
+    return _figure([curve], _beta_layout(cap, height)).to_dict(), cap
+
+
+def _beta_curve(alpha: float, points: int) -> tuple[go.Scatter, float]:
+    """The density's curve, capped, and the cap (the y axis ends at 1.05 cap)."""
     x = np.linspace(0.0, 1.0, points + 2)[1:-1]  # open grid: the density may be inf at 0 and 1
     y = beta_pdf(x, alpha)
     cap = max(4.0, float(np.percentile(y, 90)) * 1.5)
-    traces = [
-        go.Scatter(
-            x=x,
-            y=np.minimum(y, cap),
-            mode="lines",
-            name=f"Beta({alpha:g}, {alpha:g})",
-            line=dict(color=COLOR_OTHER, width=3),
-            fill="tozeroy",
-        )
-    ]
+    curve = go.Scatter(
+        x=x,
+        y=np.minimum(y, cap),
+        mode="lines",
+        name=f"Beta({alpha:g}, {alpha:g})",
+        line=dict(color=COLOR_OTHER, width=3),
+        fill="tozeroy",
+    )
+    return curve, cap
+
+
+def _beta_marks(lam: float | None, lam_adjusted: float | None, cap: float) -> list[go.Scatter]:
+    marks = []
     for value, name, dash in ((lam, "λ sampled", "solid"), (lam_adjusted, "λ adjusted", "dash")):
         if value is not None:
-            traces.append(
+            marks.append(
                 go.Scatter(
                     x=[value, value],
                     y=[0, cap],
@@ -171,13 +202,14 @@ def beta_density_figure(
                     line=dict(color=COLOR_A, dash=dash, width=2),
                 )
             )
-    return _figure(
-        traces,
-        dict(
-            xaxis=dict(title="λ", range=[0, 1]),
-            yaxis=dict(title="density", range=[0, cap * 1.05]),
-            **common_layout("Where λ comes from", height),
-        ),
+    return marks
+
+
+def _beta_layout(cap: float, height: int) -> dict[str, Any]:
+    return dict(
+        xaxis=dict(title="λ", range=[0, 1]),
+        yaxis=dict(title="density", range=[0, cap * 1.05]),
+        **common_layout("Where λ comes from", height),
     )
 
 
@@ -194,6 +226,41 @@ def soft_label_figure(
     Raises:
         ValueError: if the target and the class names differ in length.
     """
+    bars = _soft_label_bars(target, class_names, class_a, class_b)
+    return _figure([bars], _soft_label_layout(height))
+
+
+def soft_label_chart(
+    target: Sequence[float] | np.ndarray,
+    class_names: Sequence[str],
+    *,
+    class_a: int | None = None,
+    class_b: int | None = None,
+    height: int = 300,
+) -> go.Figure:
+    """:func:`soft_label_figure` for ``st.plotly_chart`` (:func:`chart_of`): the same JSON,
+    the layout built once, only the bars each call.
+
+    Raises:
+        ValueError: as :func:`soft_label_figure`.
+    """
+    bars = _soft_label_bars(target, class_names, class_a, class_b)
+    return chart_of({"data": [bars.to_plotly_json()], "layout": _soft_label_base(height)})
+
+
+@lru_cache(maxsize=8)
+def _soft_label_base(height: int) -> dict[str, Any]:
+    # The layout as a dict (with the template for bars); shared, never changed.
+    layout: dict[str, Any] = _figure([go.Bar()], _soft_label_layout(height)).to_dict()["layout"]
+    return layout
+
+
+def _soft_label_bars(
+    target: Sequence[float] | np.ndarray,
+    class_names: Sequence[str],
+    class_a: int | None,
+    class_b: int | None,
+) -> go.Bar:
     target = np.asarray(target, dtype=np.float64)
     if target.ndim != 1 or len(target) != len(class_names):
         raise ValueError(
@@ -204,21 +271,53 @@ def soft_label_figure(
         colors[class_b] = COLOR_B
     if class_a is not None:
         colors[class_a] = COLOR_A
-    bars = go.Bar(
-        x=list(class_names),
-        y=target,
-        marker_color=colors,
+    # Plain lists and ``marker=`` (not ``marker_color=``): the trace's dict then is what a
+    # figure holding it gives, which :func:`soft_label_chart` relies on (a figure would encode
+    # an array as base64 and reorder properties set by underscore names).
+    return go.Bar(
+        marker=dict(color=colors),
         text=[f"{v:.3f}" if v > 0 else "" for v in target],
         textposition="outside",
+        x=list(class_names),
+        y=target.tolist(),
     )
-    return _figure(
-        [bars],
-        dict(
-            xaxis=dict(automargin=True),
-            yaxis=dict(title="target weight", range=[0, 1.15]),
-            **common_layout("Soft label", height),
-        ),
+
+
+def _soft_label_layout(height: int) -> dict[str, Any]:
+    return dict(
+        xaxis=dict(automargin=True),
+        yaxis=dict(title="target weight", range=[0, 1.15]),
+        **common_layout("Soft label", height),
     )
+
+
+class _ReadOnlyFigure(go.Figure):
+    """A figure that nothing changes any more, standing for one dict: its ``to_dict`` (what
+    ``st.plotly_chart`` asks for on every rerun) hands out that dict instead of deep-copying
+    the figure and its template and walking every value again. The dict is shared; its readers
+    (``st.plotly_chart``, which only serialises it) do not change it either."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.__dict__["_as_dict"])
+
+
+def read_only(fig: go.Figure) -> go.Figure:
+    """Make ``fig``, a figure just built and never changed again, hand out one dict: the one
+    plotly's ``to_dict`` gives now (so the chart's JSON is unchanged). Returns ``fig``."""
+    as_dict = go.Figure.to_dict(fig)
+    fig.__class__ = _ReadOnlyFigure  # same layout, one method more: nothing else changes
+    fig.__dict__["_as_dict"] = as_dict
+    return fig
+
+
+def chart_of(as_dict: dict[str, Any]) -> go.Figure:
+    """What ``st.plotly_chart`` shows as ``as_dict``, a figure's ``to_dict()`` (checked by
+    plotly when it was built): a read-only figure that is nothing but that dict (no plotly
+    objects are made, not even an empty figure's). Only ``to_dict`` (and ``to_json``) may be
+    used on it; it is for handing to ``st.plotly_chart``, which asks for nothing else."""
+    fig = object.__new__(_ReadOnlyFigure)
+    fig.__dict__["_as_dict"] = as_dict
+    return fig
 
 
 #: Most invisible points a box-select figure places (one per pixel centre for small images).

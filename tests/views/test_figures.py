@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from cutmix_core.views.figures import beta_density_figure, beta_pdf, soft_label_figure
+from cutmix_core.views.figures import (
+    beta_density_chart,
+    beta_density_figure,
+    beta_pdf,
+    soft_label_chart,
+    soft_label_figure,
+)
 
 
 @pytest.mark.parametrize("alpha", [1.0, 2.0, 5.0, 20.0])
@@ -41,6 +47,60 @@ def test_soft_label_figure() -> None:
     assert colors[0] != colors[1] and colors[2] not in colors[:2]
     with pytest.raises(ValueError, match="3 class names"):
         soft_label_figure([1.0], ["a", "b", "c"])
+
+
+def _shown(fig: object) -> str:
+    """The JSON st.plotly_chart sends for ``fig`` (its own two steps)."""
+    from plotly import io as pio
+    from plotly import tools
+
+    return str(pio.to_json(tools.return_figure_from_figure_or_data(fig, True), validate=False))
+
+
+@pytest.mark.parametrize(
+    ("alpha", "lam", "lam_adjusted", "points", "height"),
+    [
+        (1.0, 0.4, 0.42, 400, 300),
+        (0.2, 0.0313, 0.9999, 400, 300),
+        (np.float64(2.0), None, 0.5, 400, 300),
+        (5.0, None, None, 50, 250),
+        (1.0, 0.9, 0.88, 400, 300),  # the same alpha again: its curve from the cache
+    ],
+)
+def test_the_beta_chart_shows_the_beta_figure(
+    alpha: float, lam: float | None, lam_adjusted: float | None, points: int, height: int
+) -> None:
+    want = beta_density_figure(alpha, lam, lam_adjusted, points=points, height=height).to_json()
+    for _ in range(2):  # drawn twice: the cached parts are not changed by drawing
+        chart = beta_density_chart(alpha, lam, lam_adjusted, points=points, height=height)
+        assert _shown(chart) == want
+
+
+@pytest.mark.parametrize(
+    ("target", "names", "class_a", "class_b"),
+    [
+        ([0.25, 0.75, 0.0], ["a", "b", "c"], 0, 1),
+        (np.array([0.6, 0.0, 0.4], np.float32), ["cat", "dog", "ship"], 2, None),
+        ([1.0, 0.0], ["x", "y"], None, None),
+        ([0.5, 0.5], ["x", "y"], 1, 1),
+    ],
+)
+def test_the_soft_label_chart_shows_the_soft_label_figure(
+    target: list[float], names: list[str], class_a: int | None, class_b: int | None
+) -> None:
+    want = soft_label_figure(target, names, class_a=class_a, class_b=class_b).to_json()
+    for height in (300, 300, 260):
+        chart = soft_label_chart(target, names, class_a=class_a, class_b=class_b, height=height)
+        expect = (
+            want
+            if height == 300
+            else soft_label_figure(
+                target, names, class_a=class_a, class_b=class_b, height=height
+            ).to_json()
+        )
+        assert _shown(chart) == expect
+    with pytest.raises(ValueError, match="3 class names"):
+        soft_label_chart([1.0], ["a", "b", "c"])
 
 
 # --------------------------------------------------------------------------- box drawing
