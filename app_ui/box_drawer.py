@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from cutmix_core import Box
-from cutmix_core.views.figures import box_from_selection, box_select_figure
+from cutmix_core.views.figures import box_from_selection, box_select_chart
 
 
 def _apply(
@@ -42,7 +42,7 @@ def box_drawer(
     pixels."""
     h, w = image.shape[:2]
     st.plotly_chart(
-        box_select_figure(image, box, height=height),
+        box_select_chart(image, box, height=height),
         key=key,
         on_select=lambda: _apply(key, h, w, rows_key, cols_key, also or {}),
         selection_mode="box",

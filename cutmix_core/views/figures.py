@@ -341,25 +341,55 @@ def box_select_figure(image: np.ndarray, box: Box, *, height: int = 320) -> go.F
         hoverinfo="none",
         showlegend=False,
     )
-    outline = dict(
-        type="rect",
-        x0=box.x0 - 0.5,
-        x1=box.x1 - 0.5,
-        y0=box.y0 - 0.5,
-        y1=box.y1 - 0.5,
-        line={"color": f"rgb{BOX_RGB}", "width": 3},
-    )
     # One constructor call (see _figure); plotly's default template, as before.
     return go.Figure(
         [go.Image(z=image, hoverinfo="none"), points],
         layout=dict(
-            shapes=[outline] if box.area else None,
+            shapes=[_outline(box)] if box.area else None,
             dragmode="select",
             height=height,
             margin={"l": 0, "r": 0, "t": 0, "b": 0},
             xaxis={"visible": False, "range": [-0.5, w - 0.5]},
             yaxis={"visible": False, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
         ),
+    )
+
+
+def box_select_chart(image: np.ndarray, box: Box, *, height: int = 320) -> go.Figure:
+    """:func:`box_select_figure` for ``st.plotly_chart`` (:func:`chart_of`): the same JSON, the
+    image, its points and the layout built once per image content and height (the last few
+    kept), only the box's outline each call."""
+    check_image(image)
+    image = np.ascontiguousarray(image)
+    base = _box_select_base(image.tobytes(), image.shape, height, bool(box.area))
+    if not box.area:
+        return chart_of(base)
+    layout = dict(base["layout"])  # the same keys in the same order, a new outline
+    layout["shapes"] = [go.layout.Shape(_outline(box)).to_plotly_json()]
+    return chart_of({"data": base["data"], "layout": layout})
+
+
+@lru_cache(maxsize=8)
+def _box_select_base(
+    pixels: bytes, shape: tuple[int, ...], height: int, outlined: bool
+) -> dict[str, Any]:
+    # The figure of an image (uint8, ``shape``) as a dict, with some outline if ``outlined``
+    # (the caller replaces it); shared, never changed.
+    image = np.frombuffer(pixels, np.uint8).reshape(shape)
+    return box_select_figure(
+        image, Box(0, 1, 0, 1) if outlined else Box(0, 0, 0, 0), height=height
+    ).to_dict()
+
+
+def _outline(box: Box) -> dict[str, Any]:
+    """The box's outline on a box-select figure: around its pixels' edges."""
+    return dict(
+        type="rect",
+        x0=box.x0 - 0.5,
+        x1=box.x1 - 0.5,
+        y0=box.y0 - 0.5,
+        y1=box.y1 - 0.5,
+        line={"color": f"rgb{BOX_RGB}", "width": 3},
     )
 
 

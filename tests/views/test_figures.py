@@ -120,6 +120,32 @@ def test_box_select_figure_shows_the_image_the_box_and_selectable_points() -> No
     assert len(big.data[1].x) <= SELECT_POINTS and not big.layout.shapes
 
 
+def test_the_box_select_chart_shows_the_box_select_figure() -> None:
+    from cutmix_core import Box
+    from cutmix_core.views.figures import box_select_chart, box_select_figure
+
+    rng = np.random.default_rng(0)
+    first = rng.integers(0, 256, (32, 24, 3), dtype=np.uint8)
+    second = first.copy()
+    second[5, 7] ^= 1  # one pixel apart: another image to the cache
+    wide = rng.integers(0, 256, (40, 96, 3), dtype=np.uint8)[:, ::2]  # a strided view
+    cases = [
+        (first, Box(2, 10, 4, 20), 320),
+        (first, Box(0, 32, 0, 24), 320),  # the same image again, another box
+        (first, Box(0, 0, 0, 0), 320),  # no box: no outline
+        (second, Box(2, 10, 4, 20), 320),
+        (first, Box(1, 3, 1, 3), 250),
+        (wide, Box(5, 30, 10, 40), 320),
+        (np.zeros((512, 384, 3), np.uint8), Box(100, 300, 0, 384), 320),  # a grid of points
+    ]
+    for _ in range(2):  # drawn twice: the cached parts are not changed by drawing
+        for image, box, height in cases:
+            want = box_select_figure(image, box, height=height).to_json()
+            assert _shown(box_select_chart(image, box, height=height)) == want
+    with pytest.raises(ValueError):
+        box_select_chart(np.zeros((4, 4), np.float32), Box(0, 1, 0, 1))
+
+
 def test_box_from_selection_takes_the_pixels_whose_centres_are_inside() -> None:
     from cutmix_core import Box
     from cutmix_core.views.figures import box_from_selection
