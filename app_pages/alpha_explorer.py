@@ -53,9 +53,9 @@ h_col, w_col = c3.columns(2)
 h = int(h_col.number_input("H", 1, MAX_SIDE, key="ae_h", disabled=size != "custom"))
 w = int(w_col.number_input("W", 1, MAX_SIDE, key="ae_w", disabled=size != "custom"))
 
-series = [explorer_stats(alpha, h, w, int(n), seed)]
+series = [explorer_stats(alpha=alpha, h=h, w=w, n=int(n), seed=seed)]
 if compare:
-    series.append(explorer_stats(alpha2, h, w, int(n), seed))
+    series.append(explorer_stats(alpha=alpha2, h=h, w=w, n=int(n), seed=seed))
 
 for stats in series:
     st.markdown(draws_heading(stats))

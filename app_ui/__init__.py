@@ -19,4 +19,9 @@ Modules, lowest first (each imports only those before it):
 - ``models``: cached checkpoints and ImageNet models, the cached explanation, "model says";
 - ``model_panel``: one model's column on the Models page;
 - ``prose``: the long explanations, as markdown and LaTeX blocks.
+
+Cached functions (``st.cache_data``, ``st.cache_resource``) take keyword-only arguments:
+Streamlit looks each positional argument's name up with ``inspect.signature`` on every call (to
+leave ``_``-named ones out of the key), a rerun calls a dozen of them, and keywords skip the
+lookup for the same key (tests/app/test_cached.py).
 """

@@ -14,6 +14,6 @@ from cutmix_core.mixing.explorer import AlphaStats, alpha_stats
 
 
 @st.cache_data(max_entries=8, show_spinner="Sampling…")
-def explorer_stats(alpha: float, h: int, w: int, n: int, seed: int) -> AlphaStats:
+def explorer_stats(*, alpha: float, h: int, w: int, n: int, seed: int) -> AlphaStats:
     """The alpha explorer's ``n`` draws of λ and the box for an ``h`` x ``w`` image."""
     return alpha_stats(alpha, h, w, n, rng=np.random.default_rng(seed))

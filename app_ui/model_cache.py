@@ -106,6 +106,7 @@ def _view(
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _views(
+    *,
     models: tuple[tuple[str, str | None, int | None, int | None], ...],
     pair: tuple[object, ...],
     box: tuple[int, int, int, int],
@@ -145,20 +146,21 @@ def model_views(
         (key, loaded.card.get("sha256"), ca, cb) for key, loaded, ca, cb in unique.values()
     )
     views = _views(
-        models,
-        pair,
-        (box.y0, box.y1, box.x0, box.x1),
-        int(scale),
-        tuple(loaded for _, loaded, _, _ in unique.values()),
-        img_a,
-        img_b,
-        mixed,
+        models=models,
+        pair=pair,
+        box=(box.y0, box.y1, box.x0, box.x1),
+        scale=int(scale),
+        _loaded=tuple(loaded for _, loaded, _, _ in unique.values()),
+        _a=img_a,
+        _b=img_b,
+        _mixed=mixed,
     )
     return dict(zip(unique, views))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _sweep_figure(
+    *,
     lines: tuple[tuple[str, str, str, str | None, int, int], ...],
     pair: tuple[object, ...],
     box: tuple[int, int, int, int],
@@ -194,7 +196,13 @@ def cached_sweep_figure(
     )
     corners = (box.y0, box.y1, box.x0, box.x1)
     return _sweep_figure(
-        lines, pair, corners, name_a, name_b, t_now, tuple(v.sweep for *_, v in sweeps)
+        lines=lines,
+        pair=pair,
+        box=corners,
+        name_a=name_a,
+        name_b=name_b,
+        t_now=t_now,
+        _sweeps=tuple(v.sweep for *_, v in sweeps),
     )
 
 
@@ -210,6 +218,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _training(
+    *,
     cards: tuple[tuple[str, str, str, tuple[int, int] | None], ...],
     _models: tuple[ShippedModel, ...],
 ) -> tuple[go.Figure, str] | None:
@@ -223,7 +232,7 @@ def training_view(models: Sequence[ShippedModel]) -> tuple[go.Figure, str] | Non
     cards = tuple(
         (m.key, str(m.path), m.label, _stamp(m.path.with_suffix(".json"))) for m in models
     )
-    return _training(cards, tuple(models))
+    return _training(cards=cards, _models=tuple(models))
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,7 +246,7 @@ class EvaluationView:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _evaluation(path: str, stamp: tuple[int, int] | None) -> EvaluationView:
+def _evaluation(*, path: str, stamp: tuple[int, int] | None) -> EvaluationView:
     report = load_report(path)  # a ValueError is not cached: the page says why, every rerun
     split, occlusion = read_only(split_figure(report)), read_only(occlusion_figure(report))
     return EvaluationView(report, display_rows(report), split, occlusion)
@@ -250,11 +259,12 @@ def evaluation_view(path: Path) -> EvaluationView:
         ValueError: as :func:`~cutmix_core.evaluation.report.load_report` (missing, not
             JSON, another version).
     """
-    return _evaluation(str(path), _stamp(path))
+    return _evaluation(path=str(path), stamp=_stamp(path))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _localized(
+    *,
     model: tuple[str, str | None, int, int],
     pair: tuple[object, ...],
     box: tuple[int, int, int, int],
@@ -283,4 +293,12 @@ def localizer_view(
     threshold."""
     model = (key, loaded.card.get("sha256"), ex.class_a, ex.class_b)
     box = (ex.box.y0, ex.box.y1, ex.box.x0, ex.box.x1)
-    return _localized(model, pair, box, float(fraction), int(scale), ex, mixed)
+    return _localized(
+        model=model,
+        pair=pair,
+        box=box,
+        fraction=float(fraction),
+        scale=int(scale),
+        _ex=ex,
+        _mixed=mixed,
+    )

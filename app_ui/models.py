@@ -62,7 +62,7 @@ def shipped_models() -> tuple[ShippedModel, ...]:
         stamp = folder.stat().st_mtime
     except OSError:
         stamp = 0.0
-    return _shipped(str(folder), stamp)
+    return _shipped(folder=str(folder), stamp=stamp)
 
 
 def model_labels() -> dict[str, str]:
@@ -88,12 +88,12 @@ def default_model(aug: str, fallback: int) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _shipped(folder: str, stamp: float) -> tuple[ShippedModel, ...]:
+def _shipped(*, folder: str, stamp: float) -> tuple[ShippedModel, ...]:
     return find_models(folder)
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def _checkpoint(path: str, mtime: float) -> LoadedModel:
+def _checkpoint(*, path: str, mtime: float) -> LoadedModel:
     return load_checkpoint(path)
 
 
@@ -101,7 +101,7 @@ def _checkpoint(path: str, mtime: float) -> LoadedModel:
     show_spinner="Loading torchvision's ImageNet weights (downloaded on first use, 45 to 100 MB)…",
     max_entries=2,
 )
-def _imagenet(name: str) -> LoadedModel:
+def _imagenet(*, name: str) -> LoadedModel:
     return load_imagenet_model(name)  # a CheckpointError is not cached: see _imagenet_failures
 
 
@@ -125,7 +125,7 @@ def load_model(key: str) -> LoadedModel | str:
         if name in failures and time.monotonic() - failures[name][0] < RETRY_AFTER_S:
             return failures[name][1]
         try:
-            return _imagenet(name)
+            return _imagenet(name=name)
         except CheckpointError as err:
             failures[name] = (time.monotonic(), str(err))
             return str(err)
@@ -134,7 +134,7 @@ def load_model(key: str) -> LoadedModel | str:
         return f"no model {key!r} in assets/models (train with scripts/train_shipped.sh)"
     path = found[key].path
     try:
-        return _checkpoint(str(path), path.stat().st_mtime)
+        return _checkpoint(path=str(path), mtime=path.stat().st_mtime)
     except (CheckpointError, OSError) as err:
         return str(err)
 
@@ -148,7 +148,7 @@ def show_card(loaded: LoadedModel) -> None:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _probs_alone(
-    key: str, weights: str | None, image: str, _loaded: LoadedModel, _image: np.ndarray
+    *, key: str, weights: str | None, image: str, _loaded: LoadedModel, _image: np.ndarray
 ) -> np.ndarray:
     # One image's probabilities (predicted alone, so the same in any company), kept per model
     # and image content: a new mix of the same A and B runs the models on the mix only.
@@ -157,6 +157,7 @@ def _probs_alone(
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _predict_row(
+    *,
     keys: tuple[str, ...],
     weights: tuple[str | None, ...],
     images: tuple[str, str, str],
@@ -167,7 +168,10 @@ def _predict_row(
     _mixed: np.ndarray,
 ) -> list[MixPrediction]:
     kept = [
-        (_probs_alone(key, sha, images[0], lm, _a), _probs_alone(key, sha, images[1], lm, _b))
+        (
+            _probs_alone(key=key, weights=sha, image=images[0], _loaded=lm, _image=_a),
+            _probs_alone(key=key, weights=sha, image=images[1], _loaded=lm, _image=_b),
+        )
         for key, sha, lm in zip(keys, weights, _loaded)
     ]
     on_mix = at_once([partial(predict_images, lm, [_mixed]) for lm in _loaded])
@@ -188,14 +192,14 @@ def _predicted(
     for images of at most 512 px a side), the models and their weights' sha256: a class
     opening one shared link, or a student going back to a seed, runs the models once."""
     return _predict_row(
-        tuple(key for key, _, _, _ in models),
-        tuple(loaded.card.get("sha256") for _, loaded, _, _ in models),
-        (digest(img_a), digest(img_b), digest(mixed)),
-        tuple((ca, cb) for _, _, ca, cb in models),
-        tuple(loaded for _, loaded, _, _ in models),
-        img_a,
-        img_b,
-        mixed,
+        keys=tuple(key for key, _, _, _ in models),
+        weights=tuple(loaded.card.get("sha256") for _, loaded, _, _ in models),
+        images=(digest(img_a), digest(img_b), digest(mixed)),
+        classes=tuple((ca, cb) for _, _, ca, cb in models),
+        _loaded=tuple(loaded for _, loaded, _, _ in models),
+        _a=img_a,
+        _b=img_b,
+        _mixed=mixed,
     )
 
 
@@ -246,6 +250,7 @@ def model_says(a: Picked, b: Picked, img_a: np.ndarray, img_b: np.ndarray, res: 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _methods(
+    *,
     key: str,
     weights: str | None,
     class_a: int | None,
@@ -285,7 +290,16 @@ def methods_say(
         ca = class_for(a.label, a.name, loaded.classes)
         cb = class_for(b.label, b.name, loaded.classes)
         weights = loaded.card.get("sha256")
-        preds = _methods(key, weights, ca, cb, img_a, img_b, images, loaded)
+        preds = _methods(
+            key=key,
+            weights=weights,
+            class_a=ca,
+            class_b=cb,
+            a=img_a,
+            b=img_b,
+            images=images,
+            _loaded=loaded,
+        )
         said.append((shipped[key].label, shipped[key].aug, preds))
     if not said:
         return

@@ -81,6 +81,7 @@ def verdicts(
 
 @st.cache_data(max_entries=64, show_spinner="Hiding every patch…")
 def _sensitivity(
+    *,
     key: str,
     weights: str | None,
     label: int,
@@ -114,7 +115,18 @@ def sensitivity_maps(
         side = loaded.input_size
         small = resize(image, side, side)
         weights = loaded.card.get("sha256")
-        result = _sensitivity(key, weights, c, patch, stride, fill, seed, image, other, loaded)
+        result = _sensitivity(
+            key=key,
+            weights=weights,
+            label=c,
+            patch=patch,
+            stride=stride,
+            fill=fill,
+            seed=seed,
+            image=image,
+            other=other,
+            _loaded=loaded,
+        )
         cam = gradcam(loaded.model, to_input(loaded, [small])[0], (c,)).normalized(joint=False)
         scale = display_scale(side, side, 224)
         st.markdown(f"**{label}**")

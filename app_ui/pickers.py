@@ -197,7 +197,7 @@ def _policy_label(key: str) -> str:
 # server, whatever the sessions choose.
 @st.cache_data(max_entries=32, show_spinner=False)
 def _fit(
-    key_a: str, key_b: str, policy: str, side: int, _a: np.ndarray, _b: np.ndarray
+    *, key_a: str, key_b: str, policy: str, side: int, _a: np.ndarray, _b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     return fit_pair(_a, _b, policy, side=side)
 
@@ -206,4 +206,4 @@ def fitted_pair(a: Picked, b: Picked, policy: str, side: int) -> tuple[np.ndarra
     """A and B at one size, computed once per (A, B, policy, N), not on every slider move."""
     if a.image.shape == b.image.shape and policy == DEFAULT_SIZE_POLICY:
         return a.image, b.image
-    return _fit(a.key, b.key, policy, side, a.image, b.image)
+    return _fit(key_a=a.key, key_b=b.key, policy=policy, side=side, _a=a.image, _b=b.image)

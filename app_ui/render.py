@@ -35,6 +35,7 @@ def digest(img: np.ndarray) -> str:
 
 @st.cache_data(max_entries=PNG_CACHE_ENTRIES, show_spinner=False)
 def _png(
+    *,
     key: str,
     scale: int,
     box: tuple[int, int, int, int] | None,
@@ -60,4 +61,4 @@ def png(
     """
     check_image(img)
     corners = None if box is None else (box.y0, box.y1, box.x0, box.x1)
-    return _png(digest(img), int(scale), corners, color, img)
+    return _png(key=digest(img), scale=int(scale), box=corners, color=color, _img=img)

@@ -67,7 +67,7 @@ def _sample() -> CifarSet:
 
 
 @st.cache_resource(show_spinner="Decoding CIFAR-10 (once per server)…", max_entries=4)
-def _full(path: str, split: str, source: str) -> CifarSet:
+def _full(*, path: str, split: str, source: str) -> CifarSet:
     # ``source`` replaces the path in what the app shows: visitors need not see the server's
     # folders. It stays unique per copy, since caches of images downstream are keyed by it.
     return dataclasses.replace(load_cifar10(path, split=split), source=source)
@@ -83,7 +83,7 @@ def decode_now(name: str, background: tuple[int, int, int], data: bytes) -> Deco
 
 @st.cache_data(max_entries=DECODE_CACHE_ENTRIES, show_spinner=False)
 def _decode(
-    file_id: str, name: str, background: tuple[int, int, int], _data: bytes
+    *, file_id: str, name: str, background: tuple[int, int, int], _data: bytes
 ) -> Decoded | ImageError:
     # Keyed on the upload's id, not its bytes: hashing a 16 MB photo on every rerun is wasted
     # work. A refusal is cached too, so a broken 16 MB file is not decoded again on each rerun.
@@ -103,7 +103,7 @@ def decode_upload(
         ImageError: naming the file (shortened, see ``short_name``), when it is not an image
             this app reads.
     """
-    out = _decode(file_id, short_name(name), background, data)
+    out = _decode(file_id=file_id, name=short_name(name), background=background, _data=data)
     if isinstance(out, ImageError):
         raise ImageError(str(out))
     return out
@@ -183,7 +183,8 @@ def cifar() -> CifarSet:
         return _sample()
     path, source = chosen
     try:
-        return _full(str(path), st.session_state.get("cifar_split", "test"), source)
+        split = st.session_state.get("cifar_split", "test")
+        return _full(path=str(path), split=split, source=source)
     except CifarError as err:
         notice = f"{_relative(str(err), path, source)} Using the bundled sample."
     except Exception as err:
