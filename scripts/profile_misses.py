@@ -17,7 +17,8 @@ faults      the batch op on float32 CIFAR batches in both modes: ms a call and t
             what they cost.
 playground  20 seed changes of the playground in ``AppTest`` (the scripts compiled once, as
             the server does), the script thread under cProfile: the share of each part of the
-            page (the models' row, the charts, the pair controls).
+            page (the models' row, the charts, the pair controls); then 20 box-edge moves in
+            its box mode, the same way (the models' row, the drag figure, the pair controls).
 models      10 Models-page reruns on new boxes (cache misses), the same way: the sweep, the
             explanation (predictions and both Grad-CAMs), the columns' figures; then AirNet's
             max pooling of the maps of a two-image forward pass, ms a call, torch's NCHW
@@ -224,20 +225,46 @@ def _seed(at: object, seed: int) -> None:
 
 def playground() -> None:
     profile = _script_profile(None, _seed, 20)
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    total = max(e[3] for (_, _, name), e in stats.items() if name == "_run_script")
     print("playground, 20 seed changes (AppTest, script thread under cProfile):")
     _shares(
         profile,
         {
             "the models' row on the new mix (model_says)": ("app_ui/models.py", "model_says"),
             "the charts (st.plotly_chart)": ("plotly_chart.py", "plotly_chart"),
-            "building the two figures (beta density)": ("figures.py", "beta_density_figure"),
-            "building the two figures (soft label)": ("figures.py", "soft_label_figure"),
+            "the Beta density chart's new lines": ("figures.py", "beta_density_chart"),
+            "the soft label chart's new bars": ("figures.py", "soft_label_chart"),
             "the pair controls (pickers, sliders, link)": ("controls.py", "pair_controls"),
         },
-        total,
+        _run_total(profile),
     )
+    profile = _script_profile(None, _box_edge, 20)
+    print("playground, box mode, 20 box-edge moves (the same way):")
+    _shares(
+        profile,
+        {
+            "the models' row on the new mix (model_says)": ("app_ui/models.py", "model_says"),
+            "the drag figure (box_drawer)": ("box_drawer.py", "box_drawer"),
+            "the pair controls (pickers, sliders, link)": ("controls.py", "pair_controls"),
+        },
+        _run_total(profile),
+    )
+
+
+def _run_total(profile: cProfile.Profile) -> float:
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    return float(max(e[3] for (_, _, name), e in stats.items() if name == "_run_script"))
+
+
+def _box_edge(at: object, i: int) -> None:
+    """Box mode (the first, untimed change), then one box edge pair moved a change (rows and
+    columns in turn, as section 2)."""
+    mode = at.radio(key="mode")  # type: ignore[attr-defined]
+    if mode.value != "box":
+        mode.set_value("box")
+        return
+    lo, width = i % 15, 8 + (i * 7) % 15
+    key = "rows" if i % 2 == 0 else "cols"
+    at.slider(key=key).set_value((lo, lo + width))  # type: ignore[attr-defined]
 
 
 def models() -> None:
@@ -256,8 +283,6 @@ def models() -> None:
             seeds.append(seed)
         seed += 1
     profile = _script_profile("app_pages/models.py", lambda at, i: _seed(at, seeds[i % 13]), 10)
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    total = max(e[3] for (_, _, name), e in stats.items() if name == "_run_script")
     print("Models page, 10 reruns on new boxes (AppTest, script thread under cProfile):")
     _shares(
         profile,
@@ -266,7 +291,7 @@ def models() -> None:
             "explaining the mix (explain_mix)": ("model_view.py", "explain_mix"),
             "the columns' figures (column_figures)": ("model_figures.py", "column_figures"),
         },
-        total,
+        _run_total(profile),
     )
     _pooling()
 
