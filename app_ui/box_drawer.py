@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from cutmix_core import Box
-from cutmix_core.views.figures import box_from_selection, box_select_chart
+from cutmix_core.views.box_select import box_from_selection, box_select_chart
 
 
 def _apply(

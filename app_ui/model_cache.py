@@ -31,8 +31,8 @@ from cutmix_core import Box
 from cutmix_core.evaluation.report import EvaluationReport, load_report
 from cutmix_core.models.checkpoints import LoadedModel
 from cutmix_core.models.localize import Localization, localize
+from cutmix_core.views.charts import read_only
 from cutmix_core.views.evaluation_figures import display_rows, occlusion_figure, split_figure
-from cutmix_core.views.figures import read_only
 from cutmix_core.views.model_figures import (
     ColumnFigures,
     column_figures,

@@ -1,5 +1,6 @@
-"""Shared test helpers: the repo root, reading plotly charts back from AppTest, and a fixture
-that clears the machine's proxy variables."""
+"""Shared test helpers: the repo root, reading plotly charts back from AppTest, the JSON
+``st.plotly_chart`` sends for a figure, and a fixture that clears the machine's proxy
+variables."""
 
 from __future__ import annotations
 
@@ -43,6 +44,15 @@ def _decode(value: Any) -> Any:
 def chart_traces(chart: Any) -> list[dict[str, Any]]:
     """The traces of an AppTest plotly_chart element, numeric arrays decoded to numpy."""
     return _decode(json.loads(chart.proto.spec)["data"])
+
+
+def chart_json(fig: Any) -> str:
+    """The JSON ``st.plotly_chart`` sends for ``fig``: its own two steps (the figure's dict, then
+    that dict serialised unchecked)."""
+    from plotly import io as pio
+    from plotly import tools
+
+    return str(pio.to_json(tools.return_figure_from_figure_or_data(fig, True), validate=False))
 
 
 APP = str(ROOT / "app.py")

@@ -1,5 +1,6 @@
-"""Plotly figure builders for the pages: the Beta(alpha, alpha) density, the soft label, and
-the image on which a box is drawn by dragging (:func:`box_select_figure`).
+"""Plotly figure builders for the pages: the Beta(alpha, alpha) density and the soft label, with
+their charts; the look every chart of the app shares (:func:`apply_layout`). The image on which
+a box is dragged is :mod:`cutmix_core.views.box_select`.
 
 Figures are built here, not in the pages, so they can be tested without a browser and reused by
 every page. The Beta density is
@@ -18,23 +19,28 @@ is valid already, so :func:`apply_layout` sets it unchecked, as plotly sets its 
 template, and keeps of its per-trace defaults only those of the figure's trace types, which are
 all that style it (:func:`template_for`); the figure's JSON is byte for byte what the checked
 path gives with that template (a test compares them).
+
+A playground rerun draws both charts anew, though only the lambdas or the soft label changed.
+:func:`beta_density_chart` and :func:`soft_label_chart` give the same JSON as their figures
+(tests compare them) from the curve and the layout built once (per alpha, per height, the last
+:data:`BASE_CACHE_ENTRIES` kept: a few kilobytes each) and only the new lines or bars checked, as
+a :class:`~cutmix_core.views.charts.ReadOnlyFigure`.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache, lru_cache
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from cutmix_core.box import Box
-from cutmix_core.data.images import check_image
 from cutmix_core.mixing.pair import check_alpha
+from cutmix_core.views.charts import ReadOnlyFigure, chart_of
 
 #: Colours used for image A and image B everywhere in the app (boxes, bars, markers).
 COLOR_A = "#1f77b4"
@@ -44,6 +50,8 @@ COLOR_OTHER = "#9aa5b1"
 BOX_RGB = (255, 215, 0)
 #: The plotly template of every chart (:func:`apply_layout`).
 TEMPLATE = "plotly_white"
+#: Curves and layouts the chart builders keep, per builder and process.
+BASE_CACHE_ENTRIES = 16
 
 
 def beta_pdf(x: np.ndarray, alpha: float) -> np.ndarray:
@@ -158,15 +166,15 @@ def beta_density_chart(
     *,
     points: int = 400,
     height: int = 300,
-) -> go.Figure:
-    """:func:`beta_density_figure` for ``st.plotly_chart`` (:func:`chart_of`): the same JSON,
+) -> ReadOnlyFigure:
+    """:func:`beta_density_figure` for ``st.plotly_chart``: the same JSON,
     the curve and layout built once per alpha, only the two lambdas' lines each call."""
     base, cap = _beta_base(float(alpha), points, height)
     marks = [mark.to_plotly_json() for mark in _beta_marks(lam, lam_adjusted, cap)]
     return chart_of({"data": [*base["data"], *marks], "layout": base["layout"]})
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=BASE_CACHE_ENTRIES)
 def _beta_base(alpha: float, points: int, height: int) -> tuple[dict[str, Any], float]:
     # The figure without lambdas as a dict, and its cap; shared, never changed.
     curve, cap = _beta_curve(alpha, points)
@@ -237,8 +245,8 @@ def soft_label_chart(
     class_a: int | None = None,
     class_b: int | None = None,
     height: int = 300,
-) -> go.Figure:
-    """:func:`soft_label_figure` for ``st.plotly_chart`` (:func:`chart_of`): the same JSON,
+) -> ReadOnlyFigure:
+    """:func:`soft_label_figure` for ``st.plotly_chart``: the same JSON,
     the layout built once, only the bars each call.
 
     Raises:
@@ -248,7 +256,7 @@ def soft_label_chart(
     return chart_of({"data": [bars.to_plotly_json()], "layout": _soft_label_base(height)})
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=BASE_CACHE_ENTRIES)
 def _soft_label_base(height: int) -> dict[str, Any]:
     # The layout as a dict (with the template for bars); shared, never changed.
     layout: dict[str, Any] = _figure([go.Bar()], _soft_label_layout(height)).to_dict()["layout"]
@@ -289,132 +297,3 @@ def _soft_label_layout(height: int) -> dict[str, Any]:
         yaxis=dict(title="target weight", range=[0, 1.15]),
         **common_layout("Soft label", height),
     )
-
-
-class _ReadOnlyFigure(go.Figure):
-    """A figure that nothing changes any more, standing for one dict: its ``to_dict`` (what
-    ``st.plotly_chart`` asks for on every rerun) hands out that dict instead of deep-copying
-    the figure and its template and walking every value again. The dict is shared; its readers
-    (``st.plotly_chart``, which only serialises it) do not change it either."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return cast("dict[str, Any]", self.__dict__["_as_dict"])
-
-
-def read_only(fig: go.Figure) -> go.Figure:
-    """Make ``fig``, a figure just built and never changed again, hand out one dict: the one
-    plotly's ``to_dict`` gives now (so the chart's JSON is unchanged). Returns ``fig``."""
-    as_dict = go.Figure.to_dict(fig)
-    fig.__class__ = _ReadOnlyFigure  # same layout, one method more: nothing else changes
-    fig.__dict__["_as_dict"] = as_dict
-    return fig
-
-
-def chart_of(as_dict: dict[str, Any]) -> go.Figure:
-    """What ``st.plotly_chart`` shows as ``as_dict``, a figure's ``to_dict()`` (checked by
-    plotly when it was built): a read-only figure that is nothing but that dict (no plotly
-    objects are made, not even an empty figure's). Only ``to_dict`` (and ``to_json``) may be
-    used on it; it is for handing to ``st.plotly_chart``, which asks for nothing else."""
-    fig = object.__new__(_ReadOnlyFigure)
-    fig.__dict__["_as_dict"] = as_dict
-    return fig
-
-
-#: Most invisible points a box-select figure places (one per pixel centre for small images).
-SELECT_POINTS = 4096
-
-
-def box_select_figure(image: np.ndarray, box: Box, *, height: int = 320) -> go.Figure:
-    """``image`` as a plotly image on which dragging selects a box (the drag mode is "select"),
-    with ``box`` outlined. Invisible points sit on pixel centres (every pixel of an image up to
-    :data:`SELECT_POINTS` pixels, a regular grid of them beyond), so that a selection reports
-    points as well as its range; :func:`box_from_selection` reads either back."""
-    check_image(image)
-    h, w = image.shape[:2]
-    step = max(1, math.ceil(math.sqrt(h * w / SELECT_POINTS)))
-    ys, xs = np.mgrid[0:h:step, 0:w:step]
-    points = go.Scatter(
-        x=xs.ravel(),
-        y=ys.ravel(),
-        mode="markers",
-        marker={"size": 2, "opacity": 0},
-        hoverinfo="none",
-        showlegend=False,
-    )
-    # One constructor call (see _figure); plotly's default template, as before.
-    return go.Figure(
-        [go.Image(z=image, hoverinfo="none"), points],
-        layout=dict(
-            shapes=[_outline(box)] if box.area else None,
-            dragmode="select",
-            height=height,
-            margin={"l": 0, "r": 0, "t": 0, "b": 0},
-            xaxis={"visible": False, "range": [-0.5, w - 0.5]},
-            yaxis={"visible": False, "range": [h - 0.5, -0.5], "scaleanchor": "x"},
-        ),
-    )
-
-
-def box_select_chart(image: np.ndarray, box: Box, *, height: int = 320) -> go.Figure:
-    """:func:`box_select_figure` for ``st.plotly_chart`` (:func:`chart_of`): the same JSON, the
-    image, its points and the layout built once per image content and height (the last few
-    kept), only the box's outline each call."""
-    check_image(image)
-    image = np.ascontiguousarray(image)
-    base = _box_select_base(image.tobytes(), image.shape, height, bool(box.area))
-    if not box.area:
-        return chart_of(base)
-    layout = dict(base["layout"])  # the same keys in the same order, a new outline
-    layout["shapes"] = [go.layout.Shape(_outline(box)).to_plotly_json()]
-    return chart_of({"data": base["data"], "layout": layout})
-
-
-@lru_cache(maxsize=8)
-def _box_select_base(
-    pixels: bytes, shape: tuple[int, ...], height: int, outlined: bool
-) -> dict[str, Any]:
-    # The figure of an image (uint8, ``shape``) as a dict, with some outline if ``outlined``
-    # (the caller replaces it); shared, never changed.
-    image = np.frombuffer(pixels, np.uint8).reshape(shape)
-    return box_select_figure(
-        image, Box(0, 1, 0, 1) if outlined else Box(0, 0, 0, 0), height=height
-    ).to_dict()
-
-
-def _outline(box: Box) -> dict[str, Any]:
-    """The box's outline on a box-select figure: around its pixels' edges."""
-    return dict(
-        type="rect",
-        x0=box.x0 - 0.5,
-        x1=box.x1 - 0.5,
-        y0=box.y0 - 0.5,
-        y1=box.y1 - 0.5,
-        line={"color": f"rgb{BOX_RGB}", "width": 3},
-    )
-
-
-def box_from_selection(selection: Mapping[str, Any], h: int, w: int) -> Box | None:
-    """The pixels a box selection on :func:`box_select_figure` covers, as a half-open Box
-    clipped to the image; None when nothing was selected.
-
-    A pixel is in when its centre lies inside the dragged range. Streamlit reports the range
-    (``selection["box"][0]["x"]`` and ``["y"]``) and the points inside it; the range is used
-    when present, else the bounding box of the points.
-    """
-    boxes = selection.get("box") or []
-    if boxes and boxes[-1].get("x") and boxes[-1].get("y"):
-        xa, xb = sorted(float(v) for v in boxes[-1]["x"][:2])
-        ya, yb = sorted(float(v) for v in boxes[-1]["y"][:2])
-        x0, x1 = max(0, math.ceil(xa)), min(w, math.floor(xb) + 1)
-        y0, y1 = max(0, math.ceil(ya)), min(h, math.floor(yb) + 1)
-    else:
-        points = [p for p in selection.get("points") or [] if "x" in p and "y" in p]
-        if not points:
-            return None
-        cols = [int(round(float(p["x"]))) for p in points]
-        rows = [int(round(float(p["y"]))) for p in points]
-        x0, x1 = max(0, min(cols)), min(w, max(cols) + 1)
-        y0, y1 = max(0, min(rows)), min(h, max(rows) + 1)
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return Box(y0, y1, x0, x1)

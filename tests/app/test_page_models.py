@@ -447,7 +447,7 @@ def test_read_only_figures_give_plotly_s_json_and_are_not_changed_by_drawing() -
     from plotly import io as pio
     from plotly import tools
 
-    from cutmix_core.views.figures import read_only
+    from cutmix_core.views.charts import read_only
     from cutmix_core.views.model_figures import prediction_figure, sweep_figure
     from cutmix_core.views.model_view import SplitSweep
 
