@@ -68,19 +68,22 @@ class FixedScaleBatchNorm(nn.BatchNorm2d):
 
 
 class MaxPool(nn.MaxPool2d):
-    """``nn.MaxPool2d(2)`` that, where no gradient is wanted, takes the larger of each column
-    pair, then of each row pair (two ``torch.maximum``): torch's CPU kernel for NCHW pooling is
-    several times slower on these maps (``python scripts/profile_misses.py models`` times
-    both). The same values (a window's largest; NaN if it holds one); with a gradient, the
-    module is ``nn.MaxPool2d``, whose backward gives a tie to one input where ``maximum``'s
-    would split it (tests/models/test_airnet.py)."""
+    """``nn.MaxPool2d(2)`` that, on a contiguous (NCHW) CPU tensor where no gradient is wanted,
+    takes the larger of each column pair, then of each row pair (two ``torch.maximum``):
+    torch's CPU kernel for NCHW pooling is the slow one here (``python
+    scripts/profile_misses.py models`` times both), its channels-last and CUDA kernels are
+    not, so those inputs keep it. The same values (a window's largest, the sign of a zero
+    included; NaN if it holds one); with a gradient the module is ``nn.MaxPool2d``, whose
+    backward gives a tie to one input where ``maximum``'s would split it
+    (tests/models/test_airnet.py)."""
 
     def __init__(self) -> None:
         super().__init__(2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         wants_grad = torch.is_grad_enabled() and x.requires_grad
-        if wants_grad or x.ndim != 4 or x.shape[-2] % 2 or x.shape[-1] % 2:
+        nchw_cpu = x.device.type == "cpu" and x.ndim == 4 and x.is_contiguous()
+        if wants_grad or not nchw_cpu or x.shape[-2] % 2 or x.shape[-1] % 2:
             return super().forward(x)
         cols = torch.maximum(x[..., 0::2], x[..., 1::2])
         return torch.maximum(cols[..., 0::2, :], cols[..., 1::2, :])

@@ -163,6 +163,35 @@ def test_max_pool_gives_torchs_values(layout: str, dtype: torch.dtype, mode: str
     want = F.max_pool2d(x, 2)
     assert got.shape == want.shape and got.dtype == want.dtype
     torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
+    assert torch.equal(torch.signbit(got), torch.signbit(want))  # -0.0 is not 0.0 here
+
+
+@pytest.mark.parametrize(
+    ("case", "fast"),
+    [("nchw", True), ("channels_last", False), ("gradient", False), ("odd", False)],
+)
+def test_max_pool_takes_its_own_path_only_for_nchw_without_gradients(
+    case: str, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    torchs = torch.nn.MaxPool2d.forward
+
+    def counted(self: torch.nn.MaxPool2d, x: torch.Tensor) -> torch.Tensor:
+        calls.append(case)
+        return torchs(self, x)
+
+    monkeypatch.setattr(torch.nn.MaxPool2d, "forward", counted)
+    x = torch.randn(2, 3, 7 if case == "odd" else 8, 8, generator=_gen(6))
+    if case == "channels_last":
+        x = x.contiguous(memory_format=torch.channels_last)
+    if case == "gradient":
+        x.requires_grad_(True)
+        got = MaxPool()(x)
+    else:
+        with torch.inference_mode():
+            got = MaxPool()(x)
+    assert (calls == []) == fast
+    assert torch.equal(got, F.max_pool2d(x, 2))
 
 
 def test_max_pool_gradient_is_max_pool2ds() -> None:
