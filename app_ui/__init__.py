@@ -23,5 +23,6 @@ Modules, lowest first (each imports only those before it):
 Cached functions (``st.cache_data``, ``st.cache_resource``) take keyword-only arguments:
 Streamlit looks each positional argument's name up with ``inspect.signature`` on every call (to
 leave ``_``-named ones out of the key), a rerun calls a dozen of them, and keywords skip the
-lookup for the same key (tests/app/test_cached.py).
+lookup for the same key (tests/app/test_cached.py). The key hashes keywords in the order they
+are passed, so every call site passes them in the order of the signature.
 """
