@@ -11,9 +11,13 @@ before torch is imported (it reads the variable once, on import).
 **Collector.** Streamlit runs a full garbage collection after every script run
 (``runner.postScriptGC``). With torch, plotly and pandas imported that walks about 430,000
 objects on every rerun, holding the interpreter lock, so no session's page is sent
-meanwhile. :func:`freeze_imported` moves what is alive after a run that imported new modules
-into the collector's permanent generation (``gc.freeze``) after one last collection: the
-libraries' objects are never garbage, and everything made later is still collected as before.
+meanwhile. :func:`freeze_imported` moves what the collector tracks after a run that imported
+new modules into its permanent generation (``gc.freeze``): the libraries' objects are never
+garbage, and everything made later is still collected as before. It does not collect first:
+that full collection walked every object inside the run, so the first page of a fresh server
+(the run that imports torch) finished that much later (the cold start of
+``scripts/benchmark.py`` waits for the run's end), to free the few cycles the imports left.
+Those stay, once per new set of modules.
 """
 
 from __future__ import annotations
@@ -36,20 +40,20 @@ def one_torch_thread() -> None:
 
 
 def freeze_imported() -> bool:
-    """When modules were imported since the last call that froze: collect, then freeze every
-    object alive (``gc.freeze``), so later collections skip them. Returns whether it froze.
+    """When modules were imported since the last call that froze: freeze every object the
+    collector tracks (``gc.freeze``), so later collections skip them. Returns whether it froze.
 
     Once per new set of modules (a page that imports torch for the first time), not per run:
     objects of a run that are alive at that moment stay out of later collections too, which
     costs nothing for those that live on (caches, models) and at most one run's worth of
-    memory, once, for the others.
+    memory, once, for the others; so do the cycles of garbage not collected yet, which
+    Streamlit's collection right after the run would have freed (few: imports leave few).
     """
     global _modules_frozen
     with _lock:
         loaded = len(sys.modules)
         if loaded <= _modules_frozen:
             return False
-        gc.collect()
         gc.freeze()
         _modules_frozen = loaded
         return True
