@@ -167,8 +167,8 @@ def beta_density_chart(
     points: int = 400,
     height: int = 300,
 ) -> ReadOnlyFigure:
-    """:func:`beta_density_figure` for ``st.plotly_chart``: the same JSON,
-    the curve and layout built once per alpha, only the two lambdas' lines each call."""
+    """:func:`beta_density_figure` for ``st.plotly_chart``: the same JSON, the curve and layout
+    built once per alpha, only the two lambdas' lines each call."""
     base, cap = _beta_base(float(alpha), points, height)
     marks = [mark.to_plotly_json() for mark in _beta_marks(lam, lam_adjusted, cap)]
     return chart_of({"data": [*base["data"], *marks], "layout": base["layout"]})
@@ -246,8 +246,8 @@ def soft_label_chart(
     class_b: int | None = None,
     height: int = 300,
 ) -> ReadOnlyFigure:
-    """:func:`soft_label_figure` for ``st.plotly_chart``: the same JSON,
-    the layout built once, only the bars each call.
+    """:func:`soft_label_figure` for ``st.plotly_chart``: the same JSON, the layout built once
+    per height, only the bars each call.
 
     Raises:
         ValueError: as :func:`soft_label_figure`.
