@@ -42,17 +42,21 @@ import bench_app
 ROOT = _harness.ROOT
 
 
-def _shares(profile: cProfile.Profile, parts: dict[str, tuple[str, str]], total: float) -> None:
-    """Print each part's cumulative time as a share of ``total``; a part is (file, function)
-    matched as substrings of the profiled entries (the largest match counts)."""
+def _shares(
+    profile: cProfile.Profile, parts: dict[str, tuple[str, str]], whole: str = "_run_script"
+) -> None:
+    """Print each part's cumulative time as a share of the function ``whole``'s (the page
+    script's run by default); a part is (file, function) matched as substrings of the profiled
+    entries (the largest match counts)."""
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+
+    def cumulative(file_part: str, func: str) -> float:
+        times = [e[3] for (path, _, name), e in stats.items() if name == func and file_part in path]
+        return max(times, default=0.0)
+
+    total = cumulative("", whole)
     for label, (file_part, func) in parts.items():
-        times = [
-            entry[3]
-            for (path, _, name), entry in stats.items()
-            if name == func and file_part in path
-        ]
-        share = max(times, default=0.0) / total if total else 0.0
+        share = cumulative(file_part, func) / total if total else 0.0
         print(f"  {100 * share:5.1f}%  {label}")
 
 
@@ -72,8 +76,6 @@ def batch() -> None:
         for _ in range(3000):
             cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
         profile.disable()
-        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-        total = max(e[3] for (_, _, name), e in stats.items() if name == "cutmix_batch")
         print(f"batch op, {mode} mode, 256x3x32x32 uint8, 3000 calls under cProfile:")
         parts = {
             "the pixels (copies, or the masked select)": ("paste.py", "paste_checked"),
@@ -85,7 +87,7 @@ def batch() -> None:
             ),
             "the label check": ("batch.py", "_check_batch"),
         }
-        _shares(profile, parts, total)
+        _shares(profile, parts, whole="cutmix_batch")
     # The fixed work a call: a batch of 4 images, whose pixels cost next to nothing.
     from torchvision.transforms import v2
 
@@ -235,7 +237,6 @@ def playground() -> None:
             "the soft label chart's new bars": ("figures.py", "soft_label_chart"),
             "the pair controls (pickers, sliders, link)": ("controls.py", "pair_controls"),
         },
-        _run_total(profile),
     )
     profile = _script_profile(None, _box_edge, 20)
     print("playground, box mode, 20 box-edge moves (the same way):")
@@ -246,13 +247,7 @@ def playground() -> None:
             "the drag figure (box_drawer)": ("box_drawer.py", "box_drawer"),
             "the pair controls (pickers, sliders, link)": ("controls.py", "pair_controls"),
         },
-        _run_total(profile),
     )
-
-
-def _run_total(profile: cProfile.Profile) -> float:
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    return float(max(e[3] for (_, _, name), e in stats.items() if name == "_run_script"))
 
 
 def _box_edge(at: object, i: int) -> None:
@@ -268,20 +263,7 @@ def _box_edge(at: object, i: int) -> None:
 
 
 def models() -> None:
-    import numpy as np
-
-    from cutmix_core import cutmix
-
-    blank = np.zeros((32, 32, 3), np.uint8)
-    seen: set[object] = set()
-    seeds: list[int] = []
-    seed = 30_000
-    while len(seeds) < 13:  # seeds whose box is new: no cached explanation applies
-        box = cutmix(blank, blank, 1.0, rng=np.random.default_rng(seed)).box
-        if box not in seen:
-            seen.add(box)
-            seeds.append(seed)
-        seed += 1
+    seeds = bench_app._new_box_seeds(1.0, 13, start=30_000)  # no cached explanation applies
     profile = _script_profile("app_pages/models.py", lambda at, i: _seed(at, seeds[i % 13]), 10)
     print("Models page, 10 reruns on new boxes (AppTest, script thread under cProfile):")
     _shares(
@@ -291,7 +273,6 @@ def models() -> None:
             "explaining the mix (explain_mix)": ("model_view.py", "explain_mix"),
             "the columns' figures (column_figures)": ("model_figures.py", "column_figures"),
         },
-        _run_total(profile),
     )
     _pooling()
 

@@ -68,7 +68,6 @@ def box_select_chart(image: np.ndarray, box: Box, *, height: int = 320) -> ReadO
     image, its points and the layout built once per image content and height (the last
     :data:`BASE_CACHE_ENTRIES` kept), only the box's outline each call."""
     check_image(image)
-    image = np.ascontiguousarray(image)
     base = _box_select_base(image.tobytes(), image.shape, height, bool(box.area))
     if not box.area:
         return chart_of(base)
