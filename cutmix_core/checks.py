@@ -16,9 +16,11 @@ def check_int(value: Any, name: str, lo: int | None = None, hi: int | None = Non
     Raises:
         ValueError: naming ``name`` and the value, for a non-integer, a bool or one out of range.
     """
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an int, got {value!r}")
-    value = int(value)
+    # An exact int skips the abstract-class checks, which cost more than the rest of the check.
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise ValueError(f"{name} must be an int, got {value!r}")
+        value = int(value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ValueError(
             f"{name} must be an int in [{_bound(lo, '-inf')}, {_bound(hi, 'inf')}], got {value!r}"
@@ -42,7 +44,10 @@ def check_number(
         ValueError: naming ``name`` and the value, for a non-number, a bool, NaN, an infinity
             or a value outside the interval.
     """
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+    exact = type(value) is float or type(value) is int  # no abstract-class checks for these
+    if not exact and (isinstance(value, bool) or not isinstance(value, Real)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     value = float(value)
     below = value <= lo if lo_open else value < lo

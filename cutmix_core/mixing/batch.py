@@ -44,14 +44,15 @@ from cutmix_core.checks import check_choice, check_int, check_number
 from cutmix_core.mixing.pair import check_alpha, check_lambda
 from cutmix_core.mixing.paste import corners_of, paste_boxes, paste_checked
 from cutmix_core.mixing.rule import (
+    _draw_corners,
+    _draw_one_box,
+    area_lambda,
     area_lambdas,
     clip_boxes,
-    draw_one_box,
     sample_centres,
-    sample_cutmix_boxes,
     sample_lambdas,
 )
-from cutmix_core.mixing.targets import mix_onehots, soft_targets
+from cutmix_core.mixing.targets import check_labels, mix_onehots, soft_targets
 
 __all__ = [
     "BatchMixResult",
@@ -114,10 +115,8 @@ def _check_batch(x: torch.Tensor, y: torch.Tensor, num_classes: int) -> None:
     num_classes = check_int(num_classes, "num_classes", lo=1)
     # Reading labels on an accelerator would make the host wait for it; there the device-side
     # index check of the targets' scatter (or one_hot, with smoothing) catches one out of range.
-    if y.device.type == "cpu" and y.numel():
-        lo, hi = torch.aminmax(y)
-        if int(lo) < 0 or int(hi) >= num_classes:
-            raise ValueError(f"labels must be in [0, {num_classes}), got {y.tolist()}")
+    if y.is_cpu:
+        check_labels(y.numpy(), num_classes)
 
 
 def _check_options(mode: str, pairing: str, prob: float, smoothing: float) -> None:
@@ -215,12 +214,12 @@ def cutmix_batch(
     generator, rng = _generators(generator)
     partners = pair_indices(n, pairing, generator=generator)
     applied = _applied(n, mode, prob, rng)
+    lam = None if lam is None else check_lambda(lam)
     if boxes is None and mode == "batch":  # one box: the rule on Python scalars, same draws
-        lam_drawn, box = draw_one_box(h, w, alpha, rng=rng, lam=lam)
+        lam_drawn, box = _draw_one_box(h, w, alpha, rng, lam)
         lams, corners = np.array([lam_drawn]), np.array([box], dtype=np.int64)
-    elif boxes is None:
-        lams, drawn = sample_cutmix_boxes(h, w, alpha, n, rng=rng, lam=lam)
-        corners = drawn.corners  # (N, 4)
+    elif boxes is None:  # (N, 4)
+        lams, corners = _draw_corners(h, w, alpha, n, rng, lam)
     else:
         chosen = [boxes] if isinstance(boxes, Box) else list(boxes)
         if len(chosen) not in (1, n):
@@ -229,26 +228,27 @@ def cutmix_batch(
         if lam is None:  # a box set by hand reports its own lambda adjusted
             lams = area_lambdas(h, w, corners)
         else:
-            lams = np.full(len(chosen), check_lambda(lam))
+            lams = np.full(len(chosen), lam)
     # In batch mode one coin decides for all, so one box serves the whole batch.
     shared = mode == "batch" and len(corners) == 1
     # A sample left alone gets the empty box (0, 0, 0, 0), the rule's box for a 0 x 0 cut at 0.
-    if shared:
-        corners = np.repeat(corners if applied[0] else np.zeros_like(corners), n, axis=0)
-    else:
-        corners = np.where(applied[:, None], corners, 0)  # (N, 4)
     weight: float | torch.Tensor  # the weight of each sample's own label
     if shared:
-        weight = float(area_lambdas(h, w, corners[:1])[0])
+        corners = corners if applied[0] else np.zeros_like(corners)
+        weight = area_lambda(h, w, corners[0].tolist())  # on Python ints: one box, no arrays
+        corners = np.repeat(corners, n, axis=0)
         lams_adj = torch.full((n,), weight, dtype=torch.float64)
     else:
+        corners = np.where(applied[:, None], corners, 0)  # (N, 4)
         lams_adj = torch.from_numpy(area_lambdas(h, w, corners))  # (N,) float64
         weight = lams_adj.unsqueeze(1)  # (N, 1)
     return BatchMixResult(
         images=paste_checked(x, corners, partners, shared=shared, roll=pairing == "roll"),
         targets=mix_onehots(y, partners, weight, num_classes, smoothing),
         corners=_frozen(corners),
-        lams=torch.from_numpy(np.full(n, lams[0]) if len(lams) == 1 else lams.copy()),
+        lams=torch.full((n,), lams[0], dtype=torch.float64)
+        if len(lams) == 1
+        else torch.from_numpy(lams.copy()),
         lams_adjusted=lams_adj,
         partners=partners,
         applied=torch.from_numpy(applied),

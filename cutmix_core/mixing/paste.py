@@ -93,23 +93,23 @@ def paste_checked(
     """:func:`paste_boxes` for callers that built ``corners`` themselves (the batch ops): no
     checks. ``corners`` is (N, 4) int64 (or (1, 4) when ``shared``) and fits; ``shared`` says
     every sample has the box ``corners[0]``; ``roll`` says ``partners`` is ``i -> i - 1``
-    (torchvision's pairing), which is copied as two slices rather than gathered.
+    (torchvision's pairing), which is copied as two regions rather than gathered.
     """
     n, _, h, w = x.shape
-    if partners is not None:
+    if partners is not None and partners.device != x.device:
         partners = partners.to(x.device, non_blocking=True)  # no wait on an accelerator
     if shared:
         out = x.clone()
         y0, y1, x0, x1 = corners[0].tolist()
         if y1 > y0 and x1 > x0:
-            dst = out[:, :, y0:y1, x0:x1]
             if partners is None:
-                dst.fill_(fill)
-            elif roll:  # sample i takes sample i - 1: two slice copies, no index tensor
-                src = x[:, :, y0:y1, x0:x1]
-                dst[1:].copy_(src[:-1])
-                dst[:1].copy_(src[-1:])
+                out[:, :, y0:y1, x0:x1].fill_(fill)
+            elif roll:  # sample i takes sample i - 1: two region copies, no index tensor
+                box = (y0, y1, x0, x1)
+                _region(out, 1, n, box).copy_(_region(x, 0, n - 1, box))
+                _region(out, 0, 1, box).copy_(_region(x, n - 1, n, box))
             else:  # one gather of the region only
+                dst = out[:, :, y0:y1, x0:x1]
                 dst.copy_(x[:, :, y0:y1, x0:x1].index_select(0, partners))
         return out
     # Autograd needs torch.where, and a lazily conjugated or negated view cannot be read as
@@ -129,6 +129,17 @@ def paste_checked(
 
 
 Out = torch.Tensor | None
+
+
+def _region(t: torch.Tensor, first: int, last: int, box: tuple[int, int, int, int]) -> torch.Tensor:
+    """``t[first:last, :, y0:y1, x0:x1]`` for ``box = (y0, y1, x0, x1)``, as one ``as_strided``
+    view rather than two slicings: for the shared box's copies each slicing costs about as much
+    as the copying."""
+    y0, y1, x0, x1 = box
+    sn, _, sh, sw = strides = t.stride()
+    start = t.storage_offset() + first * sn + y0 * sh + x0 * sw
+    return t.as_strided((last - first, t.shape[1], y1 - y0, x1 - x0), strides, start)
+
 
 #: An integer dtype of each word size, widest first: pixels are selected on their bits.
 _BITS = {8: torch.int64, 4: torch.int32, 2: torch.int16, 1: torch.uint8}
@@ -237,10 +248,10 @@ def _spans(
     Each is marked by :func:`_marks`."""
     in_rows = _marks(corners[:, 0], corners[:, 1], h, dtype.itemsize, dtype)  # (N, H)
     in_cols = _marks(corners[:, 2], corners[:, 3], w, size, dtype)  # (N, W size / itemsize)
-    return (
-        torch.from_numpy(in_rows).to(device, non_blocking=True),
-        torch.from_numpy(in_cols).to(device, non_blocking=True),
-    )
+    rows, cols = torch.from_numpy(in_rows), torch.from_numpy(in_cols)
+    if device.type == "cpu":
+        return rows, cols
+    return rows.to(device, non_blocking=True), cols.to(device, non_blocking=True)
 
 
 #: The largest table :func:`_marks_from` keeps, in bytes: (length + 1) x length x size grows

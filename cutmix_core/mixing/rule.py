@@ -13,9 +13,10 @@ Features", ICCV 2019, https://arxiv.org/abs/1905.04899) cuts, for each pair,
 count=)`` is; ``cut_sizes`` is the cut side. Everything else calls these two: the single-pair
 ops (``box_from_center``, ``box_from_cut``, ``sample_box`` in ``mixing.pair``), the batch ops'
 per-sample boxes and Cutout holes (``mixing.batch``) and the alpha explorer (``mixing.explorer``).
-One exception, kept on purpose: :func:`draw_one_box` writes the same rule again on Python ints,
-for the one box batch mode shares, where numpy's per-call cost on one-element arrays would be
-most of the op; a property test holds it to the arrays' numbers and generator state.
+One exception, kept on purpose: :func:`draw_one_box` and :func:`area_lambda` write the same rule
+again on Python ints, for the one box batch mode shares, where numpy's per-call cost on
+one-element arrays would be most of the op; property tests hold them to the arrays' numbers and
+generator state.
 
 The one draw order, for ``n`` boxes from one ``np.random.Generator``:
 
@@ -32,6 +33,7 @@ of the batch op are the ones its former per-sample loop made.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,6 +151,13 @@ def area_lambdas(h: int, w: int, corners: object) -> np.ndarray:
     return 1.0 - area / (h * w)
 
 
+def area_lambda(h: int, w: int, box: Sequence[int]) -> float:
+    """:func:`area_lambdas` of one box ``(y0, y1, x0, x1)`` given as Python ints, to the bit:
+    both divide two integers below 2 ** 53, exact as float64, with one correct rounding."""
+    y0, y1, x0, x1 = box
+    return 1.0 - (y1 - y0) * (x1 - x0) / (h * w)
+
+
 def cut_sizes(h: int, w: int, lams: object) -> tuple[np.ndarray, np.ndarray]:
     """Unclipped cut sides ``int(h sqrt(1 - lam))``, ``int(w sqrt(1 - lam))``, int64 (n,) each.
 
@@ -160,10 +169,15 @@ def cut_sizes(h: int, w: int, lams: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _cut_sizes(h: int, w: int, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # sqrt is correctly rounded, as math.sqrt is, and astype truncates towards zero as int()
-    # does, so this is int(h * math.sqrt(1 - lam)) to the bit.
+    cuts = _cuts(h, w, lams)
+    return cuts[:, 0], cuts[:, 1]
+
+
+def _cuts(h: int, w: int, lams: np.ndarray) -> np.ndarray:
+    # (n, 2) int64 rows (cut_h, cut_w). sqrt is correctly rounded, as math.sqrt is, and astype
+    # truncates towards zero as int() does, so this is int(h * math.sqrt(1 - lam)) to the bit.
     ratio = np.sqrt(1.0 - lams)
-    return (h * ratio).astype(np.int64), (w * ratio).astype(np.int64)
+    return (ratio[:, None] * np.array((h, w))).astype(np.int64)
 
 
 def clip_boxes(h: int, w: int, cut_h: object, cut_w: object, cy: object, cx: object) -> BoxArrays:
@@ -208,17 +222,19 @@ def _clip(
     # clip_boxes without its checks, for draws that hold by construction (the samplers). With
     # cuts >= 0 and centres inside the image, a box's start can only fall below 0 and its end
     # only pass the border, so one bound each is the clip to [0, h] and [0, w].
-    half_h, half_w = cut_h // 2, cut_w // 2
-    return BoxArrays(
-        y0=np.maximum(cy - half_h, 0),
-        y1=np.minimum(cy + half_h, h),
-        x0=np.maximum(cx - half_w, 0),
-        x1=np.minimum(cx + half_w, w),
-        cy=cy,
-        cx=cx,
-        cut_h=cut_h,
-        cut_w=cut_w,
-    )
+    corners = _clip_corners(h, w, np.stack((cut_h, cut_w), 1), np.stack((cy, cx), 1))
+    y0, y1, x0, x1 = corners.T
+    return BoxArrays(y0=y0, y1=y1, x0=x0, x1=x1, cy=cy, cx=cx, cut_h=cut_h, cut_w=cut_w)
+
+
+def _clip_corners(h: int, w: int, cuts: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    # The clip on (n, 2) rows (cut_h, cut_w) and (cy, cx), as (n, 4) int64 rows (y0, y1, x0, x1):
+    # the starts (y0, x0) are columns 0 and 2, the ends (y1, x1) columns 1 and 3.
+    half = cuts // 2
+    corners = np.empty((len(cuts), 4), dtype=np.int64)
+    np.maximum(centres - half, 0, out=corners[:, 0::2])
+    np.minimum(centres + half, np.array((h, w)), out=corners[:, 1::2])
+    return corners
 
 
 def boxes_from_centers(h: int, w: int, lams: object, cy: object, cx: object) -> BoxArrays:
@@ -254,11 +270,15 @@ def sample_centres(
 
 
 def _centres(h: int, w: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    # A square image's bounds are one scalar: the same numbers as the pair of bounds (numpy
-    # draws each element alone either way; tests/mixing/test_rule.py checks it), without the
-    # broadcasting of array bounds.
-    centres = rng.integers(h if h == w else (h, w), size=(n, 2))  # (n, 2), C order
+    centres = _centre_rows(h, w, n, rng)
     return centres[:, 0], centres[:, 1]
+
+
+def _centre_rows(h: int, w: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    # (n, 2) rows (cy, cx), in C order. A square image's bounds are one scalar: the same numbers
+    # as the pair of bounds (numpy draws each element alone either way; tests/mixing/test_rule.py
+    # checks it), without the broadcasting of array bounds.
+    return rng.integers(h if h == w else (h, w), size=(n, 2))
 
 
 def sample_boxes(h: int, w: int, lams: object, *, rng: np.random.Generator) -> BoxArrays:
@@ -275,6 +295,16 @@ def _sample_boxes(h: int, w: int, lams: np.ndarray, rng: np.random.Generator) ->
     # sample_boxes for checked sizes and lambdas: the centres, then the clipped boxes.
     cy, cx = _centres(h, w, len(lams), rng)
     return _clip(h, w, *_cut_sizes(h, w, lams), cy, cx)
+
+
+def _draw_corners(
+    h: int, w: int, a: float, n: int, rng: np.random.Generator, lam: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sample_cutmix_boxes` for checked arguments, as ``(lams, corners)``: the same draws
+    and numbers, the boxes as (n, 4) int64 rows ``(y0, y1, x0, x1)`` built in one array (the
+    batch op's elem mode, which needs only these)."""
+    lams = rng.beta(a, a, size=n) if lam is None else np.full(n, lam)
+    return lams, _clip_corners(h, w, _cuts(h, w, lams), _centre_rows(h, w, n, rng))
 
 
 def sample_cutmix_boxes(
@@ -312,8 +342,14 @@ def draw_one_box(
         ValueError: for a side < 1, alpha not > 0, or a lambda outside [0, 1].
     """
     h, w = check_size(h, w)
-    a = check_alpha(alpha)
-    lam = float(rng.beta(a, a)) if lam is None else check_lambda(lam)
+    return _draw_one_box(h, w, check_alpha(alpha), rng, None if lam is None else check_lambda(lam))
+
+
+def _draw_one_box(
+    h: int, w: int, a: float, rng: np.random.Generator, lam: float | None
+) -> tuple[float, tuple[int, int, int, int]]:
+    # draw_one_box for checked arguments (the batch op checks them once, on entry).
+    lam = float(rng.beta(a, a)) if lam is None else lam
     # One call for both centres: the same numbers as size=(1, 2) (see _centres).
     cy, cx = rng.integers(h if h == w else (h, w), size=2).tolist()
     ratio = math.sqrt(1.0 - lam)

@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from cutmix_core.box import Box
 from cutmix_core.mixing.pair import box_from_center
 from cutmix_core.mixing.rule import (
+    _draw_corners,
+    area_lambda,
+    area_lambdas,
     boxes_from_centers,
     check_alpha,
     check_lambda,
@@ -245,6 +248,41 @@ def test_one_box_in_scalars_is_the_arrays_draw(h, w, alpha, lam, before, seed):
     assert [box] == _rows(boxes)
     assert all(type(v) is int for v in box)
     assert g1.integers(2**62) == g2.integers(2**62)
+
+
+@PROPERTY
+@given(
+    h=st.integers(1, 600),
+    w=st.integers(1, 600),
+    alpha=st.sampled_from([0.05, 0.2, 1.0, 5.0]),
+    n=st.integers(0, 40),
+    lam=st.one_of(st.none(), st.floats(0.0, 1.0)),
+    before=st.integers(0, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_corners_in_one_array_are_the_arrays_draw(h, w, alpha, n, lam, before, seed):
+    # Elem mode's boxes: the same lambdas, boxes and generator state as sample_cutmix_boxes.
+    g1, g2 = _twin_rngs(seed, before)
+    lams, boxes = sample_cutmix_boxes(h, w, alpha, n, rng=g1, lam=lam)
+    got_lams, corners = _draw_corners(h, w, alpha, n, g2, lam)
+    assert got_lams.tolist() == lams.tolist()
+    assert corners.dtype == np.int64 and corners.shape == (n, 4)
+    assert [tuple(row) for row in corners.tolist()] == _rows(boxes)
+    assert g1.integers(2**62) == g2.integers(2**62)
+
+
+@PROPERTY
+@given(
+    h=st.integers(1, 4000),
+    w=st.integers(1, 4000),
+    data=st.data(),
+)
+def test_one_box_lambda_in_scalars_is_the_arrays(h, w, data):
+    y0, y1 = sorted(data.draw(st.lists(st.integers(0, h), min_size=2, max_size=2)))
+    x0, x1 = sorted(data.draw(st.lists(st.integers(0, w), min_size=2, max_size=2)))
+    one = area_lambda(h, w, (y0, y1, x0, x1))
+    assert type(one) is float
+    assert one == float(area_lambdas(h, w, [(y0, y1, x0, x1)])[0])
 
 
 def test_one_box_checks_its_inputs():
