@@ -12,12 +12,15 @@ otherwise use, measured in one run on one machine:
   CutMix to every batch (``prob=1``, as torchvision always does), pairs i with i - 1 (ours and
   torchvision's; timm pairs i with N - 1 - i), and draws its own box. timm mixes the batch in
   place, which is how a training loop calls it, so it pays no copy. The ops are timed in turns
-  (one sample of each, then the next round), so a change in the machine's load hits all alike.
+  (one sample of each, in a new order each round), so a change in the machine's load hits all
+  alike, and the whole section runs in ``BATCH_PROCESSES`` fresh processes one after another:
+  the same code gives other figures from one process to the next, so a process is one sample.
   Targets: batch mode at least as fast as torchvision on every case; elem mode within 2x of
   batch mode. Each op's minor page faults a call are counted too: fresh memory that an op
   touches first can cost more than its own work, and whether the allocator hands out fresh
-  memory depends on what ran before. Also the numpy pair op that the playground calls, on a
-  512x512 photo.
+  memory depends on what ran before, not on the op. So by default glibc keeps freed memory
+  for reuse (``--allocator default`` leaves it as is). Also the numpy pair op that the
+  playground calls, on a 512x512 photo.
 2 server reruns, 3 browser, 4 cold start, 7 scale: ``bench_app`` (the app, as a student waits).
 5 Grad-CAM, 6 training throughput: ``bench_lib``.
 
@@ -31,9 +34,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import random
 import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -55,6 +61,7 @@ BATCH_TARGET = 1.0  # cutmix_batch / torchvision, at most
 ELEM_TARGET = 2.0  # elem mode / batch mode, at most
 OURS, OURS_ELEM = "cutmix_batch, batch mode", "cutmix_batch, elem mode"
 TV, CLONE = "torchvision v2.CutMix", "clone() of the same bytes"
+BATCH_PROCESSES = 5  # section 1 runs in this many fresh processes, one after another
 SAMPLE_S = 0.002  # aim for samples of about this long: several calls of a fast op
 #: README's column heads for section 1's ops and ratios.
 SHORT = {
@@ -82,7 +89,9 @@ class Turns:
 
 def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> Turns:
     """Each op timed ``repeat`` times, in turns after a warm-up; a sample averages enough calls
-    to last about ``SAMPLE_S``."""
+    to last about ``SAMPLE_S``. Each round runs the ops in a new order (shuffled from a fixed
+    seed), so that over the rounds each op follows each of the others about equally often: the
+    first calls after a long, different op find the caches cold."""
     calls = {}
     for name, op in ops.items():
         for _ in range(3):
@@ -92,9 +101,11 @@ def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> Turns:
         calls[name] = max(1, int(SAMPLE_S / max(time.perf_counter() - start, 1e-9)))
     times: dict[str, list[float]] = {name: [] for name in ops}
     faults = dict.fromkeys(ops, 0)
+    names, order = list(ops), random.Random(0)
     for _ in range(repeat):
-        for name, op in ops.items():
-            k = calls[name]
+        order.shuffle(names)
+        for name in names:
+            op, k = ops[name], calls[name]
             before = _minor_faults()
             start = time.perf_counter()
             for _ in range(k):
@@ -103,6 +114,29 @@ def in_turns(ops: dict[str, Callable[[], object]], repeat: int) -> Turns:
             faults[name] += _minor_faults() - before
     per_call = {name: faults[name] / (calls[name] * repeat) for name in ops}
     return Turns(times, per_call)
+
+
+#: glibc's mallopt parameters (malloc.h) and the most it allows for the mmap threshold.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX = -1, -3, 32 * 2**20
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep memory freed in this process for reuse, rather than hand it back to the
+    system: blocks up to 32 MiB come from the heap and the heap's top is never trimmed. Else an
+    op's result can land on pages the system took back, and touching them first costs more than
+    the op (how often depends on what ran before, not on the op). True where it was set: glibc
+    only. The page faults are counted either way."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    kept = mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX) == 1
+    return mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1 and kept
 
 
 def _minor_faults() -> int:
@@ -160,31 +194,57 @@ def _batch_ops(n: int, side: int, dtype: Any) -> dict[str, Callable[[], object]]
     }
 
 
-def batch_rows(repeat: int) -> list[Row]:
-    """Section 1: the batch op against torchvision, timm and the copy floor."""
+def batch_cells(repeat: int) -> dict[str, dict[str, list[float]]]:
+    """Section 1 measured in this process: for each batch, each op's median and p95 (ms) and
+    its page faults a call."""
     import torch
 
-    rows = []
+    cells = {}
     for n, side in SHAPES:
         for dtype in (torch.uint8, torch.float32):
             turns = in_turns(_batch_ops(n, side, dtype), repeat)
             label = f"{n}x3x{side}x{side} {str(dtype).removeprefix('torch.')}"
-            mid = {}
-            for name, samples in turns.times.items():
-                mid[name], p95 = _ms(samples)
-                note = f"p95 {p95:.3f} ms; {turns.faults[name]:.0f} page faults a call"
-                rows.append(
-                    row(BATCH, f"{label}: {name}", mid[name], "ms", n=len(samples), note=note)
-                )
-            ratios = (
-                ("cutmix_batch / torchvision", mid[OURS] / mid[TV], BATCH_TARGET),
-                ("elem mode / batch mode", mid[OURS_ELEM] / mid[OURS], ELEM_TARGET),
-                ("cutmix_batch / clone()", mid[OURS] / mid[CLONE], None),
-            )
-            for what, ratio, target in ratios:
-                note = "ratio of medians" + ("" if target else ": the share of the copy floor")
-                case = f"{label}: {what}"
-                rows.append(row(BATCH, case, ratio, "x", n=repeat, target=target, note=note))
+            cells[label] = {
+                name: [*_ms(samples), turns.faults[name]] for name, samples in turns.times.items()
+            }
+    return cells
+
+
+def _cells_in_fresh_process(repeat: int, allocator: str) -> dict[str, dict[str, list[float]]]:
+    # batch_cells in a new interpreter: the same code on the same data gives other figures from
+    # one process to the next (where the memory and code land), so each process is one sample.
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "cells.json"
+        command = [sys.executable, __file__, "--batch-cells", str(out), "--repeat", str(repeat)]
+        subprocess.run([*command, "--allocator", allocator], check=True, cwd=ROOT)
+        return json.loads(out.read_text())
+
+
+def batch_rows(repeat: int, processes: int, allocator: str) -> list[Row]:
+    """Section 1: the batch op against torchvision, timm and the copy floor, each batch measured
+    in ``processes`` fresh processes one after another. A time is the median of the processes'
+    medians; a ratio is the median of the ratios each process measured."""
+    runs = [_cells_in_fresh_process(repeat, allocator) for _ in range(processes)]
+    rows = []
+    for label, ops in runs[0].items():
+        mid = {}
+        for name in ops:
+            per = [run[label][name] for run in runs]
+            mid[name], p95, faults = (statistics.median(p[i] for p in per) for i in range(3))
+            note = f"p95 {p95:.3f} ms; {faults:.0f} page faults a call; {processes} processes"
+            case = f"{label}: {name}"
+            rows.append(row(BATCH, case, mid[name], "ms", n=repeat * processes, note=note))
+        ratios = (
+            ("cutmix_batch / torchvision", OURS, TV, BATCH_TARGET),
+            ("elem mode / batch mode", OURS_ELEM, OURS, ELEM_TARGET),
+            ("cutmix_batch / clone()", OURS, CLONE, None),
+        )
+        for what, top, bottom, target in ratios:
+            ratio = statistics.median(run[label][top][0] / run[label][bottom][0] for run in runs)
+            note = f"median of {processes} processes' ratios of medians"
+            note += "" if target else ": the share of the copy floor"
+            case = f"{label}: {what}"
+            rows.append(row(BATCH, case, ratio, "x", n=processes, target=target, note=note))
     return rows
 
 
@@ -240,6 +300,8 @@ def markdown(report: dict[str, Any]) -> str:
     for section in dict.fromkeys(r["section"] for r in rows):
         if section == BATCH:
             out += _batch_table([r for r in rows if r["section"] == BATCH]) + [""]
+            if "allocator" in report:
+                out += [f"Freed memory: {report['allocator']}.", ""]
             continue
         out += [f"**{section}**", "", "| case | value | p95 | target |", "|---|---:|---:|---|"]
         for r in rows:
@@ -320,12 +382,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few repeats: check that it runs")
     parser.add_argument("--out", type=Path, default=OUT, help="JSON report (default: %(default)s)")
     parser.add_argument(
+        "--allocator",
+        choices=("keep", "default"),
+        default="keep",
+        help="keep: glibc keeps freed memory for reuse (see keep_freed_memory); default: as is",
+    )
+    parser.add_argument(
         "--markdown",
         type=Path,
         metavar="REPORT",
         help="measure nothing: print README's tables from a JSON report (assets/benchmark.json)",
     )
+    parser.add_argument("--batch-cells", type=Path, help=argparse.SUPPRESS)  # one process's cells
+    parser.add_argument("--repeat", type=int, default=40, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.batch_cells is not None:
+        if args.allocator == "keep":
+            keep_freed_memory()
+        args.batch_cells.write_text(json.dumps(batch_cells(args.repeat)))
+        return 0
     if args.markdown is not None:
         print(markdown(json.loads(args.markdown.read_text())))
         return 0
@@ -337,8 +412,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_before = _harness.load_now()
     print(f"machine: {_harness.describe_load(load_before)}", flush=True)
+    kept = args.allocator == "keep" and keep_freed_memory()
     report: dict[str, Any] = {
         "command": " ".join(["python", "scripts/benchmark.py", *(argv or sys.argv[1:])]),
+        "allocator": "freed memory kept (glibc mallopt)" if kept else "as is",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {**_harness.machine(), **_torch_info()},
         "load_at_start": load_before,
@@ -360,7 +437,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(new)
         print_rows(new)
 
-    run("1", lambda: batch_rows(5 if quick else 40) + pair_rows(5 if quick else 40))
+    processes = 1 if quick else BATCH_PROCESSES
+    batch = lambda: batch_rows(5 if quick else 40, processes, args.allocator)  # noqa: E731
+    run("1", lambda: batch() + pair_rows(5 if quick else 40))
     if {"2", "3", "4", "7"} & set(wanted):
         import bench_app
 
