@@ -301,7 +301,7 @@ def markdown(report: dict[str, Any]) -> str:
         if section == BATCH:
             out += _batch_table([r for r in rows if r["section"] == BATCH]) + [""]
             if "allocator" in report:
-                out += [f"Freed memory: {report['allocator']}.", ""]
+                out += [f"Allocator: {report['allocator']}.", ""]
             continue
         out += [f"**{section}**", "", "| case | value | p95 | target |", "|---|---:|---:|---|"]
         for r in rows:

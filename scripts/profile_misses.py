@@ -68,26 +68,28 @@ def batch() -> None:
     gen = torch.Generator().manual_seed(0)
     x = torch.randint(0, 256, (256, 3, 32, 32), dtype=torch.uint8, generator=gen)
     y = torch.randint(0, 10, (256,), generator=gen)
-    for mode in ("batch", "elem"):
-        for _ in range(100):
-            cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
-        profile = cProfile.Profile()
-        profile.enable()
-        for _ in range(3000):
-            cutmix_batch(x, y, 10, generator=gen, prob=1.0, mode=mode)
-        profile.disable()
-        print(f"batch op, {mode} mode, 256x3x32x32 uint8, 3000 calls under cProfile:")
-        parts = {
-            "the pixels (copies, or the masked select)": ("paste.py", "paste_checked"),
-            "the targets (two scatters)": ("targets.py", "_scatter_weights"),
-            "the generators (numpy's seeded from torch's)": ("batch.py", "_generators"),
-            "the boxes drawn (lambdas, centres, the rule)": (
-                "rule.py",
-                "draw_one_box" if mode == "batch" else "sample_cutmix_boxes",
-            ),
-            "the label check": ("batch.py", "_check_batch"),
-        }
-        _shares(profile, parts, whole="cutmix_batch")
+    for dtype_name in ("uint8", "float32"):
+        images = x.to(getattr(torch, dtype_name))
+        for mode in ("batch", "elem"):
+            for _ in range(100):
+                cutmix_batch(images, y, 10, generator=gen, prob=1.0, mode=mode)
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(3000):
+                cutmix_batch(images, y, 10, generator=gen, prob=1.0, mode=mode)
+            profile.disable()
+            print(f"batch op, {mode} mode, 256x3x32x32 {dtype_name}, 3000 calls under cProfile:")
+            parts = {
+                "the pixels (copies, or the masked select)": ("paste.py", "paste_checked"),
+                "the targets (two writes)": ("targets.py", "_scatter_weights"),
+                "the generators (numpy's seeded from torch's)": ("batch.py", "_generators"),
+                "the boxes drawn (lambdas, centres, the rule)": (
+                    "rule.py",
+                    "_draw_one_box" if mode == "batch" else "_draw_corners",
+                ),
+                "the label check": ("batch.py", "_check_batch"),
+            }
+            _shares(profile, parts, whole="cutmix_batch")
     # The fixed work a call: a batch of 4 images, whose pixels cost next to nothing.
     from torchvision.transforms import v2
 
