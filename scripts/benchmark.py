@@ -19,8 +19,9 @@ otherwise use, measured in one run on one machine:
   batch mode. Each op's minor page faults a call are counted too: fresh memory that an op
   touches first can cost more than its own work, and whether the allocator hands out fresh
   memory depends on what ran before, not on the op. So by default glibc keeps freed memory
-  for reuse (``--allocator default`` leaves it as is). Also the numpy pair op that the
-  playground calls, on a 512x512 photo.
+  for reuse, in this process (sections 1, 5 and 6) and in section 1's (``--allocator default``
+  leaves it as is). Also the numpy pair op that the playground calls, on a 512x512 photo, in
+  this process.
 2 server reruns, 3 browser, 4 cold start, 7 scale: ``bench_app`` (the app, as a student waits).
 5 Grad-CAM, 6 training throughput: ``bench_lib``.
 
@@ -231,7 +232,8 @@ def batch_rows(repeat: int, processes: int, allocator: str) -> list[Row]:
         for name in ops:
             per = [run[label][name] for run in runs]
             mid[name], p95, faults = (statistics.median(p[i] for p in per) for i in range(3))
-            note = f"p95 {p95:.3f} ms; {faults:.0f} page faults a call; {processes} processes"
+            note = f"p95 {p95:.3f} ms; {faults:.0f} page faults a call"
+            note += f"; each the median of {processes} processes' figures"
             case = f"{label}: {name}"
             rows.append(row(BATCH, case, mid[name], "ms", n=repeat * processes, note=note))
         ratios = (

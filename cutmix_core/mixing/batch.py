@@ -290,7 +290,7 @@ def mixup_batch(
         blend = blend.round().clamp(info.min, info.max)
     return BatchMixResult(
         images=blend.to(x.dtype),
-        targets=soft_targets(y, partners, lams_adj, num_classes, smoothing),
+        targets=mix_onehots(y, partners, lams_adj.unsqueeze(1), num_classes, smoothing),
         corners=_frozen(np.zeros((n, 4), np.int64)),
         lams=torch.from_numpy(lams),
         lams_adjusted=lams_adj,
@@ -328,7 +328,7 @@ def cutout_batch(
     own, ones = torch.arange(n), torch.ones(n, dtype=torch.float64)
     return BatchMixResult(
         images=paste_checked(x, corners, fill=fill),
-        targets=soft_targets(y, own, ones, num_classes, smoothing),
+        targets=mix_onehots(y, own, ones.unsqueeze(1), num_classes, smoothing),
         corners=_frozen(corners),
         lams=torch.from_numpy(area_lambdas(h, w, corners)),
         lams_adjusted=ones,

@@ -10,8 +10,9 @@ Features", ICCV 2019, https://arxiv.org/abs/1905.04899) cuts, for each pair,
     lam_adjusted = 1 - box_area / (H * W)
 
 ``clip_boxes`` is that clipped box, vectorised over many boxes as timm's ``rand_bbox(...,
-count=)`` is; ``cut_sizes`` is the cut side. Everything else calls these two: the single-pair
-ops (``box_from_center``, ``box_from_cut``, ``sample_box`` in ``mixing.pair``), the batch ops'
+count=)`` is; ``cut_sizes`` is the cut side (both written once, in ``_clip_corners`` and
+``_cuts``). Everything else calls these: the single-pair ops (``box_from_center``,
+``box_from_cut``, ``sample_box`` in ``mixing.pair``), the batch ops'
 per-sample boxes and Cutout holes (``mixing.batch``) and the alpha explorer (``mixing.explorer``).
 One exception, kept on purpose: :func:`draw_one_box` and :func:`area_lambda` write the same rule
 again on Python ints, for the one box batch mode shares, where numpy's per-call cost on

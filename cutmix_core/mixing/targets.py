@@ -11,7 +11,7 @@ import torch
 
 from cutmix_core import defaults
 
-__all__ = ["check_labels", "mix_onehots", "soft_targets"]
+__all__ = ["check_labels", "soft_targets"]
 
 
 def check_labels(labels: np.ndarray, num_classes: int) -> None:
@@ -31,6 +31,9 @@ def soft_targets(
 
     ``onehot_s`` is the smoothed one-hot of ``mixing.soft_label`` (timm's convention). The sum is
     written in torchvision's order (partner term first) so that it matches v2.CutMix exactly.
+
+    Raises:
+        ValueError: for labels in host memory outside ``[0, num_classes)``.
     """
     if y.is_cpu:  # on an accelerator the scatter's own index check raises instead
         check_labels(y.numpy(), num_classes)
@@ -66,7 +69,9 @@ def _scatter_weights(
     # plus its own weight at its own class, written by two scatters rather than two one-hot
     # matrices. Both weights are float32 as there, and where the classes agree the one sum is
     # the same float32 addition, so the numbers are the same to the bit.
-    on_host = y.is_cpu and partners.is_cpu
+    # numpy indexes with integer labels only; others take torch's path, through y.long().
+    on_host = y.is_cpu and partners.is_cpu and not y.dtype.is_floating_point
+    on_host = on_host and y.dtype != torch.bool
     if isinstance(lam, torch.Tensor):
         on_host = on_host and lam.is_cpu and not lam.requires_grad
     if on_host:

@@ -705,3 +705,15 @@ def test_cuda_ops_never_make_the_host_wait():
             call()
     finally:
         torch.cuda.set_sync_debug_mode("default")
+
+
+def test_soft_targets_take_labels_of_any_integer_or_float_dtype() -> None:
+    # The host path indexes with integer labels; float and bool ones go through y.long().
+    y = torch.tensor([2, 0, 1])
+    partners = torch.tensor([1, 2, 0])
+    lams = torch.tensor([0.25, 0.5, 1.0], dtype=torch.float64)
+    want = soft_targets(y, partners, lams, 3)
+    for labels in (y.int(), y.to(torch.uint8), y.float()):
+        assert torch.equal(soft_targets(labels, partners, lams, 3), want)
+    with pytest.raises(ValueError, match="labels must be in"):
+        soft_targets(torch.tensor([0, -1, 2]), partners, lams, 3)
