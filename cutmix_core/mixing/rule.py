@@ -166,11 +166,7 @@ def cut_sizes(h: int, w: int, lams: object) -> tuple[np.ndarray, np.ndarray]:
         ValueError: for a side < 1 or a lambda outside [0, 1].
     """
     h, w = check_size(h, w)
-    return _cut_sizes(h, w, check_lambdas(lams))
-
-
-def _cut_sizes(h: int, w: int, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    cuts = _cuts(h, w, lams)
+    cuts = _cuts(h, w, check_lambdas(lams))
     return cuts[:, 0], cuts[:, 1]
 
 
@@ -214,17 +210,16 @@ def clip_boxes(h: int, w: int, cut_h: object, cut_w: object, cy: object, cx: obj
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"centre (cy={cy[i]}, cx={cx[i]}) lies outside the {h}x{w} image")
-    return _clip(h, w, cut_h, cut_w, cy, cx)
+    return _clip(h, w, np.stack((cut_h, cut_w), 1), np.stack((cy, cx), 1))
 
 
-def _clip(
-    h: int, w: int, cut_h: np.ndarray, cut_w: np.ndarray, cy: np.ndarray, cx: np.ndarray
-) -> BoxArrays:
+def _clip(h: int, w: int, cuts: np.ndarray, centres: np.ndarray) -> BoxArrays:
     # clip_boxes without its checks, for draws that hold by construction (the samplers). With
     # cuts >= 0 and centres inside the image, a box's start can only fall below 0 and its end
     # only pass the border, so one bound each is the clip to [0, h] and [0, w].
-    corners = _clip_corners(h, w, np.stack((cut_h, cut_w), 1), np.stack((cy, cx), 1))
-    y0, y1, x0, x1 = corners.T
+    # Cuts and centres come as (n, 2) rows (cut_h, cut_w) and (cy, cx).
+    y0, y1, x0, x1 = _clip_corners(h, w, cuts, centres).T
+    cy, cx, cut_h, cut_w = centres[:, 0], centres[:, 1], cuts[:, 0], cuts[:, 1]
     return BoxArrays(y0=y0, y1=y1, x0=x0, x1=x1, cy=cy, cx=cx, cut_h=cut_h, cut_w=cut_w)
 
 
@@ -267,11 +262,7 @@ def sample_centres(
     """``n`` centres uniform over the image, ``(cy, cx)`` int64 (n,) each, step 2 of the order:
     row of box 0, column of box 0, row of box 1, ..."""
     h, w = check_size(h, w)
-    return _centres(h, w, check_int(n, "n", lo=0), rng)
-
-
-def _centres(h: int, w: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    centres = _centre_rows(h, w, n, rng)
+    centres = _centre_rows(h, w, check_int(n, "n", lo=0), rng)
     return centres[:, 0], centres[:, 1]
 
 
@@ -294,8 +285,7 @@ def sample_boxes(h: int, w: int, lams: object, *, rng: np.random.Generator) -> B
 
 def _sample_boxes(h: int, w: int, lams: np.ndarray, rng: np.random.Generator) -> BoxArrays:
     # sample_boxes for checked sizes and lambdas: the centres, then the clipped boxes.
-    cy, cx = _centres(h, w, len(lams), rng)
-    return _clip(h, w, *_cut_sizes(h, w, lams), cy, cx)
+    return _clip(h, w, _cuts(h, w, lams), _centre_rows(h, w, len(lams), rng))
 
 
 def _draw_corners(
@@ -336,7 +326,7 @@ def draw_one_box(
 
     The batch op's shared box in batch mode, the rule run on Python ints rather than on
     one-element arrays (see the module docstring). It is the same rule (``math.sqrt`` and
-    ``int`` are what ``_cut_sizes`` matches to the bit), drawn in the one order;
+    ``int`` are what ``_cuts`` matches to the bit), drawn in the one order;
     tests/mixing/test_rule.py checks both against the arrays over random sizes and draws.
 
     Raises:
@@ -351,7 +341,7 @@ def _draw_one_box(
 ) -> tuple[float, tuple[int, int, int, int]]:
     # draw_one_box for checked arguments (the batch op checks them once, on entry).
     lam = float(rng.beta(a, a)) if lam is None else lam
-    # One call for both centres: the same numbers as size=(1, 2) (see _centres).
+    # One call for both centres: the same numbers as size=(1, 2) (see _centre_rows).
     cy, cx = rng.integers(h if h == w else (h, w), size=2).tolist()
     ratio = math.sqrt(1.0 - lam)
     half_h, half_w = int(h * ratio) // 2, int(w * ratio) // 2
